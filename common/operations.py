@@ -1,0 +1,129 @@
+"""Operation bodies: what a terminal queues and the server applies, one schema each."""
+
+from typing import Annotated, Literal, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+from common.card_number import is_valid_card_number, normalize
+
+MAX_ADJUSTMENT = 100_000
+
+
+def _card_number(value: str) -> str:
+    number = normalize(value)
+    if not is_valid_card_number(number):
+        raise ValueError("not a valid card number (16 digits with a check digit)")
+    return number
+
+
+CardNumber = Annotated[str, Field(max_length=32), AfterValidator(_card_number)]
+Notes = Annotated[str | None, Field(default=None, max_length=500)]
+OrderReference = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class _CardOp(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    card_number: CardNumber
+    notes: Notes = None
+
+
+class AddStamp(_CardOp):
+    type: Literal["stamp.add"] = "stamp.add"
+
+
+class RedeemStamps(_CardOp):
+    type: Literal["stamp.redeem"] = "stamp.redeem"
+
+
+class VoidStamps(_CardOp):
+    """Void a number of stamps, or exactly what one original stamp entry added."""
+
+    type: Literal["stamp.void"] = "stamp.void"
+    stamps_to_void: int | None = Field(default=None, ge=1, le=1000)
+    original_transaction_id: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Self:
+        if (self.stamps_to_void is None) == (self.original_transaction_id is None):
+            raise ValueError("give exactly one of stamps_to_void, original_transaction_id")
+        return self
+
+
+class EarnPoints(_CardOp):
+    type: Literal["points.earn"] = "points.earn"
+    purchase_amount_cents: int = Field(ge=1, le=100_000_000)
+    order_reference: OrderReference | None = None
+
+
+class RedeemPoints(_CardOp):
+    type: Literal["points.redeem"] = "points.redeem"
+    reward_id: str = Field(min_length=1, max_length=64)
+
+
+class VoidPoints(_CardOp):
+    """Void an amount, one original earn, or the earn of one order reference."""
+
+    type: Literal["points.void"] = "points.void"
+    points_to_void: int | None = Field(default=None, ge=1, le=10_000_000)
+    original_transaction_id: int | None = Field(default=None, ge=1)
+    order_reference: OrderReference | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Self:
+        given = [self.points_to_void, self.original_transaction_id, self.order_reference]
+        if sum(v is not None for v in given) != 1:
+            raise ValueError(
+                "give exactly one of points_to_void, original_transaction_id, order_reference"
+            )
+        return self
+
+
+class AdjustPoints(_CardOp):
+    type: Literal["points.adjust"] = "points.adjust"
+    points_delta: int = Field(ge=-MAX_ADJUSTMENT, le=MAX_ADJUSTMENT)
+    reason: str = Field(min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _not_zero(self) -> Self:
+        if self.points_delta == 0:
+            raise ValueError("points_delta must not be zero")
+        return self
+
+
+class CustomerDetails(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    email: EmailStr
+    name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+
+
+class Enroll(_CardOp):
+    """Open a card; its number is allocated by the issuer (server or terminal node)."""
+
+    type: Literal["card.enroll"] = "card.enroll"
+    customer: CustomerDetails
+
+
+class Deactivate(_CardOp):
+    type: Literal["card.deactivate"] = "card.deactivate"
+
+
+class Reactivate(_CardOp):
+    type: Literal["card.reactivate"] = "card.reactivate"
+
+
+Operation = Annotated[
+    AddStamp
+    | RedeemStamps
+    | VoidStamps
+    | EarnPoints
+    | RedeemPoints
+    | VoidPoints
+    | AdjustPoints
+    | Enroll
+    | Deactivate
+    | Reactivate,
+    Field(discriminator="type"),
+]

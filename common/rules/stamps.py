@@ -1,0 +1,94 @@
+"""Stamp rules: earn with cooldown and daily limit, redeem at target, void."""
+
+from dataclasses import replace
+from datetime import timedelta
+
+from common.card import CardState
+from common.codes import Reason
+from common.ledger import EntryDraft, TransactionType
+from common.operations import AddStamp, RedeemStamps, VoidStamps
+from common.outcome import Applied, Decision, reject
+from common.rules.context import Facts, RuleContext
+
+
+def add_stamp(ctx: RuleContext, card: CardState, op: AddStamp) -> Decision:
+    program, now = ctx.program, ctx.now
+    if card.last_stamp_at is not None:
+        ready_at = card.last_stamp_at + timedelta(minutes=program.cooldown_minutes)
+        if now < ready_at:
+            return reject(Reason.COOLDOWN_ACTIVE, cooldown_ends_at=ready_at.isoformat())
+    day = ctx.clock.local_day(now)
+    today = card.stamps_on(day)
+    if today >= program.max_daily_stamps:
+        return reject(Reason.DAILY_STAMP_LIMIT, max_daily_stamps=program.max_daily_stamps)
+    new = replace(
+        card,
+        stamp_count=card.stamp_count + 1,
+        total_stamps_earned=card.total_stamps_earned + 1,
+        stamps_day=day,
+        stamps_on_day=today + 1,
+        last_stamp_at=now,
+        last_activity_at=now,
+    )
+    return Applied(new, (_entry(TransactionType.STAMP_EARNED, 1, new, op.notes),))
+
+
+def redeem_stamps(ctx: RuleContext, card: CardState, op: RedeemStamps) -> Decision:
+    target = ctx.program.stamps_target
+    if card.stamp_count < target:
+        return reject(Reason.INSUFFICIENT_STAMPS, stamp_count=card.stamp_count, needed=target)
+    new = replace(
+        card,
+        stamp_count=card.stamp_count - target,
+        stamps_redeemed=card.stamps_redeemed + target,
+        last_redemption_at=ctx.now,
+        last_activity_at=ctx.now,
+    )
+    entry = replace(
+        _entry(TransactionType.STAMP_REDEEMED, -target, new, op.notes),
+        reward_name=ctx.program.stamps_reward_description,
+    )
+    return Applied(new, (entry,))
+
+
+def void_stamps(ctx: RuleContext, card: CardState, op: VoidStamps, facts: Facts) -> Decision:
+    related: int | None = None
+    if op.original_transaction_id is not None:
+        original = facts.original
+        if original is None:
+            return reject(Reason.ORIGINAL_TRANSACTION_NOT_FOUND)
+        if original.type is not TransactionType.STAMP_EARNED:
+            return reject(Reason.ORIGINAL_TRANSACTION_NOT_VOIDABLE)
+        count = original.stamps_delta - original.stamps_already_voided
+        if count <= 0:
+            return reject(Reason.ALREADY_VOIDED)
+        related = original.id
+    else:
+        assert op.stamps_to_void is not None
+        count = op.stamps_to_void
+    voidable = card.total_stamps_earned - card.total_stamps_voided
+    if count > voidable:
+        return reject(Reason.VOID_EXCEEDS_EARNED, requested=count, voidable=voidable)
+    if count > card.stamp_count:
+        return reject(Reason.INSUFFICIENT_STAMPS, stamp_count=card.stamp_count, needed=count)
+    new = replace(
+        card,
+        stamp_count=card.stamp_count - count,
+        total_stamps_voided=card.total_stamps_voided + count,
+        last_activity_at=ctx.now,
+    )
+    entry = replace(
+        _entry(TransactionType.STAMP_VOIDED, -count, new, op.notes),
+        related_transaction_id=related,
+    )
+    return Applied(new, (entry,))
+
+
+def _entry(kind: TransactionType, delta: int, new: CardState, notes: str | None) -> EntryDraft:
+    return EntryDraft(
+        type=kind,
+        stamps_delta=delta,
+        stamp_count_after=new.stamp_count,
+        points_balance_after=new.points_balance,
+        notes=notes,
+    )
