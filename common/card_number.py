@@ -1,7 +1,7 @@
 """Card numbers: 16 digits = issuing node (7) + serial (8) + Luhn check digit.
 
-Node 0 is the server; every paired terminal gets its own node number, so two offline
-terminals can never allocate the same number.
+The server issues from SERVER_NODE; every paired terminal gets its own node number
+(``terminal_node``), so two offline terminals can never allocate the same number.
 """
 
 import re
@@ -12,7 +12,14 @@ LENGTH = NODE_DIGITS + SERIAL_DIGITS + 1
 MAX_NODE = 10**NODE_DIGITS - 1
 MAX_SERIAL = 10**SERIAL_DIGITS - 1
 
+# Nodes start at 1,000,000 so a printed number never opens with a run of zeros.
+SERVER_NODE = 1_000_000
+
 _SEPARATORS = re.compile(r"[\s-]")
+
+
+def terminal_node(terminal_id: int) -> int:
+    return SERVER_NODE + terminal_id
 
 
 def luhn_check_digit(digits: str) -> int:

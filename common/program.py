@@ -44,6 +44,11 @@ class ProgramRules:
     def reward(self, reward_id: str) -> Reward | None:
         return next((r for r in self.points_rewards if r.id == reward_id), None)
 
+    def available_rewards(self, points_balance: int) -> tuple[Reward, ...]:
+        return tuple(
+            r for r in self.points_rewards if r.is_active and r.points_required <= points_balance
+        )
+
     def points_for(self, purchase_amount_cents: int) -> int:
         """Whole points only, rounded down: 12.99 at 1 point/unit earns 12."""
         return purchase_amount_cents * self.points_per_currency_unit // 100

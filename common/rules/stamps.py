@@ -1,7 +1,7 @@
 """Stamp rules: earn with cooldown and daily limit, redeem at target, void."""
 
-from dataclasses import replace
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from common.card import CardState
 from common.codes import Reason
@@ -91,4 +91,30 @@ def _entry(kind: TransactionType, delta: int, new: CardState, notes: str | None)
         stamp_count_after=new.stamp_count,
         points_balance_after=new.points_balance,
         notes=notes,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StampAvailability:
+    """What a cashier sees before pressing 'add stamp'."""
+
+    can_stamp: bool
+    cooldown_ends_at: datetime | None
+    stamps_today: int
+    can_earn_more_today: bool
+
+
+def stamp_availability(ctx: RuleContext, card: CardState) -> StampAvailability:
+    """The same checks as add_stamp, as a status rather than a decision."""
+    cooldown_ends_at = None
+    if card.last_stamp_at is not None:
+        ready_at = card.last_stamp_at + timedelta(minutes=ctx.program.cooldown_minutes)
+        cooldown_ends_at = ready_at if ctx.now < ready_at else None
+    today = card.stamps_on(ctx.clock.local_day(ctx.now))
+    more_today = today < ctx.program.max_daily_stamps
+    return StampAvailability(
+        can_stamp=cooldown_ends_at is None and more_today and card.is_active,
+        cooldown_ends_at=cooldown_ends_at,
+        stamps_today=today,
+        can_earn_more_today=more_today,
     )

@@ -1,0 +1,1 @@
+"""The sync server: authoritative ledger, store API, sync protocol, admin CLI."""

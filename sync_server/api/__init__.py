@@ -1,0 +1,1 @@
+"""HTTP endpoints: translate the request, call a service, render the result."""

@@ -1,0 +1,16 @@
+"""Mount every router of the server."""
+
+from fastapi import APIRouter, FastAPI
+
+from sync_server.api import auth
+from sync_server.api.store import cards, operations, pins, program
+
+STORE_PREFIX = "/api/v1/store/loyalty"
+
+
+def install_routes(app: FastAPI) -> None:
+    store = APIRouter(prefix=STORE_PREFIX)
+    for module in (program, pins, cards, operations):
+        store.include_router(module.router)
+    app.include_router(auth.router)
+    app.include_router(store)

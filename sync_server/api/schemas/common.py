@@ -1,0 +1,46 @@
+"""Pieces shared by many bodies."""
+
+from typing import Annotated, Any, Self
+
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class ErrorResponse(BaseModel):
+    code: str = Field(description="Stable machine-readable reason code")
+    message: str
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI: every listed status answers with an ErrorResponse."""
+    return {status: {"model": ErrorResponse} for status in (401, 422, *statuses)}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CardRef(Strict):
+    """Which card: exactly one of its id, its QR payload, or its number."""
+
+    card_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    qr_code: str | None = Field(default=None, max_length=200)
+    card_number: str | None = Field(default=None, max_length=32)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        given = [self.card_id, self.qr_code, self.card_number]
+        if sum(v is not None for v in given) != 1:
+            raise ValueError("give exactly one of card_id, qr_code, card_number")
+        return self
+
+
+class StaffConfirmation(BaseModel):
+    """The staff PIN, and optionally who is typing it (one hash check instead of many)."""
+
+    staff_pin: str | None = Field(default=None, min_length=1, max_length=16)
+    staff_pin_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+
+IdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -1,0 +1,139 @@
+"""Program, settings and stats bodies."""
+
+from datetime import datetime
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from common.program import LoyaltyType
+from sync_server.api.schemas.common import Strict
+
+
+class RewardSchema(Strict):
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    points_required: int = Field(ge=1, le=10_000_000)
+    is_active: bool = True
+
+
+def _unique_reward_ids(rewards: list[RewardSchema] | None) -> None:
+    ids = [r.id for r in rewards or []]
+    if len(ids) != len(set(ids)):
+        raise ValueError("reward ids must be unique")
+
+
+class ProgramFields(Strict):
+    loyalty_type: LoyaltyType = LoyaltyType.STAMPS
+    display_name: str = Field(default="Loyalty program", min_length=1, max_length=200)
+    stamps_target: int = Field(default=10, ge=1, le=100)
+    stamps_reward_description: str = Field(default="Free item", min_length=1, max_length=255)
+    cooldown_minutes: int = Field(default=15, ge=0, le=1440)
+    max_daily_stamps: int = Field(default=5, ge=1, le=100)
+    points_per_currency_unit: int = Field(default=1, ge=0, le=1000)
+    points_rewards: list[RewardSchema] = Field(default_factory=list, max_length=100)
+    welcome_bonus_points: int = Field(default=0, ge=0, le=100_000)
+    require_staff_pin: bool = True
+    is_active: bool = True
+
+
+class ProgramCreate(ProgramFields):
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        _unique_reward_ids(self.points_rewards)
+        return self
+
+
+class ProgramUpdate(Strict):
+    loyalty_type: LoyaltyType | None = None
+    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+    stamps_target: int | None = Field(default=None, ge=1, le=100)
+    stamps_reward_description: str | None = Field(default=None, min_length=1, max_length=255)
+    cooldown_minutes: int | None = Field(default=None, ge=0, le=1440)
+    max_daily_stamps: int | None = Field(default=None, ge=1, le=100)
+    points_per_currency_unit: int | None = Field(default=None, ge=0, le=1000)
+    points_rewards: list[RewardSchema] | None = Field(default=None, max_length=100)
+    welcome_bonus_points: int | None = Field(default=None, ge=0, le=100_000)
+    require_staff_pin: bool | None = None
+    is_active: bool | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        _unique_reward_ids(self.points_rewards)
+        return self
+
+
+class ProgramResponse(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    merchant_id: int
+    loyalty_type: LoyaltyType
+    display_name: str
+    stamps_target: int
+    stamps_reward_description: str
+    cooldown_minutes: int
+    max_daily_stamps: int
+    points_per_currency_unit: int
+    points_rewards: list[RewardSchema]
+    welcome_bonus_points: int
+    require_staff_pin: bool
+    is_active: bool
+    is_stamps_enabled: bool
+    is_points_enabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class SettingsUpdate(Strict):
+    pin_lockout_attempts: int | None = Field(default=None, ge=1, le=100)
+    pin_lockout_minutes: int | None = Field(default=None, ge=1, le=1440)
+
+
+class SettingsResponse(BaseModel):
+    merchant_id: int
+    pin_lockout_attempts: int | None = Field(description="merchant value; null = default")
+    pin_lockout_minutes: int | None
+    effective_pin_lockout_attempts: int
+    effective_pin_lockout_minutes: int
+
+
+class TodayFigures(BaseModel):
+    stamps: int
+    points_earned: int
+    redemptions: int
+    enrollments: int
+    transactions: int
+
+
+class ProgramStatsResponse(BaseModel):
+    program_id: int
+    total_cards: int
+    active_cards: int
+    total_stamps_earned: int
+    total_stamps_redeemed: int
+    total_points_earned: int
+    total_points_redeemed: int
+    total_points_voided: int
+    outstanding_points: int
+    cards_active_30d: int
+    today: TodayFigures = Field(description="since midnight in the calling store's time zone")
+
+
+class StoreStats(BaseModel):
+    store_id: int
+    store_name: str
+    enrollments: int
+    stamps_earned: int
+    points_earned: int
+    redemptions: int
+    transactions: int
+
+
+class MerchantStatsResponse(BaseModel):
+    merchant_id: int
+    total_cards: int
+    active_cards: int
+    total_stamps_earned: int
+    total_points_earned: int
+    total_points_redeemed: int
+    stores: list[StoreStats]

@@ -1,0 +1,1 @@
+"""Owner/manager login and store-scoped bearer tokens."""

@@ -1,0 +1,63 @@
+"""Errors as JSON bodies with a stable code; one place maps codes to HTTP statuses."""
+
+from typing import Any
+
+from common.codes import Reason
+from common.outcome import Rejected
+
+_STATUS: dict[str, int] = {
+    Reason.CARD_NOT_FOUND: 404,
+    Reason.CUSTOMER_NOT_FOUND: 404,
+    Reason.PROGRAM_NOT_FOUND: 404,
+    Reason.STAFF_PIN_NOT_FOUND: 404,
+    Reason.REWARD_NOT_FOUND: 404,
+    Reason.ORIGINAL_TRANSACTION_NOT_FOUND: 404,
+    Reason.STAFF_PIN_REQUIRED: 400,
+    Reason.STAFF_PIN_INVALID: 403,
+    Reason.STAFF_PIN_LOCKED: 423,
+    Reason.INVALID_CARD_NUMBER: 400,
+    Reason.INVALID_QR_PAYLOAD: 400,
+    Reason.QR_SIGNATURE_MISMATCH: 400,
+    Reason.ADJUSTMENT_OUT_OF_BOUNDS: 422,
+    "UNAUTHORIZED": 401,
+    "FORBIDDEN": 403,
+    "NOT_FOUND": 404,
+    "BAD_REQUEST": 400,
+    "VALIDATION_ERROR": 422,
+    "BODY_TOO_LARGE": 413,
+    "INTERNAL_ERROR": 500,
+}
+
+
+def status_for(code: str) -> int:
+    """Rule rejections not listed are conflicts with the card's current state."""
+    return _STATUS.get(code, 409)
+
+
+class ApiError(Exception):
+    """Refuses a request with no side effect worth keeping (the transaction rolls back)."""
+
+    def __init__(self, code: str, message: str, **detail: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.detail = detail
+
+    @property
+    def status(self) -> int:
+        return status_for(self.code)
+
+    @classmethod
+    def from_rejected(cls, rejected: Rejected) -> "ApiError":
+        return cls(rejected.code, rejected.message, **rejected.detail)
+
+    def body(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "detail": self.detail}
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError("NOT_FOUND", f"{what} not found.")
+
+
+def forbidden(message: str) -> ApiError:
+    return ApiError("FORBIDDEN", message)

@@ -1,0 +1,24 @@
+"""The ASGI app factory: ``uvicorn --factory sync_server.main:create_app``."""
+
+from fastapi import FastAPI
+
+from sync_server.api.errors import install_error_handlers
+from sync_server.api.routes import install_routes
+from sync_server.config import Settings
+from sync_server.db import make_engine, make_session_factory
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = FastAPI(
+        title="Loyalty sync server",
+        version="1.0",
+        description="Authoritative loyalty ledger, store API and terminal sync.",
+    )
+    engine = make_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    install_error_handlers(app, settings)
+    install_routes(app)
+    return app

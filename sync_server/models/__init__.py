@@ -1,0 +1,23 @@
+"""SQLAlchemy models of the authoritative ledger (the schema itself comes from Alembic)."""
+
+from sync_server.models.base import Base
+from sync_server.models.card import Card, Customer
+from sync_server.models.ledger import LedgerEntry
+from sync_server.models.program import MerchantSettings, Program
+from sync_server.models.staff import StaffPin
+from sync_server.models.tenancy import ApiToken, Merchant, NumberAllocator, Store, User
+
+__all__ = [
+    "ApiToken",
+    "Base",
+    "Card",
+    "Customer",
+    "LedgerEntry",
+    "Merchant",
+    "MerchantSettings",
+    "NumberAllocator",
+    "Program",
+    "StaffPin",
+    "Store",
+    "User",
+]

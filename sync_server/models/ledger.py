@@ -1,0 +1,50 @@
+"""The append-only ledger: one row per effect on a card, with who, where and when."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sync_server.models.base import Base, BigId, UTCDateTime, utcnow
+
+
+class LedgerEntry(Base):
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        # One earn per order reference and card: the database backs the rule.
+        Index(
+            "uq_ledger_earn_order_reference",
+            "card_id",
+            "order_reference",
+            unique=True,
+            postgresql_where=text("type = 'POINTS_EARNED' AND order_reference IS NOT NULL"),
+            sqlite_where=text("type = 'POINTS_EARNED' AND order_reference IS NOT NULL"),
+        ),
+        Index("ix_ledger_card_id_id", "card_id", "id"),
+        Index("ix_ledger_merchant_id_id", "merchant_id", "id"),
+        Index("ix_ledger_related", "related_transaction_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"))
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    staff_pin_id: Mapped[int | None] = mapped_column(ForeignKey("staff_pins.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    type: Mapped[str] = mapped_column(String(32))
+    stamps_delta: Mapped[int] = mapped_column(Integer, default=0)
+    points_delta: Mapped[int] = mapped_column(Integer, default=0)
+    stamp_count_after: Mapped[int] = mapped_column(Integer)
+    points_balance_after: Mapped[int] = mapped_column(Integer)
+    purchase_amount_cents: Mapped[int | None] = mapped_column(Integer)
+    order_reference: Mapped[str | None] = mapped_column(String(100))
+    reward_id: Mapped[str | None] = mapped_column(String(64))
+    reward_name: Mapped[str | None] = mapped_column(String(255))
+    related_transaction_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("ledger_entries.id")
+    )
+    client_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    notes: Mapped[str | None] = mapped_column(String(1100))

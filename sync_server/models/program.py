@@ -1,0 +1,39 @@
+"""The merchant's loyalty program and merchant-level settings."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sync_server.models.base import Base, UTCDateTime, utcnow
+
+
+class Program(Base):
+    __tablename__ = "programs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), unique=True)
+    loyalty_type: Mapped[str] = mapped_column(String(16))
+    display_name: Mapped[str] = mapped_column(String(200))
+    stamps_target: Mapped[int] = mapped_column(Integer)
+    stamps_reward_description: Mapped[str] = mapped_column(String(255))
+    cooldown_minutes: Mapped[int] = mapped_column(Integer)
+    max_daily_stamps: Mapped[int] = mapped_column(Integer)
+    points_per_currency_unit: Mapped[int] = mapped_column(Integer)
+    points_rewards: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    welcome_bonus_points: Mapped[int] = mapped_column(Integer, default=0)
+    require_staff_pin: Mapped[bool] = mapped_column(default=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class MerchantSettings(Base):
+    """Per-merchant overrides; a NULL falls back to the server-wide default."""
+
+    __tablename__ = "merchant_settings"
+
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), primary_key=True)
+    pin_lockout_attempts: Mapped[int | None] = mapped_column(Integer)
+    pin_lockout_minutes: Mapped[int | None] = mapped_column(Integer)

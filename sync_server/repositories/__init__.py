@@ -1,0 +1,1 @@
+"""All queries live here, row locks included; services never build SQL."""

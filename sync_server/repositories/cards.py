@@ -1,0 +1,121 @@
+"""Cards and customers of one merchant; the card row lock is taken here."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from sync_server.models import Card, Customer, NumberAllocator
+from sync_server.repositories.upsert import insert_ignore
+
+
+def lock_by_number(session: Session, merchant_id: int, card_number: str) -> Card | None:
+    """SELECT … FOR UPDATE: every rule is checked after this, never before."""
+    stmt = (
+        select(Card)
+        .where(Card.merchant_id == merchant_id, Card.card_number == card_number)
+        .with_for_update(of=Card)
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(stmt).unique().one_or_none()
+
+
+def get(session: Session, merchant_id: int, card_id: int) -> Card | None:
+    stmt = select(Card).where(Card.merchant_id == merchant_id, Card.id == card_id)
+    return session.scalars(stmt).unique().one_or_none()
+
+
+def get_by_number(session: Session, merchant_id: int, card_number: str) -> Card | None:
+    stmt = select(Card).where(Card.merchant_id == merchant_id, Card.card_number == card_number)
+    return session.scalars(stmt).unique().one_or_none()
+
+
+def by_ids(session: Session, ids: set[int]) -> Sequence[Card]:
+    return session.scalars(select(Card).where(Card.id.in_(ids))).unique().all() if ids else []
+
+
+def get_by_customer(session: Session, customer_id: int) -> Card | None:
+    return session.scalars(select(Card).where(Card.customer_id == customer_id)).unique().first()
+
+
+def search(session: Session, merchant_id: int, query: str) -> Card | None:
+    """Card number first, then exact email, then the first name match."""
+    digits = query.replace(" ", "").replace("-", "")
+    base = select(Card).join(Customer).where(Card.merchant_id == merchant_id)
+    for condition in (
+        Card.card_number == digits,
+        func.lower(Customer.email) == query.strip().lower(),
+        func.lower(Customer.name).contains(query.strip().lower(), autoescape=True),
+    ):
+        card = session.scalars(base.where(condition).order_by(Card.id).limit(1)).first()
+        if card is not None:
+            return card
+    return None
+
+
+def list_page(
+    session: Session,
+    merchant_id: int,
+    *,
+    skip: int,
+    limit: int,
+    is_active: bool | None,
+    search: str | None,
+    enrolled_at_store_id: int | None,
+) -> tuple[Sequence[Card], int]:
+    stmt = select(Card).join(Customer).where(Card.merchant_id == merchant_id)
+    if is_active is not None:
+        stmt = stmt.where(Card.is_active == is_active)
+    if enrolled_at_store_id is not None:
+        stmt = stmt.where(Card.enrolled_at_store_id == enrolled_at_store_id)
+    if search:
+        needle = search.strip().lower()
+        stmt = stmt.where(
+            or_(
+                Card.card_number.contains(needle.replace(" ", ""), autoescape=True),
+                func.lower(Customer.email).contains(needle, autoescape=True),
+                func.lower(Customer.name).contains(needle, autoescape=True),
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = session.scalars(stmt.order_by(Card.id.desc()).offset(skip).limit(limit)).unique()
+    return page.all(), total
+
+
+def next_serial(session: Session, node: int) -> int:
+    """Allocate a serial for ``node``; the allocator row stays locked until commit."""
+    insert_ignore(session, NumberAllocator, {"node": node, "next_serial": 1})
+    stmt = (
+        update(NumberAllocator)
+        .where(NumberAllocator.node == node)
+        .values(next_serial=NumberAllocator.next_serial + 1)
+        .returning(NumberAllocator.next_serial)
+    )
+    return int(session.execute(stmt).scalar_one()) - 1
+
+
+def get_customer(session: Session, merchant_id: int, customer_id: int) -> Customer | None:
+    stmt = select(Customer).where(Customer.merchant_id == merchant_id, Customer.id == customer_id)
+    return session.scalars(stmt).one_or_none()
+
+
+def lock_or_create_customer(
+    session: Session, merchant_id: int, email: str, name: str | None, phone: str | None
+) -> Customer:
+    """Get-or-create by (merchant, email) and lock it, so one customer gets one card."""
+    email = email.strip().lower()
+    insert_ignore(
+        session,
+        Customer,
+        {"merchant_id": merchant_id, "email": email, "name": name, "phone": phone},
+    )
+    stmt = (
+        select(Customer)
+        .where(Customer.merchant_id == merchant_id, Customer.email == email)
+        .with_for_update()
+    )
+    return session.scalars(stmt).one()
+
+
+def lock_customer(session: Session, customer: Customer) -> None:
+    session.execute(select(Customer.id).where(Customer.id == customer.id).with_for_update())

@@ -1,0 +1,16 @@
+"""INSERT … ON CONFLICT DO NOTHING for both backends."""
+
+from typing import Any
+
+from sqlalchemy import Insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+
+def insert_ignore(session: Session, model: Any, values: dict[str, Any]) -> None:
+    stmt: Insert
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = postgresql.insert(model).values(**values).on_conflict_do_nothing()
+    else:
+        stmt = sqlite.insert(model).values(**values).on_conflict_do_nothing()
+    session.execute(stmt)

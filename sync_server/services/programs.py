@@ -1,0 +1,60 @@
+"""The program as stored, and as the common rules see it."""
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from common.pins import LockoutPolicy
+from common.program import LoyaltyType, ProgramRules, Reward
+from sync_server.config import Settings
+from sync_server.models import Program
+from sync_server.repositories import programs as repo
+
+
+def rules_of(program: Program) -> ProgramRules:
+    return ProgramRules(
+        loyalty_type=LoyaltyType(program.loyalty_type),
+        stamps_target=program.stamps_target,
+        stamps_reward_description=program.stamps_reward_description,
+        cooldown_minutes=program.cooldown_minutes,
+        max_daily_stamps=program.max_daily_stamps,
+        points_per_currency_unit=program.points_per_currency_unit,
+        points_rewards=tuple(Reward(**r) for r in program.points_rewards or []),
+        welcome_bonus_points=program.welcome_bonus_points,
+        require_staff_pin=program.require_staff_pin,
+        is_active=program.is_active,
+    )
+
+
+def create(session: Session, merchant_id: int, fields: dict[str, Any]) -> Program | None:
+    """None when the merchant already has a program."""
+    if repo.for_merchant(session, merchant_id) is not None:
+        return None
+    program = Program(merchant_id=merchant_id, **fields)
+    session.add(program)
+    session.flush()
+    return program
+
+
+def update(session: Session, program: Program, fields: dict[str, Any]) -> Program:
+    """Balances are never rescaled: a new stamps_target applies from the next redemption."""
+    for name, value in fields.items():
+        setattr(program, name, value)
+    session.flush()
+    return program
+
+
+def delete(session: Session, program: Program) -> None:
+    """Removes the program only; cards and the ledger stay, refusing operations until a
+    new program exists."""
+    session.delete(program)
+    session.flush()
+
+
+def lockout_policy(session: Session, merchant_id: int, defaults: Settings) -> LockoutPolicy:
+    """The merchant's values, each falling back to the server-wide default."""
+    own = repo.settings(session, merchant_id)
+    return LockoutPolicy(
+        max_attempts=own.pin_lockout_attempts or defaults.pin_lockout_attempts,
+        lockout_minutes=own.pin_lockout_minutes or defaults.pin_lockout_minutes,
+    )
