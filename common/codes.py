@@ -38,6 +38,12 @@ class Reason(StrEnum):
     STAFF_PIN_LOCKED = "STAFF_PIN_LOCKED"
     STAFF_PIN_NOT_FOUND = "STAFF_PIN_NOT_FOUND"
     STAFF_PIN_DUPLICATE = "STAFF_PIN_DUPLICATE"
+    # sync
+    OFFLINE_OVERSPEND = "OFFLINE_OVERSPEND"
+    OFFLINE_LIMIT_EXCEEDED = "OFFLINE_LIMIT_EXCEEDED"
+    OP_ID_REUSED = "OP_ID_REUSED"
+    SEQ_REUSED = "SEQ_REUSED"
+    CARD_NUMBER_NOT_YOURS = "CARD_NUMBER_NOT_YOURS"
     # card numbers and QR payloads
     INVALID_CARD_NUMBER = "INVALID_CARD_NUMBER"
     INVALID_QR_PAYLOAD = "INVALID_QR_PAYLOAD"
@@ -74,6 +80,11 @@ MESSAGES: dict[Reason, str] = {
     Reason.STAFF_PIN_LOCKED: "This staff PIN is locked after too many wrong entries.",
     Reason.STAFF_PIN_NOT_FOUND: "No such staff PIN.",
     Reason.STAFF_PIN_DUPLICATE: "Another staff member of this store uses this PIN.",
+    Reason.OFFLINE_OVERSPEND: "Redeemed offline beyond the balance the server holds.",
+    Reason.OFFLINE_LIMIT_EXCEEDED: "Redeemed offline beyond the merchant's offline limits.",
+    Reason.OP_ID_REUSED: "This operation id was already used for a different operation.",
+    Reason.SEQ_REUSED: "This sequence number was already used by another operation.",
+    Reason.CARD_NUMBER_NOT_YOURS: "This terminal may not issue card numbers of another node.",
     Reason.INVALID_CARD_NUMBER: "This is not a valid card number.",
     Reason.INVALID_QR_PAYLOAD: "This QR code is not a loyalty card.",
     Reason.QR_SIGNATURE_MISMATCH: "This QR code was not issued by this merchant.",

@@ -1,7 +1,9 @@
 """Server configuration from the environment (``LOYALTY_*``, and ``DATABASE_URL``)."""
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +22,17 @@ class Settings(BaseSettings):
     pin_lockout_attempts: int = 5
     pin_lockout_minutes: int = 30
     max_body_bytes: int = 1_000_000
+    # Offline defaults; each merchant may override them.
+    offline_max_cache_age_minutes: int = 24 * 60
+    offline_max_redemptions_per_card: int = 2
+    offline_max_points_per_card: int = 500
+    offline_overspend_policy: Literal["allow", "reject"] = "allow"
+    # An op older than this (after clock correction) is dated to this bound.
+    offline_max_age_days: int = 14
+
+    @property
+    def offline_max_age(self) -> timedelta:
+        return timedelta(days=self.offline_max_age_days)
 
 
 @lru_cache

@@ -41,7 +41,11 @@ def _sqlite_serialized_writes(engine: Engine) -> None:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False, autoflush=True)
+    from sync_server.changes import install_change_stamps  # models import this module
+
+    factory = sessionmaker(engine, expire_on_commit=False, autoflush=True)
+    install_change_stamps(factory)
+    return factory
 
 
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:

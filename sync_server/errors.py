@@ -25,6 +25,8 @@ _STATUS: dict[str, int] = {
     "BAD_REQUEST": 400,
     "VALIDATION_ERROR": 422,
     "BODY_TOO_LARGE": 413,
+    "PAIRING_CODE_INVALID": 400,
+    "TOO_MANY_ATTEMPTS": 429,
     "INTERNAL_ERROR": 500,
 }
 

@@ -9,9 +9,13 @@ from common.program import ProgramRules, StoreClock
 
 @dataclass(frozen=True, slots=True)
 class RuleContext:
+    """``allow_overdraft``: a redemption already handed over at an offline till is
+    recorded even if the authoritative balance no longer covers it (merchant policy)."""
+
     program: ProgramRules
     clock: StoreClock
     now: datetime
+    allow_overdraft: bool = False
 
 
 @dataclass(frozen=True, slots=True)

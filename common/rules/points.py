@@ -37,7 +37,7 @@ def redeem_points(ctx: RuleContext, card: CardState, op: RedeemPoints) -> Decisi
         return reject(Reason.REWARD_NOT_FOUND, reward_id=op.reward_id)
     if not reward.is_active:
         return reject(Reason.REWARD_INACTIVE, reward_id=op.reward_id)
-    if card.points_balance < reward.points_required:
+    if card.points_balance < reward.points_required and not ctx.allow_overdraft:
         return reject(
             Reason.INSUFFICIENT_POINTS,
             points_balance=card.points_balance,

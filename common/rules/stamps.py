@@ -12,30 +12,39 @@ from common.rules.context import Facts, RuleContext
 
 
 def add_stamp(ctx: RuleContext, card: CardState, op: AddStamp) -> Decision:
+    """Operations can arrive out of time order (an offline till syncing late), so the
+    cooldown is the distance to the latest stamp either way, and a stamp on a local day
+    before the card's counted day is not held to a count the card no longer keeps."""
     program, now = ctx.program, ctx.now
-    if card.last_stamp_at is not None:
-        ready_at = card.last_stamp_at + timedelta(minutes=program.cooldown_minutes)
-        if now < ready_at:
-            return reject(Reason.COOLDOWN_ACTIVE, cooldown_ends_at=ready_at.isoformat())
+    cooldown = timedelta(minutes=program.cooldown_minutes)
+    if card.last_stamp_at is not None and abs(now - card.last_stamp_at) < cooldown:
+        ready_at = card.last_stamp_at + cooldown
+        return reject(Reason.COOLDOWN_ACTIVE, cooldown_ends_at=ready_at.isoformat())
     day = ctx.clock.local_day(now)
+    late = card.stamps_day is not None and day < card.stamps_day
     today = card.stamps_on(day)
-    if today >= program.max_daily_stamps:
+    if not late and today >= program.max_daily_stamps:
         return reject(Reason.DAILY_STAMP_LIMIT, max_daily_stamps=program.max_daily_stamps)
+    last = now if card.last_stamp_at is None else max(card.last_stamp_at, now)
     new = replace(
         card,
         stamp_count=card.stamp_count + 1,
         total_stamps_earned=card.total_stamps_earned + 1,
-        stamps_day=day,
-        stamps_on_day=today + 1,
-        last_stamp_at=now,
-        last_activity_at=now,
+        stamps_day=card.stamps_day if late else day,
+        stamps_on_day=card.stamps_on_day if late else today + 1,
+        last_stamp_at=last,
+        last_activity_at=_latest(card.last_activity_at, now),
     )
     return Applied(new, (_entry(TransactionType.STAMP_EARNED, 1, new, op.notes),))
 
 
+def _latest(known: datetime | None, now: datetime) -> datetime:
+    return now if known is None else max(known, now)
+
+
 def redeem_stamps(ctx: RuleContext, card: CardState, op: RedeemStamps) -> Decision:
     target = ctx.program.stamps_target
-    if card.stamp_count < target:
+    if card.stamp_count < target and not ctx.allow_overdraft:
         return reject(Reason.INSUFFICIENT_STAMPS, stamp_count=card.stamp_count, needed=target)
     new = replace(
         card,
@@ -107,9 +116,9 @@ class StampAvailability:
 def stamp_availability(ctx: RuleContext, card: CardState) -> StampAvailability:
     """The same checks as add_stamp, as a status rather than a decision."""
     cooldown_ends_at = None
-    if card.last_stamp_at is not None:
-        ready_at = card.last_stamp_at + timedelta(minutes=ctx.program.cooldown_minutes)
-        cooldown_ends_at = ready_at if ctx.now < ready_at else None
+    cooldown = timedelta(minutes=ctx.program.cooldown_minutes)
+    if card.last_stamp_at is not None and abs(ctx.now - card.last_stamp_at) < cooldown:
+        cooldown_ends_at = card.last_stamp_at + cooldown
     today = card.stamps_on(ctx.clock.local_day(ctx.now))
     more_today = today < ctx.program.max_daily_stamps
     return StampAvailability(

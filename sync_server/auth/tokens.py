@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from sync_server.actor import Role, StoreActor
 from sync_server.models import ApiToken, Store, User
+from sync_server.models.sync import Terminal
 
 
 def digest(token: str) -> str:
@@ -39,6 +40,27 @@ def issue(
 
 
 def resolve(session: Session, token: str, now: datetime) -> StoreActor | None:
+    """A person's login token, else a terminal's device token; None if neither is live."""
+    return _person(session, token, now) or _terminal(session, token, now)
+
+
+def _terminal(session: Session, token: str, now: datetime) -> StoreActor | None:
+    terminal = session.scalars(
+        select(Terminal).where(Terminal.token_hash == digest(token))
+    ).one_or_none()
+    if terminal is None or terminal.revoked_at is not None:
+        return None
+    if terminal.last_seen_at is None or now - terminal.last_seen_at > timedelta(minutes=1):
+        terminal.last_seen_at = now
+    return StoreActor(
+        merchant_id=terminal.merchant_id,
+        store_id=terminal.store_id,
+        role=Role.TERMINAL,
+        terminal_id=terminal.id,
+    )
+
+
+def _person(session: Session, token: str, now: datetime) -> StoreActor | None:
     row = session.execute(
         select(ApiToken, User, Store)
         .join(User, User.id == ApiToken.user_id)

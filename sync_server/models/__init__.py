@@ -5,19 +5,35 @@ from sync_server.models.card import Card, Customer
 from sync_server.models.ledger import LedgerEntry
 from sync_server.models.program import MerchantSettings, Program
 from sync_server.models.staff import StaffPin
+from sync_server.models.sync import (
+    CardAlias,
+    PairingCode,
+    PinFailureEvent,
+    SyncClock,
+    SyncOp,
+    Terminal,
+    Throttle,
+)
 from sync_server.models.tenancy import ApiToken, Merchant, NumberAllocator, Store, User
 
 __all__ = [
     "ApiToken",
     "Base",
     "Card",
+    "CardAlias",
     "Customer",
     "LedgerEntry",
     "Merchant",
     "MerchantSettings",
     "NumberAllocator",
+    "PairingCode",
+    "PinFailureEvent",
     "Program",
     "StaffPin",
     "Store",
+    "SyncClock",
+    "SyncOp",
+    "Terminal",
+    "Throttle",
     "User",
 ]

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sync_server.models.base import Base, UTCDateTime, utcnow
@@ -10,7 +10,10 @@ from sync_server.models.base import Base, UTCDateTime, utcnow
 
 class Customer(Base):
     __tablename__ = "customers"
-    __table_args__ = (UniqueConstraint("merchant_id", "email"),)
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "email"),
+        Index("ix_customers_pull", "merchant_id", "change_txid", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
@@ -18,10 +21,12 @@ class Customer(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    change_txid: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Card(Base):
     __tablename__ = "cards"
+    __table_args__ = (Index("ix_cards_pull", "merchant_id", "change_txid", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
@@ -47,5 +52,6 @@ class Card(Base):
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    change_txid: Mapped[int] = mapped_column(BigInteger, default=0)
 
     customer: Mapped[Customer] = relationship(lazy="joined")

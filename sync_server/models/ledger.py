@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sync_server.models.base import Base, BigId, UTCDateTime, utcnow
@@ -23,6 +23,7 @@ class LedgerEntry(Base):
         Index("ix_ledger_card_id_id", "card_id", "id"),
         Index("ix_ledger_merchant_id_id", "merchant_id", "id"),
         Index("ix_ledger_related", "related_transaction_id"),
+        Index("ix_ledger_pull", "store_id", "change_txid", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -48,3 +49,4 @@ class LedgerEntry(Base):
     ip_address: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
     notes: Mapped[str | None] = mapped_column(String(1100))
+    change_txid: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -37,3 +37,7 @@ class MerchantSettings(Base):
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), primary_key=True)
     pin_lockout_attempts: Mapped[int | None] = mapped_column(Integer)
     pin_lockout_minutes: Mapped[int | None] = mapped_column(Integer)
+    offline_max_cache_age_minutes: Mapped[int | None] = mapped_column(Integer)
+    offline_max_redemptions_per_card: Mapped[int | None] = mapped_column(Integer)
+    offline_max_points_per_card: Mapped[int | None] = mapped_column(Integer)
+    offline_overspend_policy: Mapped[str | None] = mapped_column(String(16))

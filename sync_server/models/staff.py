@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sync_server.models.base import Base, UTCDateTime, utcnow
@@ -10,6 +10,7 @@ from sync_server.models.base import Base, UTCDateTime, utcnow
 
 class StaffPin(Base):
     __tablename__ = "staff_pins"
+    __table_args__ = (Index("ix_staff_pins_pull", "store_id", "change_txid", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
@@ -25,3 +26,4 @@ class StaffPin(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    change_txid: Mapped[int] = mapped_column(BigInteger, default=0)

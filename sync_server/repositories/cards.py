@@ -4,16 +4,26 @@ from collections.abc import Sequence
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from sync_server.models import Card, Customer, NumberAllocator
+from sync_server.models.sync import CardAlias
 from sync_server.repositories.upsert import insert_ignore
 
 
 def lock_by_number(session: Session, merchant_id: int, card_number: str) -> Card | None:
-    """SELECT … FOR UPDATE: every rule is checked after this, never before."""
+    """SELECT … FOR UPDATE: every rule is checked after this, never before.
+
+    A number merged into another card (an offline enrollment) locks that card."""
+    card_id = session.scalar(
+        select(CardAlias.card_id).where(
+            CardAlias.merchant_id == merchant_id, CardAlias.card_number == card_number
+        )
+    )
+    match = Card.id == card_id if card_id is not None else Card.card_number == card_number
     stmt = (
         select(Card)
-        .where(Card.merchant_id == merchant_id, Card.card_number == card_number)
+        .where(Card.merchant_id == merchant_id, match)
         .with_for_update(of=Card)
         .execution_options(populate_existing=True)
     )
@@ -27,6 +37,19 @@ def get(session: Session, merchant_id: int, card_id: int) -> Card | None:
 
 def get_by_number(session: Session, merchant_id: int, card_number: str) -> Card | None:
     stmt = select(Card).where(Card.merchant_id == merchant_id, Card.card_number == card_number)
+    return session.scalars(stmt).unique().one_or_none()
+
+
+def get_by_number_or_alias(session: Session, merchant_id: int, card_number: str) -> Card | None:
+    """A printed card keeps working after its number was merged into another card."""
+    card = get_by_number(session, merchant_id, card_number)
+    if card is not None:
+        return card
+    stmt = (
+        select(Card)
+        .join(CardAlias, CardAlias.card_id == Card.id)
+        .where(CardAlias.merchant_id == merchant_id, CardAlias.card_number == card_number)
+    )
     return session.scalars(stmt).unique().one_or_none()
 
 
@@ -104,7 +127,7 @@ def lock_or_create_customer(
 ) -> Customer:
     """Get-or-create by (merchant, email) and lock it, so one customer gets one card."""
     email = email.strip().lower()
-    insert_ignore(
+    created = insert_ignore(
         session,
         Customer,
         {"merchant_id": merchant_id, "email": email, "name": name, "phone": phone},
@@ -114,7 +137,10 @@ def lock_or_create_customer(
         .where(Customer.merchant_id == merchant_id, Customer.email == email)
         .with_for_update()
     )
-    return session.scalars(stmt).one()
+    customer = session.scalars(stmt).one()
+    if created:
+        flag_modified(customer, "email")  # a core INSERT skips the change stamp: stamp it
+    return customer
 
 
 def lock_customer(session: Session, customer: Customer) -> None:

@@ -44,5 +44,5 @@ def find(
     )
     if isinstance(number, Rejected):
         return number
-    card = repo.get_by_number(session, merchant_id, number)
+    card = repo.get_by_number_or_alias(session, merchant_id, number)
     return card if card is not None else reject(Reason.CARD_NOT_FOUND)

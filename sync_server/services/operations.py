@@ -48,6 +48,7 @@ class OpRequest:
     meta: RequestMeta
     now: datetime
     client_time: datetime | None = None
+    allow_overdraft: bool = False
 
 
 def apply_operation(session: Session, req: OpRequest, settings: Settings) -> OpResult:
@@ -114,7 +115,12 @@ def _staff(
 
 def _context(session: Session, req: OpRequest, rules: ProgramRules) -> RuleContext:
     store = program_repo.store(session, req.actor.store_id)
-    return RuleContext(program=rules, clock=StoreClock(store.timezone), now=req.now)
+    return RuleContext(
+        program=rules,
+        clock=StoreClock(store.timezone),
+        now=req.now,
+        allow_overdraft=req.allow_overdraft,
+    )
 
 
 def _facts(session: Session, card: Card, op: Operation) -> Facts:

@@ -60,6 +60,12 @@ class PointsAdjustRequest(StaffConfirmation, Strict):
     points_delta: int = Field(ge=-MAX_ADJUSTMENT, le=MAX_ADJUSTMENT)
     reason: str = Field(min_length=1, max_length=500)
 
+    @model_validator(mode="after")
+    def _not_zero(self) -> Self:
+        if self.points_delta == 0:
+            raise ValueError("points_delta must not be zero")
+        return self
+
 
 class CardStatusRequest(StaffConfirmation, Strict):
     notes: str | None = Field(default=None, max_length=500)

@@ -1,0 +1,101 @@
+"""The sync protocol's bodies: pairing, push and pull."""
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from common.operations import Operation
+from sync_server.api.schemas.common import Strict
+
+MAX_BATCH = 500
+
+
+class PairRequest(Strict):
+    code: str = Field(min_length=4, max_length=32)
+    name: str = Field(default="Till", min_length=1, max_length=100)
+
+
+class PairResponse(BaseModel):
+    terminal_id: int
+    device_token: str = Field(description="keep it in the OS keyring; shown once")
+    merchant_id: int
+    store_id: int
+    card_node: int = Field(description="node of the card numbers this terminal may issue")
+
+
+class PairingCodeResponse(BaseModel):
+    code: str
+    expires_at: datetime
+    store_id: int
+
+
+class TerminalResponse(BaseModel):
+    id: int
+    store_id: int
+    name: str
+    created_at: datetime
+    last_seen_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TerminalListResponse(BaseModel):
+    terminals: list[TerminalResponse]
+
+
+class PushedOp(Strict):
+    op_id: UUID
+    seq: int = Field(ge=1, le=2**62)
+    staff_pin_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    client_time: datetime
+    offline: bool = Field(default=False, description="made while the till was offline")
+    snapshot_age_s: int | None = Field(
+        default=None, ge=0, le=10**9, description="age of the till's cache when it was made"
+    )
+    body: Operation
+
+
+class PinFailure(Strict):
+    event_id: UUID
+    staff_pin_id: int = Field(ge=1, le=2**31 - 1)
+    occurred_at: datetime
+
+
+class PushRequest(Strict):
+    sent_at: datetime = Field(description="the till's clock when sending: gives its skew")
+    ops: list[PushedOp] = Field(default_factory=list, max_length=MAX_BATCH)
+    pin_failures: list[PinFailure] = Field(default_factory=list, max_length=MAX_BATCH)
+
+
+class CardBalances(BaseModel):
+    card_number: str
+    stamp_count: int
+    points_balance: int
+    is_active: bool
+
+
+class OpOutcome(BaseModel):
+    op_id: UUID
+    seq: int
+    status: Literal["applied", "duplicate", "rejected"]
+    original_status: Literal["applied", "rejected"] | None = Field(
+        default=None, description="for a duplicate: what the first delivery got"
+    )
+    code: str | None = None
+    message: str | None = None
+    transaction_ids: list[int] = Field(default_factory=list)
+    card: CardBalances | None = None
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class PinFailureOutcome(BaseModel):
+    event_id: UUID
+    status: Literal["counted", "duplicate", "rejected"]
+    locked_until: datetime | None = None
+
+
+class PushResponse(BaseModel):
+    server_time: datetime
+    results: list[OpOutcome]
+    pin_failures: list[PinFailureOutcome]

@@ -1,0 +1,111 @@
+"""Owner endpoints for tills: pairing codes, the list, revocation, and rejected ops."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from sync_server.api.deps import NowDep, OwnerDep, PersonDep, SessionDep
+from sync_server.api.schemas.common import IdPath, error_responses
+from sync_server.api.schemas.sync import (
+    PairingCodeResponse,
+    TerminalListResponse,
+    TerminalResponse,
+)
+from sync_server.errors import not_found
+from sync_server.models.sync import SyncOp, Terminal
+from sync_server.repositories import programs as program_repo
+from sync_server.repositories import sync_ops as sync_repo
+from sync_server.services import pairing
+
+router = APIRouter(prefix="/api/v1/terminals", tags=["terminals"])
+
+
+def _terminal(t: Terminal) -> TerminalResponse:
+    return TerminalResponse(
+        id=t.id,
+        store_id=t.store_id,
+        name=t.name,
+        created_at=t.created_at,
+        last_seen_at=t.last_seen_at,
+        revoked_at=t.revoked_at,
+    )
+
+
+@router.post("/pairing-codes", status_code=201, responses=error_responses(403))
+def issue_pairing_code(actor: OwnerDep, session: SessionDep, now: NowDep) -> PairingCodeResponse:
+    """A one-time code (15 minutes) that pairs one new till to this store."""
+    store = program_repo.store(session, actor.store_id)
+    issued = pairing.issue_code(session, store, actor.user_id, now)
+    return PairingCodeResponse(code=issued.code, expires_at=issued.expires_at, store_id=store.id)
+
+
+@router.get("", responses=error_responses(403))
+def list_terminals(actor: OwnerDep, session: SessionDep) -> TerminalListResponse:
+    """Every till of the merchant."""
+    return TerminalListResponse(
+        terminals=[_terminal(t) for t in pairing.list_terminals(session, actor.merchant_id)]
+    )
+
+
+@router.post("/{terminal_id}/revoke", responses=error_responses(403, 404))
+def revoke_terminal(
+    terminal_id: IdPath, actor: OwnerDep, session: SessionDep, now: NowDep
+) -> TerminalResponse:
+    """The till's token stops working at once (401 everywhere); it must pair again."""
+    terminal = pairing.revoke(session, actor.merchant_id, terminal_id, now)
+    if terminal is None:
+        raise not_found("Terminal")
+    return _terminal(terminal)
+
+
+class AttentionItem(BaseModel):
+    id: int
+    terminal_id: int
+    store_id: int
+    op_id: str
+    seq: int
+    op_type: str
+    card_number: str
+    status: str
+    code: str | None
+    message: str | None
+    client_time: datetime
+    effective_time: datetime
+    received_at: datetime
+    acknowledged_at: datetime | None
+    body: dict[str, Any]
+
+
+class AttentionList(BaseModel):
+    items: list[AttentionItem]
+
+
+def _item(op: SyncOp) -> AttentionItem:
+    return AttentionItem.model_validate(op, from_attributes=True)
+
+
+@router.get("/attention", responses=error_responses(403))
+def attention(
+    actor: PersonDep,
+    session: SessionDep,
+    all_stores: Annotated[bool, Query(description="owner only: every store")] = False,
+    include_acknowledged: bool = False,
+) -> AttentionList:
+    """Pushed operations the server rejected or flagged (e.g. an offline over-spend)."""
+    store_id = None if (all_stores and actor.is_owner) else actor.store_id
+    ops = sync_repo.needing_attention(session, actor.merchant_id, store_id, include_acknowledged)
+    return AttentionList(items=[_item(op) for op in ops])
+
+
+@router.post("/attention/{item_id}/acknowledge", responses=error_responses(403, 404))
+def acknowledge(
+    item_id: IdPath, actor: PersonDep, session: SessionDep, now: NowDep
+) -> AttentionItem:
+    """A manager has seen it and dealt with it."""
+    op = sync_repo.get_for_merchant(session, actor.merchant_id, item_id)
+    if op is None or (not actor.is_owner and op.store_id != actor.store_id):
+        raise not_found("Item")
+    op.acknowledged_at = op.acknowledged_at or now
+    return _item(op)

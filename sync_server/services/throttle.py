@@ -1,0 +1,30 @@
+"""Fixed-window failure counters in the database, so every worker process shares them."""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sync_server.models.sync import Throttle
+from sync_server.repositories.upsert import insert_ignore
+
+
+def _locked(session: Session, key: str, now: datetime, window: timedelta) -> Throttle:
+    insert_ignore(session, Throttle, {"key": key, "window_start": now, "count": 0})
+    row = session.scalars(
+        select(Throttle)
+        .where(Throttle.key == key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if now - row.window_start >= window:
+        row.window_start, row.count = now, 0
+    return row
+
+
+def is_blocked(session: Session, key: str, limit: int, window: timedelta, now: datetime) -> bool:
+    return _locked(session, key, now, window).count >= limit
+
+
+def count_failure(session: Session, key: str, window: timedelta, now: datetime) -> None:
+    _locked(session, key, now, window).count += 1

@@ -1,0 +1,100 @@
+"""Fixtures: every API test runs on SQLite and on a real PostgreSQL.
+
+PostgreSQL tests skip with a reason when no server answers on 127.0.0.1:5432, except
+when CI=true: then they fail, so CI can never pass without them."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from sync_server.config import Settings
+from sync_server.db import make_engine, make_session_factory
+from sync_server.main import create_app
+from tests.dbs import PG_ADMIN_URL, PgTemplates, SqliteTemplates, pg_reachable
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(scope="session")
+def _pg_available() -> bool:
+    return pg_reachable()
+
+
+def _require_pg(available: bool) -> None:
+    if available:
+        return
+    message = f"PostgreSQL is not reachable at {PG_ADMIN_URL}"
+    if IN_CI:
+        pytest.fail(f"{message}; CI=true makes the PostgreSQL tests mandatory")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def _pg_templates() -> Iterator[PgTemplates]:
+    templates = PgTemplates()
+    yield templates
+    templates.close()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplates:
+    return SqliteTemplates(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture
+def pg_url(_pg_available: bool, _pg_templates: PgTemplates) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test."""
+    _require_pg(_pg_available)
+    name, url = _pg_templates.fresh()
+    yield url
+    _pg_templates.drop(name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(
+    backend: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    _sqlite_templates: SqliteTemplates,
+) -> str:
+    """A fresh, migrated database of the test's backend."""
+    if backend == "postgresql":
+        return str(request.getfixturevalue("pg_url"))
+    return _sqlite_templates.fresh(tmp_path / "loyalty.db")
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings(database_url=db_url)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[FastAPI]:
+    application = create_app(settings)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def session_factory(db_url: str) -> Iterator[sessionmaker[Session]]:
+    """Direct database access for setup and checks, stamping changes like the server."""
+    engine = make_engine(db_url)
+    factory = make_session_factory(engine)
+    yield factory
+    engine.dispose()

@@ -1,0 +1,170 @@
+"""Pull: pages of changes behind an opaque cursor; no change is ever skipped."""
+
+import random
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select, update
+
+from sync_server.models import Card
+from tests.support.shop import make_shop
+from tests.support.till import pair
+
+API = "/api/v1/store/loyalty"
+
+
+def _enroll(client, headers, n: int) -> list[str]:
+    return [
+        client.post(
+            f"{API}/cards/enroll", json={"email": f"c{i}@example.com"}, headers=headers
+        ).json()["card_number"]
+        for i in range(n)
+    ]
+
+
+def test_a_first_pull_pages_through_everything_the_store_needs(client, session_factory):
+    shop = make_shop(session_factory)
+    numbers = _enroll(client, shop.owner_headers, 7)
+    till = pair(client, shop.owner_headers)
+
+    pages = till.pull_all(limit=3)
+
+    assert len(pages) > 3
+    assert all(p["has_more"] for p in pages[:-1]) and not pages[-1]["has_more"]
+    assert sorted(c["card_number"] for c in till.state["cards"].values()) == sorted(numbers)
+    assert len(till.state["customers"]) == 7
+    pin = next(iter(till.state["staff_pins"].values()))
+    assert pin["pin_hash"].startswith("$argon2id$")
+    assert pages[0]["program"]["stamps_target"] == 10
+    assert pages[0]["settings"]["pin_lockout_attempts"] == 5
+    assert pages[0]["qr_key"]
+
+
+def test_an_incremental_pull_returns_only_what_changed(client, session_factory):
+    shop = make_shop(session_factory)
+    numbers = _enroll(client, shop.owner_headers, 5)
+    till = pair(client, shop.owner_headers)
+    till.pull_all()
+
+    client.post(f"{API}/stamp", json={"card_number": numbers[2]}, headers=shop.owner_headers)
+    page = till.pull_all()[0]
+
+    assert [c["card_number"] for c in page["changes"]["cards"]] == [numbers[2]]
+    assert page["changes"]["cards"][0]["stamp_count"] == 1
+    assert page["changes"]["customers"] == []
+
+
+def test_a_garbled_or_foreign_cursor_means_a_full_resync(client, session_factory):
+    shop = make_shop(session_factory)
+    _enroll(client, shop.owner_headers, 2)
+    till, other = pair(client, shop.owner_headers), pair(client, shop.owner_headers)
+    other.pull_all()
+
+    for cursor in ("not-a-cursor", other.cursor):
+        till.cursor = cursor
+        page = till.pull_all()[0]
+        assert page["reset"] is True
+        assert len(page["changes"]["cards"]) == 2
+
+
+def test_pull_is_scoped_to_the_merchant_and_the_store(client, session_factory):
+    mine = make_shop(session_factory, "Mine", stores=2)
+    theirs = make_shop(session_factory, "Theirs")
+    _enroll(client, theirs.owner_headers, 3)
+    mine_cards = _enroll(client, mine.owner_headers, 1)
+    till = pair(client, mine.owner_headers)
+
+    till.pull_all()
+
+    assert [c["card_number"] for c in till.state["cards"].values()] == mine_cards
+    assert [int(k) for k in till.state["staff_pins"]] == [mine.pin_ids[till.store_id]]
+
+
+@pytest.mark.postgres
+def test_a_transaction_that_commits_late_is_not_skipped(pg_url):
+    """The classic trap: T1 writes first but commits after T2. A cursor over write
+    order would hand out T2 and move past T1 for ever. Here the horizon waits for T1:
+    T2 is held back until T1 commits, then both come."""
+    from fastapi.testclient import TestClient
+
+    from sync_server.config import Settings
+    from sync_server.main import create_app
+
+    app = create_app(Settings(database_url=pg_url))
+    client = TestClient(app)
+    factory = app.state.session_factory
+    shop = make_shop(factory)
+    first, second = _enroll(client, shop.owner_headers, 2)
+    till = pair(client, shop.owner_headers)
+    till.pull_all()
+
+    slow = factory()
+    slow.execute(update(Card).where(Card.card_number == first).values(stamp_count=Card.stamp_count))
+    card = slow.scalars(select(Card).where(Card.card_number == first)).one()
+    card.points_balance = 77
+    slow.flush()  # T1 holds its txid, not committed
+    client.post(
+        f"{API}/stamp", json={"card_number": second}, headers=shop.owner_headers
+    )  # T2 commits
+
+    early = till.pull_all()[-1]
+    slow.commit()  # T1 commits after T2
+    late = till.pull_all()
+
+    assert early["changes"]["cards"] == []
+    cards = {c["card_number"]: c for p in late for c in p["changes"]["cards"]}
+    assert cards[first]["points_balance"] == 77
+    assert cards[second]["stamp_count"] == 1
+    slow.close()
+    app.state.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_pulling_from_scratch_while_others_write_ends_with_the_server_state(pg_url):
+    """Concurrent writers on PostgreSQL commit in any order while a new till pulls
+    page by page; after a final pull its copy equals the database exactly."""
+    from fastapi.testclient import TestClient
+
+    from sync_server.config import Settings
+    from sync_server.main import create_app
+
+    app = create_app(Settings(database_url=pg_url))
+    factory = app.state.session_factory
+    shop = make_shop(factory)
+    setup = TestClient(app)
+    numbers = _enroll(setup, shop.owner_headers, 30)
+    stop = threading.Event()
+
+    def writer(seed: int) -> None:
+        rng = random.Random(seed)
+        with TestClient(app) as http:
+            while not stop.is_set():
+                body = {
+                    "card_number": rng.choice(numbers),
+                    "purchase_amount_cents": rng.randint(100, 900),
+                }
+                assert (
+                    http.post(
+                        f"{API}/points/earn", json=body, headers=shop.owner_headers
+                    ).status_code
+                    == 200
+                )
+
+    writers = [threading.Thread(target=writer, args=(i,)) for i in range(4)]
+    for w in writers:
+        w.start()
+    till = pair(TestClient(app), shop.owner_headers)
+    for _ in range(15):
+        till.pull_all(limit=7)
+    stop.set()
+    for w in writers:
+        w.join()
+    till.pull_all(limit=7)
+
+    with factory() as session:
+        truth = {c.card_number: c.points_balance for c in session.scalars(select(Card))}
+    pulled = {c["card_number"]: c["points_balance"] for c in till.state["cards"].values()}
+    assert pulled == truth
+    assert sum(truth.values()) > 0
+    app.state.engine.dispose()
