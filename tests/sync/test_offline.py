@@ -1,5 +1,6 @@
 """Offline rules: redemption limits, over-spend policy, clocks that lie, PIN failures."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -156,9 +157,11 @@ def test_a_skewed_till_clock_is_corrected_for_cooldown_and_ledger_time(
     twenty_min_ago = till.now() - timedelta(minutes=20)
     ten_min_ago = till.now() - timedelta(minutes=10)
 
-    stamp = lambda at: till.op(
-        {"type": "stamp.add", "card_number": number}, staff_pin_id=pin, client_time=at
-    )  # noqa: E731
+    def stamp(at):
+        return till.op(
+            {"type": "stamp.add", "card_number": number}, staff_pin_id=pin, client_time=at
+        )
+
     results = till.push([stamp(twenty_min_ago), stamp(ten_min_ago), stamp(till.now())]).json()[
         "results"
     ]
@@ -194,11 +197,14 @@ def test_wrong_pins_typed_at_two_offline_tills_lock_the_pin_for_the_store(client
     client.put(f"{API}/settings", json={"pin_lockout_attempts": 3}, headers=shop.owner_headers)
     till_a, till_b = pair(client, shop.owner_headers, "A"), pair(client, shop.owner_headers, "B")
     pin = shop.pin_ids[shop.store_ids[0]]
-    failure = lambda: {
-        "event_id": str(__import__("uuid").uuid4()),
-        "staff_pin_id": pin,
-        "occurred_at": datetime.now(UTC).isoformat(),
-    }  # noqa: E731
+
+    def failure():
+        return {
+            "event_id": str(uuid.uuid4()),
+            "staff_pin_id": pin,
+            "occurred_at": datetime.now(UTC).isoformat(),
+        }
+
     first, second = failure(), failure()
 
     till_a.push([], [first, second])

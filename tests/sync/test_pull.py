@@ -2,7 +2,6 @@
 
 import random
 import threading
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select, update
@@ -31,7 +30,8 @@ def test_a_first_pull_pages_through_everything_the_store_needs(client, session_f
     pages = till.pull_all(limit=3)
 
     assert len(pages) > 3
-    assert all(p["has_more"] for p in pages[:-1]) and not pages[-1]["has_more"]
+    assert all(p["has_more"] for p in pages[:-1])
+    assert not pages[-1]["has_more"]
     assert sorted(c["card_number"] for c in till.state["cards"].values()) == sorted(numbers)
     assert len(till.state["customers"]) == 7
     pin = next(iter(till.state["staff_pins"].values()))

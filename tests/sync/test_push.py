@@ -1,7 +1,5 @@
 """Push: every op of a batch gets an outcome, each op applies exactly once."""
 
-import uuid
-
 from sqlalchemy import func, select
 
 from sync_server.models import Card, LedgerEntry
