@@ -7,24 +7,9 @@ from alembic import context
 
 from sync_server.db import make_engine
 from sync_server.models import Base
-from sync_server.models.base import UTCDateTime
+from sync_server.migrations_compare import COMPARE_OPTIONS
 
 target_metadata = Base.metadata
-
-
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
-    """Render our UTC type as a plain timezone-aware DateTime: migrations stay free of
-    application imports."""
-    if type_ == "type" and isinstance(obj, UTCDateTime):
-        return "sa.DateTime(timezone=True)"
-    return False
-
-
-COMPARE_OPTIONS: dict[str, Any] = {
-    "compare_type": True,
-    "compare_server_default": False,
-    "render_item": render_item,
-}
 
 
 def run_migrations_online() -> None:
