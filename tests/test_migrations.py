@@ -31,7 +31,9 @@ def test_every_table_of_the_models_exists_after_upgrade(db_url):
     assert set(Base.metadata.tables) <= tables
 
 
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def test_downgrade_to_base_and_upgrade_again(db_url):
     downgrade(db_url, "base")
     engine = make_engine(db_url)

@@ -1,13 +1,11 @@
 """Alembic environment: the same engine setup as the server, one comparison setup
 shared with the drift test."""
 
-from typing import Any
-
 from alembic import context
 
 from sync_server.db import make_engine
-from sync_server.models import Base
 from sync_server.migrations_compare import COMPARE_OPTIONS
+from sync_server.models import Base
 
 target_metadata = Base.metadata
 
