@@ -1,7 +1,5 @@
 """Staff PINs: managed by a person of the store, checked after the card lock, locked out."""
 
-from sqlalchemy import select
-
 from sync_server.models import LedgerEntry, StaffPin
 from tests.store_api.conftest import API, PIN
 
@@ -21,7 +19,8 @@ def test_pins_are_created_listed_renamed_and_deleted_without_exposing_hashes(cli
     deleted = client.delete(f"{API}/pins/{created.json()['id']}", headers=a.manager)
 
     assert created.status_code == 201
-    assert "pin_hash" not in created.json() and "pin" not in created.json()
+    assert "pin_hash" not in created.json()
+    assert "pin" not in created.json()
     assert renamed.json()["name"] == "Zoe"
     assert listed["total"] == 2
     assert deleted.status_code == 204
