@@ -1,7 +1,7 @@
 """Terminal endpoints: pairing, push and pull (device-token auth, one store each)."""
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -10,7 +10,15 @@ from sync_server import sync as push_service
 from sync_server.actor import StoreActor
 from sync_server.api.deps import ActorDep, MetaDep, NowDep, SessionDep, SettingsDep
 from sync_server.api.schemas.common import error_responses
-from sync_server.api.schemas.sync import PairRequest, PairResponse, PushRequest, PushResponse
+from sync_server.api.schemas.sync import (
+    PairRequest,
+    PairResponse,
+    PullResponse,
+    PullSettings,
+    PullStore,
+    PushRequest,
+    PushResponse,
+)
 from sync_server.api.store.views import program_response
 from sync_server.errors import ApiError, forbidden
 from sync_server.offline import offline_policy
@@ -78,28 +86,28 @@ def pull(
     now: NowDep,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
-) -> dict[str, Any]:
+) -> PullResponse:
     """Everything changed since the cursor, a page at a time, plus program and settings."""
     page = pull_service.pull(session, actor, cursor, limit)
     program = program_repo.for_merchant(session, actor.merchant_id)
     store = program_repo.store(session, actor.store_id)
     lockout = lockout_policy(session, actor.merchant_id, settings)
     offline = offline_policy(session, actor.merchant_id, settings)
-    return {
-        "server_time": now.isoformat(),
-        "cursor": page.cursor,
-        "has_more": page.has_more,
-        "reset": page.reset,
-        "program": program_response(program).model_dump(mode="json") if program else None,
-        "store": {"id": store.id, "name": store.name, "timezone": store.timezone},
-        "qr_key": pull_service.merchant_qr_key(session, actor.merchant_id),
-        "settings": {
-            "pin_lockout_attempts": lockout.max_attempts,
-            "pin_lockout_minutes": lockout.lockout_minutes,
-            "offline_max_cache_age_minutes": int(offline.max_cache_age.total_seconds() // 60),
-            "offline_max_redemptions_per_card": offline.max_redemptions_per_card,
-            "offline_max_points_per_card": offline.max_points_per_card,
-            "offline_overspend_allowed": offline.allow_overspend,
-        },
-        "changes": page.changes,
-    }
+    return PullResponse(
+        server_time=now,
+        cursor=page.cursor,
+        has_more=page.has_more,
+        reset=page.reset,
+        program=program_response(program).model_dump(mode="json") if program else None,
+        store=PullStore(id=store.id, name=store.name, timezone=store.timezone),
+        qr_key=pull_service.merchant_qr_key(session, actor.merchant_id),
+        settings=PullSettings(
+            pin_lockout_attempts=lockout.max_attempts,
+            pin_lockout_minutes=lockout.lockout_minutes,
+            offline_max_cache_age_minutes=int(offline.max_cache_age.total_seconds() // 60),
+            offline_max_redemptions_per_card=offline.max_redemptions_per_card,
+            offline_max_points_per_card=offline.max_points_per_card,
+            offline_overspend_allowed=offline.allow_overspend,
+        ),
+        changes=page.changes,
+    )

@@ -99,3 +99,34 @@ class PushResponse(BaseModel):
     server_time: datetime
     results: list[OpOutcome]
     pin_failures: list[PinFailureOutcome]
+
+
+class PullStore(BaseModel):
+    id: int
+    name: str
+    timezone: str
+
+
+class PullSettings(BaseModel):
+    pin_lockout_attempts: int
+    pin_lockout_minutes: int
+    offline_max_cache_age_minutes: int
+    offline_max_redemptions_per_card: int
+    offline_max_points_per_card: int
+    offline_overspend_allowed: bool
+
+
+class PullResponse(BaseModel):
+    server_time: datetime
+    cursor: str = Field(description="opaque: send it back to get what changed since")
+    has_more: bool
+    reset: bool = Field(
+        description="the cursor was unusable: drop the local copy, this is a full resync"
+    )
+    program: dict[str, Any] | None
+    store: PullStore
+    qr_key: str = Field(description="hex HMAC key to verify the merchant's QR payloads offline")
+    settings: PullSettings
+    changes: dict[str, list[dict[str, Any]]] = Field(
+        description="customers, cards, aliases, staff_pins, transactions, op_outcomes"
+    )
