@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from common.codes import Reason
-from common.operations import RedeemPoints
+from common.operations import Operation, RedeemPoints
 from common.outcome import Rejected, reject
 from sync_server.actor import StoreActor
 from sync_server.config import Settings
@@ -29,7 +29,7 @@ class OfflinePolicy:
     allow_overspend: bool
 
     def check(
-        self, session: Session, actor: StoreActor, item: "PushedOp", when: datetime
+        self, session: Session, actor: StoreActor, item: "PushedOp", op: Operation, when: datetime
     ) -> Rejected | None:
         """An offline redemption within the limits, counted per card since the till's
         snapshot was taken (one offline period)."""
@@ -39,23 +39,23 @@ class OfflinePolicy:
             return reject(Reason.OFFLINE_LIMIT_EXCEEDED, limit="cache_age", snapshot_age_s=age)
         since = when - timedelta(seconds=age)
         count, points = repo.offline_redemptions_since(
-            session, actor.terminal_id, item.body.card_number, since
+            session, actor.terminal_id, op.card_number, since
         )
         if count + 1 > self.max_redemptions_per_card:
             return reject(Reason.OFFLINE_LIMIT_EXCEEDED, limit="count", allowed=count)
-        value = _points_of(session, actor.merchant_id, item)
+        value = _points_of(session, actor.merchant_id, op)
         if points + value > self.max_points_per_card:
             return reject(Reason.OFFLINE_LIMIT_EXCEEDED, limit="points", allowed=points)
         return None
 
 
-def _points_of(session: Session, merchant_id: int, item: "PushedOp") -> int:
-    if not isinstance(item.body, RedeemPoints):
+def _points_of(session: Session, merchant_id: int, op: Operation) -> int:
+    if not isinstance(op, RedeemPoints):
         return 0
     program = program_repo.for_merchant(session, merchant_id)
     reward = None
     if program is not None:
-        reward = next((r for r in program.points_rewards if r["id"] == item.body.reward_id), None)
+        reward = next((r for r in program.points_rewards if r["id"] == op.reward_id), None)
     return int(reward["points_required"]) if reward else 0
 
 

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.card_number import node_of, terminal_node
 from common.codes import MESSAGES, Reason
-from common.operations import Enroll, RedeemPoints, RedeemStamps
+from common.operations import Enroll, Operation, RedeemPoints, RedeemStamps
 from common.outcome import Rejected, reject
 from common.pins import PinLockState, after_failure
 from sync_server.actor import RequestMeta, StoreActor
@@ -43,6 +44,8 @@ from sync_server.repositories import sync_ops as repo
 from sync_server.services import operations
 from sync_server.services.programs import lockout_policy
 from sync_server.services.staff_pins import PinConfirmed
+
+OPERATION: TypeAdapter[Operation] = TypeAdapter(Operation)
 
 
 def effective_time(
@@ -92,8 +95,17 @@ def _in_transaction(factory: sessionmaker[Session], work: Any) -> Any:
 
 
 def body_hash(item: PushedOp) -> str:
-    canonical = json.dumps(item.body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(item.body, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def parse_operation(item: PushedOp) -> Operation | Rejected:
+    """Each op is validated on its own: one malformed op must not fail the batch."""
+    try:
+        return OPERATION.validate_python(item.body)
+    except ValidationError as exc:
+        errors = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()][:5]
+        return reject(Reason.INVALID_OPERATION, errors=errors)
 
 
 def _push_op(
@@ -111,8 +123,12 @@ def _push_op(
     row = repo.claim(session, _claim_values(actor, item, digest, when, now))
     if row is None:
         return _replayed(session, actor.terminal_id, item, digest)
+    op = parse_operation(item)
+    if isinstance(op, Rejected):
+        _store(row, op)
+        return _outcome(row, row.status)
     policy = offline_policy(session, actor.merchant_id, settings)
-    result = _apply(session, actor, item, when, meta, settings, policy, row)
+    result = _apply(session, actor, item, op, when, meta, settings, policy, row)
     _store(row, result)
     return _outcome(row, row.status)
 
@@ -127,9 +143,9 @@ def _claim_values(
         "op_id": str(item.op_id),
         "seq": item.seq,
         "body_hash": digest,
-        "body": item.body.model_dump(mode="json"),
-        "op_type": item.body.type,
-        "card_number": item.body.card_number,
+        "body": item.body,
+        "op_type": str(item.body.get("type", ""))[:32],
+        "card_number": str(item.body.get("card_number", ""))[:16],
         "staff_pin_id": item.staff_pin_id,
         "offline": item.offline,
         "client_time": item.client_time,
@@ -171,18 +187,18 @@ def _apply(
     session: Session,
     actor: StoreActor,
     item: PushedOp,
+    op: Operation,
     when: datetime,
     meta: RequestMeta,
     settings: Settings,
     policy: OfflinePolicy,
     row: SyncOp,
 ) -> operations.OpResult | _Merged:
-    op = item.body
     staff = PinConfirmed(item.staff_pin_id) if item.staff_pin_id is not None else None
     is_redemption = isinstance(op, RedeemPoints | RedeemStamps)
     overdraft = False
     if item.offline and is_redemption:
-        refused = policy.check(session, actor, item, when)
+        refused = policy.check(session, actor, item, op, when)
         if refused is not None:
             return refused
         overdraft = policy.allow_overspend

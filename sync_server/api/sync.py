@@ -41,7 +41,7 @@ def require_terminal(actor: ActorDep) -> StoreActor:
 TerminalDep = Annotated[StoreActor, Depends(require_terminal)]
 
 
-@router.post("/pair", responses=error_responses(429))
+@router.post("/pair", responses=error_responses(404, 429))
 def pair(body: PairRequest, session: SessionDep, meta: MetaDep, now: NowDep) -> PairResponse:
     """Trade a one-time pairing code for a terminal id and a device token."""
     key = f"pair:{meta.ip_address}"

@@ -49,7 +49,7 @@ def list_terminals(actor: OwnerDep, session: SessionDep) -> TerminalListResponse
     )
 
 
-@router.post("/{terminal_id}/revoke", responses=error_responses(403, 404))
+@router.post("/{terminal_id:int}/revoke", responses=error_responses(403, 404))
 def revoke_terminal(
     terminal_id: IdPath, actor: OwnerDep, session: SessionDep, now: NowDep
 ) -> TerminalResponse:
@@ -99,7 +99,7 @@ def attention(
     return AttentionList(items=[_item(op) for op in ops])
 
 
-@router.post("/attention/{item_id}/acknowledge", responses=error_responses(403, 404))
+@router.post("/attention/{item_id:int}/acknowledge", responses=error_responses(403, 404))
 def acknowledge(
     item_id: IdPath, actor: PersonDep, session: SessionDep, now: NowDep
 ) -> AttentionItem:

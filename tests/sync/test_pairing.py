@@ -38,7 +38,7 @@ def test_a_pairing_code_works_once(client, session_factory):
     second = client.post("/api/v1/sync/pair", json={"code": code})
 
     assert first.status_code == 200
-    assert second.status_code == 400
+    assert second.status_code == 404
     assert second.json()["code"] == "PAIRING_CODE_INVALID"
 
 
@@ -53,7 +53,7 @@ def test_an_expired_pairing_code_is_refused(client, session_factory):
 
     response = client.post("/api/v1/sync/pair", json={"code": code})
 
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert response.json()["code"] == "PAIRING_CODE_INVALID"
 
 
@@ -61,7 +61,7 @@ def test_guessing_codes_is_throttled_even_for_the_right_code(client, session_fac
     shop = make_shop(session_factory)
     code = client.post("/api/v1/terminals/pairing-codes", headers=shop.owner_headers).json()["code"]
     for _ in range(10):
-        assert client.post("/api/v1/sync/pair", json={"code": "WRONG-GUESS"}).status_code == 400
+        assert client.post("/api/v1/sync/pair", json={"code": "WRONG-GUESS"}).status_code == 404
 
     response = client.post("/api/v1/sync/pair", json={"code": code})
 

@@ -1,9 +1,10 @@
 """Pieces shared by many bodies."""
 
+from datetime import datetime
 from typing import Annotated, Any, Self
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, model_validator
 
 
 class ErrorResponse(BaseModel):
@@ -13,8 +14,9 @@ class ErrorResponse(BaseModel):
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI: every listed status answers with an ErrorResponse."""
-    return {status: {"model": ErrorResponse} for status in (401, 422, *statuses)}
+    """OpenAPI: every listed status answers with an ErrorResponse (400 is a body that
+    is not JSON at all, 401 a missing token, 422 a body that does not validate)."""
+    return {status: {"model": ErrorResponse} for status in (400, 401, 422, *statuses)}
 
 
 class Strict(BaseModel):
@@ -24,7 +26,7 @@ class Strict(BaseModel):
 class CardRef(Strict):
     """Which card: exactly one of its id, its QR payload, or its number."""
 
-    card_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    card_id: StrictInt | None = Field(default=None, ge=1, le=2**31 - 1)
     qr_code: str | None = Field(default=None, max_length=200)
     card_number: str | None = Field(default=None, max_length=32)
 
@@ -40,7 +42,16 @@ class StaffConfirmation(BaseModel):
     """The staff PIN, and optionally who is typing it (one hash check instead of many)."""
 
     staff_pin: str | None = Field(default=None, min_length=1, max_length=16)
-    staff_pin_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    staff_pin_id: StrictInt | None = Field(default=None, ge=1, le=2**31 - 1)
 
 
 IdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def _iso_text(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError("a date-time must be an ISO 8601 string")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_text)]

@@ -4,10 +4,9 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 
-from common.operations import Operation
-from sync_server.api.schemas.common import Strict
+from sync_server.api.schemas.common import IsoDateTime, Strict
 
 MAX_BATCH = 500
 
@@ -46,24 +45,31 @@ class TerminalListResponse(BaseModel):
 
 class PushedOp(Strict):
     op_id: UUID
-    seq: int = Field(ge=1, le=2**62)
-    staff_pin_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    client_time: datetime
-    offline: bool = Field(default=False, description="made while the till was offline")
-    snapshot_age_s: int | None = Field(
+    seq: StrictInt = Field(ge=1, le=2**62)
+    staff_pin_id: StrictInt | None = Field(default=None, ge=1, le=2**31 - 1)
+    client_time: IsoDateTime
+    offline: StrictBool = Field(default=False, description="made while the till was offline")
+    snapshot_age_s: StrictInt | None = Field(
         default=None, ge=0, le=10**9, description="age of the till's cache when it was made"
     )
-    body: Operation
+    body: dict[str, Any] = Field(
+        description=(
+            "the operation, one of common/operations.py (stamp.add, stamp.redeem, stamp.void, "
+            "points.earn, points.redeem, points.void, points.adjust, card.enroll, "
+            "card.deactivate, card.reactivate); an invalid one is rejected on its own "
+            "(INVALID_OPERATION) without failing the batch"
+        )
+    )
 
 
 class PinFailure(Strict):
     event_id: UUID
-    staff_pin_id: int = Field(ge=1, le=2**31 - 1)
-    occurred_at: datetime
+    staff_pin_id: StrictInt = Field(ge=1, le=2**31 - 1)
+    occurred_at: IsoDateTime
 
 
 class PushRequest(Strict):
-    sent_at: datetime = Field(description="the till's clock when sending: gives its skew")
+    sent_at: IsoDateTime = Field(description="the till's clock when sending: gives its skew")
     ops: list[PushedOp] = Field(default_factory=list, max_length=MAX_BATCH)
     pin_failures: list[PinFailure] = Field(default_factory=list, max_length=MAX_BATCH)
 

@@ -126,7 +126,7 @@ def _own_card(session: Session, actor: StoreActor, card_id: int) -> Card:
     return card
 
 
-@router.get("/cards/{card_id}", responses=error_responses(404))
+@router.get("/cards/{card_id:int}", responses=error_responses(404))
 def get_card(card_id: IdPath, actor: ActorDep, session: SessionDep) -> CardDetailResponse:
     """Everything about one card."""
     card = _own_card(session, actor, card_id)
@@ -134,7 +134,7 @@ def get_card(card_id: IdPath, actor: ActorDep, session: SessionDep) -> CardDetai
     return card_detail(card, program, session.get_one(Merchant, actor.merchant_id))
 
 
-@router.get("/cards/{card_id}/transactions", responses=error_responses(404))
+@router.get("/cards/{card_id:int}/transactions", responses=error_responses(404))
 def card_transactions(
     card_id: IdPath,
     actor: ActorDep,

@@ -232,7 +232,7 @@ def void_points(body: s.PointsVoidRequest, run: RunnerDep) -> s.PointsVoidRespon
 
 
 @router.post(
-    "/cards/{card_id}/points/adjust",
+    "/cards/{card_id:int}/points/adjust",
     response_model=s.PointsAdjustResponse,
     responses=_ERRORS,
     dependencies=[Depends(require_owner)],
@@ -255,7 +255,9 @@ def adjust_points(
     )
 
 
-@router.post("/cards/{card_id}/deactivate", response_model=s.OperationResponse, responses=_ERRORS)
+@router.post(
+    "/cards/{card_id:int}/deactivate", response_model=s.OperationResponse, responses=_ERRORS
+)
 def deactivate_card(
     card_id: IdPath, body: s.CardStatusRequest, run: RunnerDep
 ) -> s.OperationResponse | JSONResponse:
@@ -268,7 +270,9 @@ def deactivate_card(
     return s.OperationResponse(**_base(result, "Card deactivated."))
 
 
-@router.post("/cards/{card_id}/reactivate", response_model=s.OperationResponse, responses=_ERRORS)
+@router.post(
+    "/cards/{card_id:int}/reactivate", response_model=s.OperationResponse, responses=_ERRORS
+)
 def reactivate_card(
     card_id: IdPath, body: s.CardStatusRequest, run: RunnerDep
 ) -> s.OperationResponse | JSONResponse:

@@ -48,7 +48,7 @@ def create_pin(
 
 
 @router.patch(
-    "/pins/{pin_id}", response_model=PinResponse, responses=error_responses(403, 404, 409)
+    "/pins/{pin_id:int}", response_model=PinResponse, responses=error_responses(403, 404, 409)
 )
 def update_pin(
     pin_id: IdPath, body: PinUpdate, actor: PersonDep, session: SessionDep, now: NowDep
@@ -66,14 +66,14 @@ def update_pin(
     return pin_response(pin, now)
 
 
-@router.delete("/pins/{pin_id}", status_code=204, responses=error_responses(403, 404))
+@router.delete("/pins/{pin_id:int}", status_code=204, responses=error_responses(403, 404))
 def delete_pin(pin_id: IdPath, actor: PersonDep, session: SessionDep, now: NowDep) -> Response:
     """Remove a PIN; ledger entries keep naming it."""
     service.delete(_own_pin(session, actor.store_id, pin_id), now)
     return Response(status_code=204)
 
 
-@router.post("/pins/{pin_id}/unlock", responses=error_responses(403, 404))
+@router.post("/pins/{pin_id:int}/unlock", responses=error_responses(403, 404))
 def unlock_pin(pin_id: IdPath, actor: PersonDep, session: SessionDep, now: NowDep) -> PinResponse:
     """Clear the failed attempts and the lock."""
     pin = _own_pin(session, actor.store_id, pin_id)
