@@ -43,6 +43,7 @@ class Reason(StrEnum):
     OFFLINE_LIMIT_EXCEEDED = "OFFLINE_LIMIT_EXCEEDED"
     OP_ID_REUSED = "OP_ID_REUSED"
     INVALID_OPERATION = "INVALID_OPERATION"
+    OPERATION_NOT_ALLOWED = "OPERATION_NOT_ALLOWED"
     SEQ_REUSED = "SEQ_REUSED"
     CARD_NUMBER_NOT_YOURS = "CARD_NUMBER_NOT_YOURS"
     # card numbers and QR payloads
@@ -84,6 +85,7 @@ MESSAGES: dict[Reason, str] = {
     Reason.OFFLINE_OVERSPEND: "Redeemed offline beyond the balance the server holds.",
     Reason.OFFLINE_LIMIT_EXCEEDED: "Redeemed offline beyond the merchant's offline limits.",
     Reason.INVALID_OPERATION: "This operation is malformed and cannot be applied.",
+    Reason.OPERATION_NOT_ALLOWED: "Only the merchant owner may do this.",
     Reason.OP_ID_REUSED: "This operation id was already used for a different operation.",
     Reason.SEQ_REUSED: "This sequence number was already used by another operation.",
     Reason.CARD_NUMBER_NOT_YOURS: "This terminal may not issue card numbers of another node.",

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from common.card_number import node_of, terminal_node
 from common.codes import MESSAGES, Reason
-from common.operations import Enroll, Operation, RedeemPoints, RedeemStamps
+from common.operations import AdjustPoints, Enroll, Operation, RedeemPoints, RedeemStamps
 from common.outcome import Rejected, reject
 from common.pins import PinLockState, after_failure
 from sync_server.actor import RequestMeta, StoreActor
@@ -124,6 +124,8 @@ def _push_op(
     if row is None:
         return _replayed(session, actor.terminal_id, item, digest)
     op = parse_operation(item)
+    if isinstance(op, AdjustPoints):  # owner only, never from a till
+        op = reject(Reason.OPERATION_NOT_ALLOWED)
     if isinstance(op, Rejected):
         _store(row, op)
         return _outcome(row, row.status)

@@ -225,3 +225,32 @@ def test_ops_on_an_offline_card_merge_into_the_card_enrolled_meanwhile(client, s
         f"{API}/cards/lookup", params={"card_number": offline_number}, headers=shop.owner_headers
     )
     assert lookup.json()["card_number"] == online_number
+
+
+def test_a_till_cannot_adjust_points_by_push(client, session_factory):
+    """Adjustments are the owner's alone; a till's pushed adjustment is refused and kept."""
+    shop = make_shop(session_factory)
+    till = pair(client, shop.owner_headers)
+    number = _enroll_online(client, shop.owner_headers)
+    body = {"type": "points.adjust", "card_number": number, "points_delta": 5000, "reason": "me"}
+
+    result = till.push([till.op(body, staff_pin_id=shop.pin_ids[till.store_id])]).json()["results"][
+        0
+    ]
+
+    assert (result["status"], result["code"]) == ("rejected", "OPERATION_NOT_ALLOWED")
+    with session_factory() as session:
+        assert session.scalars(select(Card.points_balance)).one() == 0
+
+
+def test_a_malformed_op_is_rejected_alone(client, session_factory):
+    shop = make_shop(session_factory)
+    till = pair(client, shop.owner_headers)
+    number = _enroll_online(client, shop.owner_headers)
+    bad = till.op({"type": "stamp.add", "card_number": "1234"})
+    good = _earn(till, number, shop.pin_ids[till.store_id], 300)
+
+    results = till.push([bad, good]).json()["results"]
+
+    assert [r["code"] for r in results] == ["INVALID_OPERATION", None]
+    assert results[1]["status"] == "applied"
