@@ -1,0 +1,1 @@
+"""Benchmarks and fault runs (``python -m bench.chaos``)."""

@@ -1,0 +1,61 @@
+"""The fault run at test size: 8 tills, a proxy that drops, duplicates and delays, and a
+kill -9 of the two-worker server mid-run. 0 lost, 0 applied twice, the ledger equal to
+a sequential model of the accepted ops. (`python -m bench.chaos` runs it at 20,000 ops.)"""
+
+import pytest
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from bench.chaos import run_chaos
+from bench.faulty_proxy import Faults
+from sync_server.models import Card, LedgerEntry
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+CALM = Faults(drop_request=0, drop_response=0, duplicate=0, delay=0)
+
+
+@pytest.fixture(autouse=True)
+def _needs_postgres(pg_url):
+    """run_chaos makes its own databases; this only enforces the PostgreSQL policy."""
+
+
+def test_no_op_is_lost_or_applied_twice_through_faults_and_a_kill_9():
+    report = run_chaos(tills=8, ops_per_till=40)
+
+    assert report.ops == 320
+    assert report.kills == 1
+    assert report.lost == 0
+    assert report.double_applied == 0
+    assert report.model_mismatches == 0
+    assert report.negative_without_policy == 0
+    assert report.applied + report.rejected == report.ops
+    assert report.applied > report.ops / 2
+    assert report.faults["dropped_responses"] + report.faults["duplicated"] > 0
+
+
+def _bump_a_balance(session: Session) -> None:
+    card = session.scalars(select(Card).order_by(Card.id)).first()
+    session.execute(
+        update(Card).where(Card.id == card.id).values(points_balance=Card.points_balance + 1)
+    )
+
+
+def _apply_an_entry_twice(session: Session) -> None:
+    entry = session.scalars(
+        select(LedgerEntry).where(LedgerEntry.user_id.is_(None)).order_by(LedgerEntry.id.desc())
+    ).first()
+    columns = {c.key: getattr(entry, c.key) for c in LedgerEntry.__table__.columns if c.key != "id"}
+    session.execute(insert(LedgerEntry).values(**columns))
+
+
+def test_the_check_notices_a_tampered_balance_and_a_double_entry():
+    """Negative controls: the verification above is able to fail."""
+    tampered = run_chaos(
+        tills=2, ops_per_till=15, kill_at=None, faults=CALM, tamper=_bump_a_balance
+    )
+    doubled = run_chaos(
+        tills=2, ops_per_till=15, kill_at=None, faults=CALM, tamper=_apply_an_entry_twice
+    )
+
+    assert tampered.model_mismatches >= 1
+    assert doubled.double_applied >= 1
