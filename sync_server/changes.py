@@ -7,6 +7,7 @@ still running (``pg_snapshot_xmin``), so a transaction that started early but co
 late is never skipped: it holds the horizon back until it commits.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Text, cast, event, func, text, update
@@ -44,16 +45,30 @@ def _sqlite_txid(session: Session) -> int:
     return int(value)
 
 
-def horizon(session: Session) -> int:
-    """Every row with a smaller change_txid is committed and visible to this session."""
+@dataclass(frozen=True, slots=True)
+class Horizon:
+    """``value``: every row with a smaller change_txid is committed and visible.
+    ``caught_up``: no other writing transaction holds it back, so a pull ending here
+    has everything committed so far."""
+
+    value: int
+    caught_up: bool
+
+
+_PG_HORIZON = text(
+    "SELECT pg_snapshot_xmin(s)::text::bigint, pg_snapshot_xmax(s)::text::bigint, "
+    "pg_current_xact_id_if_assigned()::text::bigint FROM pg_current_snapshot() AS s"
+)
+
+
+def horizon(session: Session) -> Horizon:
     if _is_postgres(session):
-        return int(
-            session.execute(
-                text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-            ).scalar_one()
-        )
+        xmin, xmax, own = session.execute(_PG_HORIZON).one()
+        alone = xmin == xmax or (own == xmin and xmax == own + 1)
+        return Horizon(int(xmin), bool(alone))
     insert_ignore(session, SyncClock, {"id": 1, "value": 0})
-    return int(session.execute(text("SELECT value + 1 FROM sync_clock WHERE id = 1")).scalar_one())
+    value = session.execute(text("SELECT value + 1 FROM sync_clock WHERE id = 1")).scalar_one()
+    return Horizon(int(value), True)  # one writer at a time: nothing can be in flight
 
 
 def install_change_stamps(factory: sessionmaker[Session]) -> None:

@@ -4,13 +4,16 @@ import argparse
 import getpass
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from sync_server import demo
 from sync_server.actor import Role
 from sync_server.auth import accounts
 from sync_server.config import Settings
@@ -31,6 +34,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return result
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        # An unreachable or unmigrated database: one line, not a traceback.
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        print(
+            f"error: database {_safe_url(settings.database_url)}: {reason}\n"
+            "(is it reachable, and up to date? `loyalty-server migrate`)",
+            file=sys.stderr,
+        )
         return 1
 
 
@@ -77,8 +89,15 @@ def _serve_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=1)
 
 
-def _session(settings: Settings) -> Session:
-    return make_session_factory(make_engine(settings.database_url))()
+@contextmanager
+def _session(settings: Settings) -> Iterator[Session]:
+    """One session for one command; the engine goes with it (SQLite's WAL is checkpointed)."""
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -104,33 +123,39 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
-    from sync_server.demo import MANAGER_PASSWORD, OWNER_EMAIL, OWNER_PASSWORD, has_data, seed_demo
-
-    if settings.database_url.startswith("sqlite:///"):
-        os.makedirs(
-            os.path.dirname(settings.database_url[len("sqlite:///") :]) or ".", exist_ok=True
-        )
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        os.makedirs(os.path.dirname(os.path.abspath(url.database)), exist_ok=True)
     upgrade(settings.database_url)
     with _session(settings) as session:
-        if has_data(session):
-            print("demo data already present; nothing added")
-        else:
-            info = seed_demo(session, settings)
+        if not demo.has_data(session):
+            info: demo.DemoInfo | None = demo.seed_demo(session, settings)
             session.commit()
-            print(f"Demo merchant #{info.merchant_id} 'Demo Café'")
-            for store_id, name, manager in info.stores:
-                print(f"  store #{store_id} {name}: manager {manager} / {MANAGER_PASSWORD}")
-            for store_id, staff, pin in info.staff:
-                print(f"  staff PIN store #{store_id}: {staff} {pin}")
-            for number, name, qr in info.cards:
-                print(f"  card {number} {name}  QR {qr}")
-    print(f"Owner login: {OWNER_EMAIL} / {OWNER_PASSWORD}")
-    print(
-        f"Server: http://{args.host}:{args.port}  (API docs: http://{args.host}:{args.port}/docs)"
-    )
+            print(f"Demo data created in {_safe_url(settings.database_url)}")
+        else:
+            info = demo.describe_demo(session)
+            print("Demo data already present; nothing added." if info else _NOT_DEMO)
+    if info is not None:
+        _print_demo(info)
+    base = f"http://{args.host}:{args.port}"
+    print(f"Server: {base}  (API docs: {base}/docs)")
     if args.serve:
         return _serve(args, settings)
     return 0
+
+
+_NOT_DEMO = "The database already holds data that is not the demo; nothing added."
+
+
+def _print_demo(info: demo.DemoInfo) -> None:
+    print(f"Merchant #{info.merchant_id} {demo.MERCHANT!r}")
+    print(f"  owner login: {demo.OWNER_EMAIL} / {demo.OWNER_PASSWORD}")
+    for store_id, name, manager in info.stores:
+        print(f"  store #{store_id} {name}: manager {manager} / {demo.MANAGER_PASSWORD}")
+    for store_id, staff, pin in info.staff:
+        print(f"  staff PIN store #{store_id}: {staff} {pin}")
+    for number, name, qr in info.cards:
+        print(f"  card {number} {name}  QR {qr}")
 
 
 def _create_merchant(args: argparse.Namespace, settings: Settings) -> int:
@@ -195,8 +220,6 @@ def _pairing_code(args: argparse.Namespace, settings: Settings) -> int:
 
 def _safe_url(url: str) -> str:
     """Never print a password that a DATABASE_URL may carry."""
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)
 
 

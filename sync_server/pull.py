@@ -25,6 +25,9 @@ from sync_server.models import Card, Customer, LedgerEntry, Merchant, StaffPin
 from sync_server.models.sync import CardAlias, SyncOp
 
 CURSOR_VERSION = 1
+# A till away longer than this starts over: cheaper than replaying months of churn, and
+# the bound that would let the server forget old change stamps one day.
+CURSOR_MAX_AGE_S = 30 * 24 * 3600
 
 
 class Cursor(BaseModel):
@@ -34,18 +37,20 @@ class Cursor(BaseModel):
     hi: int | None = None  # None: the next page starts a new round
     e: int = 0  # entity index
     k: tuple[int, int] | None = None  # last (change_txid, id) handed out in entity e
+    at: int = 0  # when the round that made it ended (epoch seconds)
 
     def encode(self) -> str:
         return base64.urlsafe_b64encode(self.model_dump_json().encode()).decode()
 
     @classmethod
-    def decode(cls, text: str | None, terminal_id: int) -> tuple["Cursor", bool]:
-        """(cursor, reset): a missing, foreign, stale-version or garbled cursor means
-        a full resync from the beginning."""
+    def decode(cls, text: str | None, terminal_id: int, now: float) -> tuple["Cursor", bool]:
+        """(cursor, reset): a foreign, stale-version, too old or garbled cursor means a
+        full resync from the beginning; no cursor is simply a first sync."""
         if text:
             try:
                 cursor = cls.model_validate_json(base64.urlsafe_b64decode(text.encode()))
-                if cursor.v == CURSOR_VERSION and cursor.t == terminal_id:
+                fresh = cursor.hi is not None or now - cursor.at <= CURSOR_MAX_AGE_S
+                if cursor.v == CURSOR_VERSION and cursor.t == terminal_id and fresh:
                     return cursor, False
             except (ValidationError, binascii.Error, ValueError, json.JSONDecodeError):
                 pass
@@ -158,12 +163,16 @@ class PullPage:
     cursor: str
     has_more: bool
     reset: bool
+    caught_up: bool
 
 
-def pull(session: Session, actor: StoreActor, cursor_text: str | None, limit: int) -> PullPage:
+def pull(
+    session: Session, actor: StoreActor, cursor_text: str | None, limit: int, now: datetime
+) -> PullPage:
     assert actor.terminal_id is not None
-    cursor, reset = Cursor.decode(cursor_text, actor.terminal_id)
-    hi = cursor.hi if cursor.hi is not None else horizon(session)
+    cursor, reset = Cursor.decode(cursor_text, actor.terminal_id, now.timestamp())
+    now_horizon = horizon(session)
+    hi = cursor.hi if cursor.hi is not None else now_horizon.value
     changes: dict[str, list[dict[str, Any]]] = {e.name: [] for e in ENTITIES}
     room, index, key = limit, cursor.e, cursor.k
     while index < len(ENTITIES) and room > 0:
@@ -176,10 +185,11 @@ def pull(session: Session, actor: StoreActor, cursor_text: str | None, limit: in
         else:
             key = (rows[-1].change_txid, rows[-1].id)
     if index >= len(ENTITIES):
-        done = Cursor(t=actor.terminal_id, lo=hi)
-        return PullPage(changes, done.encode(), has_more=False, reset=reset)
+        done = Cursor(t=actor.terminal_id, lo=hi, at=int(now.timestamp()))
+        caught_up = now_horizon.caught_up and hi >= now_horizon.value
+        return PullPage(changes, done.encode(), has_more=False, reset=reset, caught_up=caught_up)
     more = Cursor(t=actor.terminal_id, lo=cursor.lo, hi=hi, e=index, k=key)
-    return PullPage(changes, more.encode(), has_more=True, reset=reset)
+    return PullPage(changes, more.encode(), has_more=True, reset=reset, caught_up=False)
 
 
 def _page(

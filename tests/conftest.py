@@ -1,7 +1,12 @@
 """Fixtures: every API test runs on SQLite and on a real PostgreSQL.
 
-PostgreSQL tests skip with a reason when no server answers on 127.0.0.1:5432, except
-when CI=true: then they fail, so CI can never pass without them."""
+``backend`` ("sqlite" | "postgresql") parametrizes every test that uses ``db_url`` or
+anything built on it (``settings``, ``app``, ``client``, ``session_factory``); ``pg_url``
+is PostgreSQL only. Each test gets its own freshly migrated database.
+
+Tests marked ``postgres`` (the postgresql param carries the mark) skip with a reason when
+no server answers at TEST_PG_ADMIN_URL (default 127.0.0.1:5432), except when CI=true:
+then they fail, so CI can never pass without them."""
 
 import os
 from collections.abc import Iterator
@@ -34,6 +39,13 @@ def _require_pg(available: bool) -> None:
     pytest.skip(message)
 
 
+@pytest.fixture(autouse=True)
+def _postgres_marker(request: pytest.FixtureRequest) -> None:
+    """Covers ``postgres``-marked tests that reach PostgreSQL without ``pg_url``."""
+    if request.node.get_closest_marker("postgres") is not None:
+        _require_pg(request.getfixturevalue("_pg_available"))
+
+
 @pytest.fixture(scope="session")
 def _pg_templates() -> Iterator[PgTemplates]:
     templates = PgTemplates()
@@ -57,6 +69,7 @@ def pg_url(_pg_available: bool, _pg_templates: PgTemplates) -> Iterator[str]:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend of this test run: "sqlite" or "postgresql"."""
     return str(request.param)
 
 
@@ -75,11 +88,13 @@ def db_url(
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
+    """Server settings on this test's database, defaults otherwise."""
     return Settings(database_url=db_url)
 
 
 @pytest.fixture
 def app(settings: Settings) -> Iterator[FastAPI]:
+    """The real app from the factory; its engine is disposed at teardown."""
     application = create_app(settings)
     yield application
     application.state.engine.dispose()
@@ -87,6 +102,7 @@ def app(settings: Settings) -> Iterator[FastAPI]:
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
+    """A TestClient with the app's lifespan running."""
     with TestClient(app) as test_client:
         yield test_client
 

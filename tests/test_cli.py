@@ -2,6 +2,7 @@
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -30,16 +31,59 @@ def url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'cli.db'}"
 
 
+def counts(url: str) -> dict[str, int]:
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+        tables = ("merchants", "stores", "users", "staff_pins", "cards", "ledger_entries")
+        return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+
+
 def test_demo_seeds_once_and_prints_what_it_made(url):
     first = run(url, "demo")
+    seeded = counts(url)
     second = run(url, "demo")
 
     assert first.returncode == 0, first.stderr
-    assert "demo@example.com" in first.stdout
+    assert "owner login: demo@example.com / " in first.stdout
     assert first.stdout.count("  card 1000000") == 8
-    assert "staff PIN" in first.stdout
-    assert "already present" in second.stdout
-    assert "  card " not in second.stdout
+    assert first.stdout.count("QR LOY1:1000000") == 8
+    assert "staff PIN store #1: Alice 1234" in first.stdout
+    assert "staff PIN store #2: Emma 5432" in first.stdout
+    assert "Server: http://127.0.0.1:8000" in first.stdout
+    assert seeded["merchants"] == 1
+    assert seeded["stores"] == 2
+    assert seeded["users"] == 3  # the owner and a manager per store
+    assert seeded["staff_pins"] == 5
+    assert seeded["cards"] == 8
+    assert seeded["ledger_entries"] > 8 * 3  # card, welcome bonus, earn, and stamps
+    assert second.returncode == 0, second.stderr
+    assert "already present; nothing added" in second.stdout
+    assert counts(url) == seeded
+    # The second run shows the same demo again, from the database.
+    assert _cards_and_pins(second.stdout) == _cards_and_pins(first.stdout)
+
+
+def _cards_and_pins(stdout: str) -> list[str]:
+    return [line for line in stdout.splitlines() if line.startswith(("  card", "  staff"))]
+
+
+def test_demo_adds_nothing_to_a_database_with_other_data(url):
+    run(url, "migrate")
+    run(url, "create-merchant", "Bakery")
+
+    result = run(url, "demo")
+
+    assert result.returncode == 0, result.stderr
+    assert "not the demo; nothing added" in result.stdout
+    assert counts(url)["merchants"] == 1
+
+
+def test_demo_creates_the_folder_of_its_sqlite_file(tmp_path):
+    url = f"sqlite:///{tmp_path / 'var' / 'loyalty.db'}"
+
+    result = run(url, "demo")
+
+    assert result.returncode == 0, result.stderr
+    assert counts(url)["cards"] == 8
 
 
 def test_admin_commands_create_a_merchant_a_store_and_logins(url):
@@ -75,6 +119,7 @@ def test_admin_commands_create_a_merchant_a_store_and_logins(url):
         ("create-store", "--merchant-id", "1", "--timezone", "Mars/Olympus", "X"),
         ("create-owner", "--merchant-id", "99", "x@example.com", "--password", "long-enough"),
         ("create-owner", "--merchant-id", "1", "x@example.com", "--password", "short"),
+        ("create-manager", "--store-id", "99", "m@example.com", "--password", "long-enough"),
         ("pairing-code", "--store-id", "99"),
     ],
 )
@@ -86,6 +131,15 @@ def test_a_refused_admin_command_says_why_and_exits_1_without_a_traceback(url, a
 
     assert result.returncode == 1
     assert result.stderr.startswith("error: ")
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unmigrated_database_is_an_error_not_a_traceback(url):
+    result = run(url, "create-merchant", "Bakery")
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: database ")
+    assert "loyalty-server migrate" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -113,13 +167,16 @@ def test_serve_answers_and_stops_cleanly_on_sigterm(url):
     )
     try:
         deadline = time.monotonic() + 30
-        status = None
-        while time.monotonic() < deadline and status is None:
+        docs = None
+        while time.monotonic() < deadline and docs is None:
             try:
-                status = httpx.get(f"http://127.0.0.1:{port}/api/v1/auth/me").status_code
+                docs = httpx.get(f"http://127.0.0.1:{port}/docs")
             except httpx.HTTPError:
                 time.sleep(0.2)
-        assert status == 401
+        assert docs is not None
+        assert docs.status_code == 200
+        assert "swagger" in docs.text.lower()
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/auth/me").status_code == 401
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=20)

@@ -1,5 +1,9 @@
 """The schema comes from Alembic migrations; it must be exactly what the models say."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -50,3 +54,26 @@ def test_the_drift_check_notices_a_missing_index(db_url):
         conn.exec_driver_sql("DROP INDEX ix_cards_pull")
     engine.dispose()
     assert _drift(db_url) != []
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [("true", "1 error"), ("", "1 skipped")])
+def test_without_postgresql_its_tests_skip_except_in_ci(ci, outcome):
+    """CI can never pass by skipping the PostgreSQL half of the suite."""
+    test = "tests/test_migrations.py::test_upgrade_head_produces_the_schema_the_models_describe"
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{test}[postgresql]"],
+        env={
+            **os.environ,
+            "CI": ci,
+            "TEST_PG_ADMIN_URL": "postgresql+psycopg://postgres@127.0.0.1:1/postgres",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert outcome in result.stdout, result.stdout
+    assert "PostgreSQL is not reachable at postgresql+psycopg://postgres@127.0.0.1:1" in (
+        result.stdout
+    )
+    assert (result.returncode != 0) == (ci == "true")

@@ -88,7 +88,7 @@ def pull(
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> PullResponse:
     """Everything changed since the cursor, a page at a time, plus program and settings."""
-    page = pull_service.pull(session, actor, cursor, limit)
+    page = pull_service.pull(session, actor, cursor, limit, now)
     program = program_repo.for_merchant(session, actor.merchant_id)
     store = program_repo.store(session, actor.store_id)
     lockout = lockout_policy(session, actor.merchant_id, settings)
@@ -98,6 +98,7 @@ def pull(
         cursor=page.cursor,
         has_more=page.has_more,
         reset=page.reset,
+        caught_up=page.caught_up,
         program=program_response(program).model_dump(mode="json") if program else None,
         store=PullStore(id=store.id, name=store.name, timezone=store.timezone),
         qr_key=pull_service.merchant_qr_key(session, actor.merchant_id),

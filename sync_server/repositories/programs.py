@@ -16,6 +16,12 @@ def store(session: Session, store_id: int) -> Store:
 
 
 def settings(session: Session, merchant_id: int) -> MerchantSettings:
+    """The merchant's overrides; an unsaved all-defaults row when there are none, so a
+    read never writes (a pull must not take a transaction id)."""
+    return session.get(MerchantSettings, merchant_id) or MerchantSettings(merchant_id=merchant_id)
+
+
+def settings_for_update(session: Session, merchant_id: int) -> MerchantSettings:
     """Get-or-create, safe when two requests create it at once."""
     found = session.get(MerchantSettings, merchant_id)
     if found is None:

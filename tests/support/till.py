@@ -1,6 +1,7 @@
 """A bare-bones till speaking the sync protocol over HTTP: enough to drive the server
 in tests. (The real terminal engine lives in desktop/; this is its protocol only.)"""
 
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -71,9 +72,13 @@ class Till:
             headers=self.headers,
         )
 
-    def pull_all(self, limit: int = 1000) -> list[dict[str, Any]]:
-        """Pull until has_more is false, folding changes into ``state`` by entity key."""
-        pages = []
+    def pull_all(
+        self, limit: int = 1000, seconds: float = 20.0, settle: bool = True
+    ) -> list[dict[str, Any]]:
+        """Pull until has_more is false (and, with ``settle``, until the server says it
+        is caught up), folding changes into ``state`` by entity key."""
+        pages: list[dict[str, Any]] = []
+        deadline = time.monotonic() + seconds
         while True:
             params: dict[str, Any] = {"limit": limit}
             if self.cursor:
@@ -89,8 +94,11 @@ class Till:
                     bucket[str(row.get("id", row.get("op_id")))] = row
             pages.append(page)
             self.cursor = page["cursor"]
-            if not page["has_more"]:
+            settled = page["caught_up"] or not settle or time.monotonic() > deadline
+            if not page["has_more"] and settled:
                 return pages
+            if not page["has_more"]:
+                time.sleep(0.02)
 
 
 def pair(client: HttpClient, owner_headers: dict[str, str], name: str = "Till") -> Till:

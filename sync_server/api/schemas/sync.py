@@ -129,6 +129,12 @@ class PullResponse(BaseModel):
     reset: bool = Field(
         description="the cursor was unusable: drop the local copy, this is a full resync"
     )
+    caught_up: bool = Field(
+        description=(
+            "nothing committed so far is left out: no other transaction still in flight "
+            "held this page back (false: pull again shortly)"
+        )
+    )
     program: dict[str, Any] | None
     store: PullStore
     qr_key: str = Field(description="hex HMAC key to verify the merchant's QR payloads offline")

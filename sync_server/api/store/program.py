@@ -79,7 +79,7 @@ def update_settings(
     body: SettingsUpdate, actor: OwnerDep, session: SessionDep, defaults: SettingsDep
 ) -> SettingsResponse:
     """Set the merchant's PIN lockout (owner only); null falls back to the server default."""
-    own = repo.settings(session, actor.merchant_id)
+    own = repo.settings_for_update(session, actor.merchant_id)
     for name, value in body.model_dump(exclude_unset=True).items():
         setattr(own, name, value)
     session.flush()
