@@ -4,7 +4,6 @@ rules on a model, and compare with what the database holds."""
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,8 +25,8 @@ from sync_server.models import Card, LedgerEntry, Program, Store
 from sync_server.models.sync import SyncOp
 from sync_server.services.card_state import state_of
 from sync_server.services.programs import rules_of
+from sync_server.sync import OPERATION
 
-OPERATION: TypeAdapter[Operation] = TypeAdapter(Operation)
 _VOIDS = {TransactionType.POINTS_VOIDED: "points", TransactionType.STAMP_VOIDED: "stamps"}
 
 

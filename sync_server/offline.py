@@ -16,6 +16,7 @@ from sync_server.actor import StoreActor
 from sync_server.config import Settings
 from sync_server.repositories import programs as program_repo
 from sync_server.repositories import sync_ops as repo
+from sync_server.services.programs import rules_of
 
 if TYPE_CHECKING:
     from sync_server.api.schemas.sync import PushedOp
@@ -53,10 +54,8 @@ def _points_of(session: Session, merchant_id: int, op: Operation) -> int:
     if not isinstance(op, RedeemPoints):
         return 0
     program = program_repo.for_merchant(session, merchant_id)
-    reward = None
-    if program is not None:
-        reward = next((r for r in program.points_rewards if r["id"] == op.reward_id), None)
-    return int(reward["points_required"]) if reward else 0
+    reward = rules_of(program).reward(op.reward_id) if program is not None else None
+    return reward.points_required if reward is not None else 0
 
 
 def offline_policy(session: Session, merchant_id: int, defaults: Settings) -> OfflinePolicy:

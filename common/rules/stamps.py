@@ -16,9 +16,8 @@ def add_stamp(ctx: RuleContext, card: CardState, op: AddStamp) -> Decision:
     cooldown is the distance to the latest stamp either way, and a stamp on a local day
     before the card's counted day is not held to a count the card no longer keeps."""
     program, now = ctx.program, ctx.now
-    cooldown = timedelta(minutes=program.cooldown_minutes)
-    if card.last_stamp_at is not None and abs(now - card.last_stamp_at) < cooldown:
-        ready_at = card.last_stamp_at + cooldown
+    ready_at = _cooldown_ends(ctx, card)
+    if ready_at is not None:
         return reject(Reason.COOLDOWN_ACTIVE, cooldown_ends_at=ready_at.isoformat())
     day = ctx.clock.local_day(now)
     late = card.stamps_day is not None and day < card.stamps_day
@@ -36,6 +35,16 @@ def add_stamp(ctx: RuleContext, card: CardState, op: AddStamp) -> Decision:
         last_activity_at=_latest(card.last_activity_at, now),
     )
     return Applied(new, (_entry(TransactionType.STAMP_EARNED, 1, new, op.notes),))
+
+
+def _cooldown_ends(ctx: RuleContext, card: CardState) -> datetime | None:
+    """When the running cooldown ends, or None if a stamp is allowed now."""
+    if card.last_stamp_at is None:
+        return None
+    cooldown = timedelta(minutes=ctx.program.cooldown_minutes)
+    if abs(ctx.now - card.last_stamp_at) < cooldown:
+        return card.last_stamp_at + cooldown
+    return None
 
 
 def _latest(known: datetime | None, now: datetime) -> datetime:
@@ -115,10 +124,7 @@ class StampAvailability:
 
 def stamp_availability(ctx: RuleContext, card: CardState) -> StampAvailability:
     """The same checks as add_stamp, as a status rather than a decision."""
-    cooldown_ends_at = None
-    cooldown = timedelta(minutes=ctx.program.cooldown_minutes)
-    if card.last_stamp_at is not None and abs(ctx.now - card.last_stamp_at) < cooldown:
-        cooldown_ends_at = card.last_stamp_at + cooldown
+    cooldown_ends_at = _cooldown_ends(ctx, card)
     today = card.stamps_on(ctx.clock.local_day(ctx.now))
     more_today = today < ctx.program.max_daily_stamps
     return StampAvailability(

@@ -42,7 +42,11 @@ def authenticate(
 ) -> StaffPin | Rejected:
     if isinstance(proof, PinConfirmed):
         pin = repo.get(session, store_id, proof.staff_pin_id)
-        return pin if pin is not None else reject(Reason.STAFF_PIN_NOT_FOUND)
+        if pin is None:
+            return reject(Reason.STAFF_PIN_NOT_FOUND)
+        # A lock from other tills' failures does not undo a PIN this till checked; a
+        # PIN the manager switched off does.
+        return pin if pin.is_active else reject(Reason.STAFF_PIN_INVALID, inactive=True)
     if proof.staff_pin_id is not None:
         return _check_named(session, store_id, proof, policy, now)
     return _check_anonymous(session, store_id, proof.pin, policy, now)

@@ -254,3 +254,17 @@ def test_a_malformed_op_is_rejected_alone(client, session_factory):
 
     assert [r["code"] for r in results] == ["INVALID_OPERATION", None]
     assert results[1]["status"] == "applied"
+
+
+def test_an_op_confirmed_by_a_pin_the_manager_switched_off_is_rejected_and_kept(
+    client, session_factory
+):
+    shop = make_shop(session_factory)
+    till = pair(client, shop.owner_headers)
+    number = _enroll_online(client, shop.owner_headers)
+    pin = shop.pin_ids[till.store_id]
+    client.patch(f"{API}/pins/{pin}", json={"is_active": False}, headers=shop.owner_headers)
+
+    result = till.push([_earn(till, number, pin, 1000)]).json()["results"][0]
+
+    assert (result["status"], result["code"]) == ("rejected", "STAFF_PIN_INVALID")
