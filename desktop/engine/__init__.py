@@ -1,0 +1,1 @@
+"""The terminal's engine: local cache, outbox and offline rules, without any widget."""

@@ -1,0 +1,71 @@
+"""The till's SQLite schema, versioned with ``PRAGMA user_version`` and upgraded in
+place: an app update must never lose the outbox."""
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection, text
+
+# Each step takes the database from version i to i + 1. Append, never edit.
+STEPS: list[Callable[[Connection], None]] = []
+
+
+def step(fn: Callable[[Connection], None]) -> Callable[[Connection], None]:
+    STEPS.append(fn)
+    return fn
+
+
+@step
+def _v1(conn: Connection) -> None:
+    conn.exec_driver_sql("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    conn.exec_driver_sql(
+        """CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY,
+            op_id TEXT NOT NULL UNIQUE,
+            card_number TEXT NOT NULL,
+            body TEXT NOT NULL,
+            staff_pin_id INTEGER,
+            client_time TEXT NOT NULL,
+            offline INTEGER NOT NULL,
+            snapshot_age_s INTEGER,
+            status TEXT NOT NULL DEFAULT 'pending',
+            outcome TEXT
+        )"""
+    )
+    conn.exec_driver_sql("CREATE INDEX ix_outbox_status ON outbox (status, seq)")
+    conn.exec_driver_sql("CREATE INDEX ix_outbox_card ON outbox (card_number, status)")
+    conn.exec_driver_sql(
+        "CREATE TABLE cards (card_number TEXT PRIMARY KEY, id INTEGER, customer_id INTEGER, "
+        "state TEXT NOT NULL)"
+    )
+    conn.exec_driver_sql(
+        "CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT, "
+        "phone TEXT)"
+    )
+    conn.exec_driver_sql(
+        "CREATE TABLE staff_pins (id INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "pin_hash TEXT NOT NULL, is_active INTEGER NOT NULL, failed_attempts INTEGER NOT NULL, "
+        "locked_until TEXT)"
+    )
+
+
+@step
+def _v2(conn: Connection) -> None:
+    """Merged card numbers, and when each outbox row was written (for the UI)."""
+    conn.exec_driver_sql(
+        "CREATE TABLE aliases (card_number TEXT PRIMARY KEY, card_id INTEGER NOT NULL)"
+    )
+    conn.exec_driver_sql("ALTER TABLE outbox ADD COLUMN created_at TEXT")
+
+
+def version(conn: Connection) -> int:
+    return int(conn.execute(text("PRAGMA user_version")).scalar_one())
+
+
+def upgrade(conn: Connection, target: int | None = None) -> int:
+    """Apply the missing steps, each with its version bump, in one transaction."""
+    goal = len(STEPS) if target is None else target
+    current = version(conn)
+    for index in range(current, goal):
+        STEPS[index](conn)
+        conn.exec_driver_sql(f"PRAGMA user_version = {index + 1}")
+    return goal

@@ -1,0 +1,259 @@
+"""The till's own SQLite: pulled snapshot, outbox and sync state, in one file.
+
+WAL with ``synchronous=FULL``: an op the cashier saw confirmed is on disk. Every write
+transaction begins IMMEDIATE, so the seq of a new op is taken under the write lock.
+"""
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter
+from sqlalchemy import Connection, Engine, create_engine, event, text
+
+from common.card import CardState
+from common.operations import Operation
+from desktop.engine import local_schema
+
+OPERATION: TypeAdapter[Operation] = TypeAdapter(Operation)
+_DATES = {"stamps_day"}
+_TIMES = {"last_stamp_at", "last_points_at", "last_redemption_at", "last_activity_at"}
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    seq: int
+    op_id: str
+    op: Operation
+    staff_pin_id: int | None
+    client_time: datetime
+    offline: bool
+    snapshot_age_s: int | None
+    status: str
+    outcome: dict[str, Any] | None
+
+
+def card_state_from_row(row: dict[str, Any]) -> CardState:
+    """A pulled card row (JSON) as the rules' CardState."""
+    values: dict[str, Any] = {}
+    for f in fields(CardState):
+        raw = row.get(f.name)
+        if raw is not None and f.name in _DATES:
+            raw = date.fromisoformat(raw)
+        elif raw is not None and f.name in _TIMES:
+            raw = datetime.fromisoformat(raw)
+        if raw is not None or f.name in _DATES | _TIMES:
+            values[f.name] = raw
+    return CardState(**values)
+
+
+class LocalStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(f"sqlite:///{path}")
+        _configure(self.engine)
+        with self.transaction() as conn:
+            local_schema.upgrade(conn)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    # -- meta -------------------------------------------------------------------------
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        with self.engine.connect() as conn:
+            raw = conn.execute(text("SELECT value FROM meta WHERE key = :k"), {"k": key}).scalar()
+        return json.loads(raw) if raw is not None else default
+
+    @staticmethod
+    def set_meta(conn: Connection, key: str, value: Any) -> None:
+        conn.execute(
+            text(
+                "INSERT INTO meta (key, value) VALUES (:k, :v) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+            ),
+            {"k": key, "v": json.dumps(value, default=str)},
+        )
+
+    # -- snapshot ---------------------------------------------------------------------
+
+    def apply_pull_page(self, page: dict[str, Any]) -> None:
+        """A pulled page and its cursor land together, or not at all: a pull cut off
+        halfway is simply asked again from the last stored cursor."""
+        changes = page["changes"]
+        with self.transaction() as conn:
+            if page.get("reset"):
+                for table in ("cards", "customers", "staff_pins", "aliases"):
+                    conn.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+            for c in changes.get("customers", []):
+                conn.execute(
+                    text(
+                        "INSERT OR REPLACE INTO customers (id, email, name, phone) "
+                        "VALUES (:id, :email, :name, :phone)"
+                    ),
+                    c,
+                )
+            for c in changes.get("cards", []):
+                conn.execute(
+                    text(
+                        "INSERT OR REPLACE INTO cards (card_number, id, customer_id, state) "
+                        "VALUES (:n, :id, :cid, :s)"
+                    ),
+                    {
+                        "n": c["card_number"],
+                        "id": c["id"],
+                        "cid": c["customer_id"],
+                        "s": json.dumps(c),
+                    },
+                )
+            for a in changes.get("aliases", []):
+                conn.execute(
+                    text("INSERT OR REPLACE INTO aliases (card_number, card_id) VALUES (:n, :id)"),
+                    {"n": a["card_number"], "id": a["card_id"]},
+                )
+            for p in changes.get("staff_pins", []):
+                conn.execute(
+                    text(
+                        "INSERT OR REPLACE INTO staff_pins (id, name, pin_hash, is_active, "
+                        "failed_attempts, locked_until) VALUES (:id, :name, :pin_hash, "
+                        ":is_active, :failed_attempts, :locked_until)"
+                    ),
+                    {
+                        k: p[k]
+                        for k in (
+                            "id",
+                            "name",
+                            "pin_hash",
+                            "is_active",
+                            "failed_attempts",
+                            "locked_until",
+                        )
+                    },
+                )
+            for key in ("program", "settings", "store", "qr_key", "server_time"):
+                if key in page:
+                    self.set_meta(conn, key, page[key])
+            self.set_meta(conn, "cursor", page["cursor"])
+
+    def snapshot_card(self, card_number: str) -> CardState | None:
+        with self.engine.connect() as conn:
+            number = (
+                conn.execute(
+                    text(
+                        "SELECT c.card_number FROM aliases a JOIN cards c ON c.id = a.card_id "
+                        "WHERE a.card_number = :n"
+                    ),
+                    {"n": card_number},
+                ).scalar()
+                or card_number
+            )
+            raw = conn.execute(
+                text("SELECT state FROM cards WHERE card_number = :n"), {"n": number}
+            ).scalar()
+        return card_state_from_row(json.loads(raw)) if raw is not None else None
+
+    # -- outbox -----------------------------------------------------------------------
+
+    def append(
+        self,
+        op: Operation,
+        *,
+        client_time: datetime,
+        staff_pin_id: int | None,
+        offline: bool,
+        snapshot_age_s: int | None,
+    ) -> OutboxEntry:
+        """Write the op before the cashier is told 'done'; seq and op_id are final here,
+        so a crash and restart can never push it twice under another id."""
+        op_id = str(uuid.uuid4())
+        with self.transaction() as conn:
+            seq = int(
+                conn.execute(text("SELECT coalesce(max(seq), 0) + 1 FROM outbox")).scalar_one()
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO outbox (seq, op_id, card_number, body, staff_pin_id, client_time, "
+                    "offline, snapshot_age_s, created_at) VALUES (:seq, :op_id, :card, :body, "
+                    ":pin, :t, :offline, :age, :t)"
+                ),
+                {
+                    "seq": seq,
+                    "op_id": op_id,
+                    "card": op.card_number,
+                    "body": json.dumps(op.model_dump(mode="json")),
+                    "pin": staff_pin_id,
+                    "t": client_time.isoformat(),
+                    "offline": int(offline),
+                    "age": snapshot_age_s,
+                },
+            )
+        return OutboxEntry(
+            seq, op_id, op, staff_pin_id, client_time, offline, snapshot_age_s, "pending", None
+        )
+
+    def entries(
+        self, status: str | None = "pending", card_number: str | None = None
+    ) -> list[OutboxEntry]:
+        sql = "SELECT * FROM outbox WHERE 1 = 1"
+        params: dict[str, Any] = {}
+        if status is not None:
+            sql += " AND status = :status"
+            params["status"] = status
+        if card_number is not None:
+            sql += " AND card_number = :card"
+            params["card"] = card_number
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(sql + " ORDER BY seq"), params).mappings().all()
+        return [
+            OutboxEntry(
+                seq=r["seq"],
+                op_id=r["op_id"],
+                op=OPERATION.validate_json(r["body"]),
+                staff_pin_id=r["staff_pin_id"],
+                client_time=datetime.fromisoformat(r["client_time"]),
+                offline=bool(r["offline"]),
+                snapshot_age_s=r["snapshot_age_s"],
+                status=r["status"],
+                outcome=json.loads(r["outcome"]) if r["outcome"] else None,
+            )
+            for r in rows
+        ]
+
+    def record_outcomes(self, results: list[dict[str, Any]]) -> None:
+        """A duplicate is the first outcome told again: store what the first delivery got."""
+        with self.transaction() as conn:
+            for r in results:
+                status = r["status"]
+                if status == "duplicate":
+                    status = r.get("original_status") or "applied"
+                elif status == "rejected" and r.get("code") in ("OP_ID_REUSED", "SEQ_REUSED"):
+                    status = "conflict"  # a bug to show, not a rule the cashier broke
+                conn.execute(
+                    text("UPDATE outbox SET status = :s, outcome = :o WHERE op_id = :id"),
+                    {"s": status, "o": json.dumps(r), "id": str(r["op_id"])},
+                )
+
+
+def _configure(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
