@@ -85,6 +85,15 @@ class LocalStore:
             {"k": key, "v": json.dumps(value, default=str)},
         )
 
+    def next_serial(self) -> int:
+        """This till's next card-number serial, taken under the write lock and stored
+        before use, so a crash can skip a serial but never hand one out twice."""
+        with self.transaction() as conn:
+            raw = conn.execute(text("SELECT value FROM meta WHERE key = 'next_serial'")).scalar()
+            serial = json.loads(raw) if raw is not None else 1
+            self.set_meta(conn, "next_serial", serial + 1)
+        return int(serial)
+
     # -- snapshot ---------------------------------------------------------------------
 
     def apply_pull_page(self, page: dict[str, Any]) -> None:
@@ -143,6 +152,8 @@ class LocalStore:
             for key in ("program", "settings", "store", "qr_key", "server_time"):
                 if key in page:
                     self.set_meta(conn, key, page[key])
+            if "server_time" in page:
+                self.set_meta(conn, "pulled_at", page["server_time"])
             self.set_meta(conn, "cursor", page["cursor"])
 
     def snapshot_card(self, card_number: str) -> CardState | None:

@@ -1,0 +1,163 @@
+"""One call per cashier action, decided offline with the common/ rules against the
+projected card, and written to the outbox before it returns.
+
+The decision is provisional: the server runs the same rule on the row-locked card and
+its outcome wins (the attention list shows where they differ).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from common.card import CardState
+from common.card_number import is_valid_card_number, make_card_number, normalize
+from common.codes import Reason
+from common.operations import (
+    CustomerDetails,
+    Enroll,
+    Operation,
+    RedeemPoints,
+    RedeemStamps,
+)
+from common.outcome import Applied, Rejected, reject
+from common.program import LoyaltyType, ProgramRules, Reward, StoreClock
+from common.qr import parse_qr
+from common.rules import RuleContext, decide
+from desktop.engine.local_store import LocalStore
+from desktop.engine.projection import project
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmed:
+    """What the cashier is shown as done: the card as it now stands on this till."""
+
+    card: CardState
+    op_id: str
+    seq: int
+
+
+def rules_from_program(program: dict[str, Any]) -> ProgramRules:
+    """The program as pulled (the server's ProgramResponse) as the rules see it."""
+    return ProgramRules(
+        loyalty_type=LoyaltyType(program["loyalty_type"]),
+        stamps_target=program["stamps_target"],
+        stamps_reward_description=program["stamps_reward_description"],
+        cooldown_minutes=program["cooldown_minutes"],
+        max_daily_stamps=program["max_daily_stamps"],
+        points_per_currency_unit=program["points_per_currency_unit"],
+        points_rewards=tuple(Reward(**r) for r in program["points_rewards"]),
+        welcome_bonus_points=program["welcome_bonus_points"],
+        require_staff_pin=program["require_staff_pin"],
+        is_active=program["is_active"],
+    )
+
+
+class Till:
+    def __init__(
+        self,
+        store: LocalStore,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        online: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.store = store
+        self._now = now
+        self._online = online
+
+    # -- context ----------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self._now()
+
+    def context_at(self, at: datetime) -> RuleContext:
+        program = self.store.get_meta("program")
+        if program is None:
+            raise LookupError("no program pulled yet")
+        zone = (self.store.get_meta("store") or {}).get("timezone", "UTC")
+        return RuleContext(rules_from_program(program), StoreClock(zone), at)
+
+    def snapshot_age_s(self) -> int | None:
+        pulled = self.store.get_meta("pulled_at")
+        if pulled is None:
+            return None
+        return max(0, int((self.now() - datetime.fromisoformat(pulled)).total_seconds()))
+
+    # -- lookup -----------------------------------------------------------------------
+
+    def card_number_from_scan(self, text: str) -> str | Rejected:
+        """A QR payload, or a card number typed or sent by a USB scanner."""
+        if text.strip().upper().startswith("LOY"):
+            key = self.store.get_meta("qr_key")
+            return parse_qr(text, bytes.fromhex(key) if key else None)
+        number = normalize(text)
+        return number if is_valid_card_number(number) else reject(Reason.INVALID_CARD_NUMBER)
+
+    def card(self, card_number: str) -> CardState | None:
+        return project(self.store, card_number, self.context_at)
+
+    # -- actions ----------------------------------------------------------------------
+
+    def perform(self, op: Operation, staff_pin_id: int | None) -> Confirmed | Rejected:
+        now = self.now()
+        offline = not self._online()
+        state = None if isinstance(op, Enroll) else self.card(op.card_number)
+        if offline and isinstance(op, RedeemPoints | RedeemStamps):
+            refused = self._offline_limits(op, now)
+            if refused is not None:
+                return refused
+        decision = decide(self.context_at(now), state, op)
+        if isinstance(decision, Rejected):
+            return decision
+        assert isinstance(decision, Applied)
+        entry = self.store.append(
+            op,
+            client_time=now,
+            staff_pin_id=staff_pin_id,
+            offline=offline,
+            snapshot_age_s=self.snapshot_age_s(),
+        )
+        return Confirmed(card=decision.card, op_id=entry.op_id, seq=entry.seq)
+
+    def enroll(
+        self, email: str, name: str | None, phone: str | None, staff_pin_id: int | None
+    ) -> Confirmed | Rejected:
+        """A new card from this till's own number range: no other till can issue it."""
+        node = self.store.get_meta("card_node")
+        if node is None:
+            raise LookupError("this till is not paired")
+        serial = self.store.next_serial()
+        op = Enroll(
+            card_number=make_card_number(int(node), serial),
+            customer=CustomerDetails(email=email, name=name, phone=phone),
+        )
+        return self.perform(op, staff_pin_id)
+
+    def _offline_limits(self, op: RedeemPoints | RedeemStamps, now: datetime) -> Rejected | None:
+        """The merchant's floor limits while offline (the server checks them again)."""
+        limits = self.store.get_meta("settings") or {}
+        age = self.snapshot_age_s()
+        max_age = int(limits.get("offline_max_cache_age_minutes", 0)) * 60
+        if age is None or age > max_age:
+            return reject(Reason.OFFLINE_LIMIT_EXCEEDED, limit="cache_age", snapshot_age_s=age)
+        since = now - timedelta(seconds=age)
+        earlier = [
+            e
+            for e in self.store.entries(status=None, card_number=op.card_number)
+            if e.offline
+            and e.client_time >= since
+            and isinstance(e.op, RedeemPoints | RedeemStamps)
+        ]
+        if len(earlier) + 1 > int(limits.get("offline_max_redemptions_per_card", 0)):
+            return reject(Reason.OFFLINE_LIMIT_EXCEEDED, limit="count", allowed=len(earlier))
+        rules = self.context_at(now).program
+        points = sum(_points(rules, e.op) for e in earlier) + _points(rules, op)
+        if points > int(limits.get("offline_max_points_per_card", 0)):
+            return reject(Reason.OFFLINE_LIMIT_EXCEEDED, limit="points", allowed=points)
+        return None
+
+
+def _points(rules: ProgramRules, op: Operation) -> int:
+    if isinstance(op, RedeemPoints):
+        reward = rules.reward(op.reward_id)
+        return reward.points_required if reward else 0
+    return 0

@@ -1,0 +1,152 @@
+"""The till's actions, offline against a snapshot pulled from the real server, then
+pushed: the server's ledger ends where the till's projection said."""
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from common.operations import AddStamp, EarnPoints, RedeemPoints
+from common.outcome import Rejected
+from desktop.engine.local_store import LocalStore
+from desktop.engine.till import Confirmed, Till
+from sync_server.models import Card
+from tests.support.shop import make_shop
+from tests.support.till import pair
+
+API = "/api/v1/store/loyalty"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _pull_into(store: LocalStore, remote) -> None:
+    """The protocol half of the (future) sync client: pull every page into the store."""
+    for page in remote.pull_all():
+        store.apply_pull_page(page)
+
+
+def _push_outbox(store: LocalStore, remote) -> None:
+    ops = [
+        {
+            "op_id": e.op_id,
+            "seq": e.seq,
+            "staff_pin_id": e.staff_pin_id,
+            "client_time": e.client_time.isoformat(),
+            "offline": e.offline,
+            "snapshot_age_s": e.snapshot_age_s,
+            "body": e.op.model_dump(mode="json"),
+        }
+        for e in store.entries()
+    ]
+    response = remote.push(ops)
+    assert response.status_code == 200, response.text
+    store.record_outcomes(response.json()["results"])
+
+
+@pytest.fixture
+def setup(client, session_factory, tmp_path):
+    shop = make_shop(
+        session_factory, cooldown_minutes=0, max_daily_stamps=20, welcome_bonus_points=30
+    )
+    numbers = [
+        client.post(
+            f"{API}/cards/enroll", json={"email": f"c{i}@x.example"}, headers=shop.owner_headers
+        ).json()["card_number"]
+        for i in range(3)
+    ]
+    remote = pair(client, shop.owner_headers)
+    store = LocalStore(tmp_path / "till.db")
+    with store.transaction() as conn:
+        store.set_meta(conn, "card_node", remote.card_node)
+    _pull_into(store, remote)
+    clock = Clock()
+    return shop, numbers, remote, store, Till(store, now=clock), clock
+
+
+def test_an_offline_stamp_is_confirmed_written_and_projected(setup):
+    shop, numbers, _, store, till, _ = setup
+    pin = shop.pin_ids[shop.store_ids[0]]
+
+    done = till.perform(AddStamp(card_number=numbers[0]), pin)
+
+    assert isinstance(done, Confirmed)
+    assert done.card.stamp_count == 1
+    assert [e.op_id for e in store.entries()] == [done.op_id]
+    assert till.card(numbers[0]).stamp_count == 1
+
+
+def test_a_refused_action_writes_nothing(setup):
+    _shop, numbers, _, store, till, _ = setup
+    refused = till.perform(RedeemPoints(card_number=numbers[0], reward_id="fifty"), None)
+    assert isinstance(refused, Rejected)
+    assert store.entries() == []
+
+
+def test_offline_redemptions_stop_at_the_merchant_limits(setup):
+    _shop, numbers, _, _store, till, clock = setup
+    first = till.perform(RedeemPoints(card_number=numbers[0], reward_id="ten"), 1)
+    second = till.perform(RedeemPoints(card_number=numbers[0], reward_id="ten"), 1)
+    third = till.perform(RedeemPoints(card_number=numbers[0], reward_id="ten"), 1)
+    clock.now += timedelta(days=2)
+    stale = till.perform(RedeemPoints(card_number=numbers[1], reward_id="ten"), 1)
+
+    assert isinstance(first, Confirmed)
+    assert isinstance(second, Confirmed)
+    assert (third.code, third.detail["limit"]) == ("OFFLINE_LIMIT_EXCEEDED", "count")
+    assert (stale.code, stale.detail["limit"]) == ("OFFLINE_LIMIT_EXCEEDED", "cache_age")
+
+
+def test_enrollment_numbers_come_from_this_till_and_survive_a_restart(setup, tmp_path):
+    _shop, _, remote, store, till, _ = setup
+    a = till.enroll("new1@x.example", "New", None, None)
+    store.close()
+    again = Till(LocalStore(tmp_path / "till.db"))
+    b = again.enroll("new2@x.example", None, None, None)
+
+    assert a.card.card_number != b.card.card_number
+    assert {int(n.card.card_number[:7]) for n in (a, b)} == {remote.card_node}
+
+
+def test_many_offline_actions_end_on_the_server_exactly_as_projected(setup, session_factory):
+    shop, numbers, remote, store, till, clock = setup
+    pin = shop.pin_ids[shop.store_ids[0]]
+    rng = random.Random(3)
+    cards = list(numbers)
+    for i in range(60):
+        clock.now += timedelta(seconds=5)
+        kind = rng.random()
+        if kind < 0.05:
+            done = till.enroll(f"offline{i}@x.example", None, None, pin)
+            if isinstance(done, Confirmed):
+                cards.append(done.card.card_number)
+            continue
+        card = rng.choice(cards)
+        if kind < 0.5:
+            till.perform(AddStamp(card_number=card), pin)
+        else:
+            till.perform(
+                EarnPoints(card_number=card, purchase_amount_cents=rng.randint(100, 3000)), pin
+            )
+    projected = {n: till.card(n) for n in cards}
+
+    _push_outbox(store, remote)
+    _pull_into(store, remote)
+
+    assert store.entries() == []
+    with session_factory() as session:
+        server = {
+            c.card_number: (c.stamp_count, c.points_balance) for c in session.scalars(select(Card))
+        }
+    assert {n: (s.stamp_count, s.points_balance) for n, s in projected.items()} == {
+        n: server[n] for n in cards
+    }
+    assert {n: (till.card(n).stamp_count, till.card(n).points_balance) for n in cards} == {
+        n: server[n] for n in cards
+    }
