@@ -57,6 +57,15 @@ def _v2(conn: Connection) -> None:
     conn.exec_driver_sql("ALTER TABLE outbox ADD COLUMN created_at TEXT")
 
 
+@step
+def _v3(conn: Connection) -> None:
+    """Wrong PINs typed here, queued for the server so lockout counts across tills."""
+    conn.exec_driver_sql(
+        "CREATE TABLE pin_failures (event_id TEXT PRIMARY KEY, staff_pin_id INTEGER NOT NULL, "
+        "occurred_at TEXT NOT NULL, sent INTEGER NOT NULL DEFAULT 0)"
+    )
+
+
 def version(conn: Connection) -> int:
     return int(conn.execute(text("PRAGMA user_version")).scalar_one())
 

@@ -1,0 +1,239 @@
+"""The sync protocol, terminal side, top to bottom: pair, push the outbox in seq order,
+pull until has_more is false, back off on failure, and say how things stand.
+
+Runs in a background thread (``run``); the UI only listens to ``on_state``.
+"""
+
+import contextlib
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import httpx
+import keyring
+from keyring.errors import PasswordDeleteError
+from sqlalchemy import text
+
+from desktop.engine.local_store import LocalStore
+
+KEYRING_SERVICE = "loyalty-terminal"
+
+
+class TokenStore(Protocol):
+    def get(self) -> str | None: ...
+    def set(self, token: str) -> None: ...
+    def delete(self) -> None: ...
+
+
+class KeyringTokens:
+    """The device token in the OS keyring, never in a plain file of ours."""
+
+    def __init__(self, account: str) -> None:
+        self.account = account
+
+    def get(self) -> str | None:
+        return keyring.get_password(KEYRING_SERVICE, self.account)
+
+    def set(self, token: str) -> None:
+        keyring.set_password(KEYRING_SERVICE, self.account, token)
+
+    def delete(self) -> None:
+        with contextlib.suppress(PasswordDeleteError):
+            keyring.delete_password(KEYRING_SERVICE, self.account)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncState:
+    online: bool = False
+    pending: int = 0
+    rejected: int = 0
+    last_sync_at: datetime | None = None
+    needs_pairing: bool = False
+    error: str | None = None
+
+
+class PairingFailed(Exception):
+    """Wrong URL, no network, or a wrong, used or expired code: the message says which."""
+
+
+class SyncClient:
+    def __init__(
+        self,
+        store: LocalStore,
+        tokens: TokenStore,
+        on_state: Callable[[SyncState], None] | None = None,
+        batch: int = 100,
+        timeout: float = 10.0,
+    ) -> None:
+        self.store = store
+        self.tokens = tokens
+        self.on_state = on_state or (lambda _: None)
+        self.batch = batch
+        self.timeout = timeout
+        self.state = SyncState(needs_pairing=tokens.get() is None)
+
+    # -- pairing ----------------------------------------------------------------------
+
+    def pair(self, base_url: str, code: str, name: str = "Till") -> None:
+        try:
+            response = httpx.post(
+                f"{base_url.rstrip('/')}/api/v1/sync/pair",
+                json={"code": code, "name": name},
+                timeout=self.timeout,
+            )
+        except httpx.HTTPError as exc:
+            raise PairingFailed(
+                f"No answer from {base_url}: check the address and network."
+            ) from exc
+        if response.status_code != 200:
+            raise PairingFailed(_message(response))
+        body = response.json()
+        self.tokens.set(body["device_token"])
+        with self.store.transaction() as conn:
+            for key in ("terminal_id", "store_id", "merchant_id", "card_node"):
+                self.store.set_meta(conn, key, body[key])
+            self.store.set_meta(conn, "base_url", base_url.rstrip("/"))
+        self._publish(needs_pairing=False)
+
+    # -- one round --------------------------------------------------------------------
+
+    def sync_once(self) -> SyncState:
+        token, base = self.tokens.get(), self.store.get_meta("base_url")
+        if token is None or base is None:
+            return self._publish(needs_pairing=True, online=False)
+        try:
+            with httpx.Client(
+                base_url=base, timeout=self.timeout, headers={"Authorization": f"Bearer {token}"}
+            ) as http:
+                self._push(http)
+                self._pull(http)
+        except _Revoked:
+            self._wipe()
+            return self._publish(needs_pairing=True, online=False, error="This till was unpaired.")
+        except (httpx.HTTPError, _ServerError) as exc:
+            return self._publish(online=False, error=str(exc) or type(exc).__name__)
+        return self._publish(online=True, error=None, last_sync_at=datetime.now(UTC))
+
+    def _push(self, http: httpx.Client) -> None:
+        while True:
+            entries = self.store.entries()[: self.batch]
+            failures = self._unsent_pin_failures()
+            if not entries and not failures:
+                return
+            ops = [
+                {
+                    "op_id": e.op_id,
+                    "seq": e.seq,
+                    "staff_pin_id": e.staff_pin_id,
+                    "client_time": e.client_time.isoformat(),
+                    "offline": e.offline,
+                    "snapshot_age_s": e.snapshot_age_s,
+                    "body": e.op.model_dump(mode="json"),
+                }
+                for e in entries
+            ]
+            body = {"sent_at": datetime.now(UTC).isoformat(), "ops": ops, "pin_failures": failures}
+            result = _checked(http.post("/api/v1/sync/push", json=body))
+            self.store.record_outcomes(result["results"])
+            self._mark_sent([f["event_id"] for f in failures])
+
+    def _pull(self, http: httpx.Client) -> None:
+        while True:
+            params: dict[str, Any] = {"limit": 1000}
+            cursor = self.store.get_meta("cursor")
+            if cursor:
+                params["cursor"] = cursor
+            page = _checked(http.get("/api/v1/sync/pull", params=params))
+            self.store.apply_pull_page(page)
+            if not page["has_more"]:
+                return
+
+    # -- background -------------------------------------------------------------------
+
+    def run(self, stop: threading.Event, interval: float = 5.0, max_backoff: float = 60.0) -> None:
+        """Sync every ``interval`` seconds; after failures wait exponentially longer,
+        with jitter so a shop's tills do not all come back at the same instant."""
+        failures = 0
+        while not stop.is_set():
+            state = self.sync_once()
+            failures = 0 if state.online else failures + 1
+            wait = interval if failures == 0 else min(max_backoff, interval * 2 ** (failures - 1))
+            stop.wait(wait * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not secrecy
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _unsent_pin_failures(self) -> list[dict[str, Any]]:
+        with self.store.engine.connect() as conn:
+            rows = (
+                conn.execute(
+                    text(
+                        "SELECT event_id, staff_pin_id, occurred_at FROM pin_failures "
+                        "WHERE sent = 0 LIMIT 100"
+                    )
+                )
+                .mappings()
+                .all()
+            )
+        return [dict(r) for r in rows]
+
+    def _mark_sent(self, event_ids: list[str]) -> None:
+        with self.store.transaction() as conn:
+            for event_id in event_ids:
+                conn.execute(
+                    text("UPDATE pin_failures SET sent = 1 WHERE event_id = :e"), {"e": event_id}
+                )
+
+    def _wipe(self) -> None:
+        """A revoked till forgets everything: customers' data must not stay on a till
+        that is no longer trusted."""
+        self.tokens.delete()
+        with self.store.transaction() as conn:
+            for table in (
+                "cards",
+                "customers",
+                "staff_pins",
+                "aliases",
+                "outbox",
+                "pin_failures",
+                "meta",
+            ):
+                conn.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+
+    def _publish(self, **changes: Any) -> SyncState:
+        with self.store.engine.connect() as conn:
+            pending = conn.execute(
+                text("SELECT count(*) FROM outbox WHERE status = 'pending'")
+            ).scalar_one()
+            rejected = conn.execute(
+                text("SELECT count(*) FROM outbox WHERE status IN ('rejected', 'conflict')")
+            ).scalar_one()
+        self.state = replace(self.state, pending=int(pending), rejected=int(rejected), **changes)
+        self.on_state(self.state)
+        return self.state
+
+
+class _Revoked(Exception):
+    pass
+
+
+class _ServerError(Exception):
+    pass
+
+
+def _checked(response: httpx.Response) -> dict[str, Any]:
+    if response.status_code == 401:
+        raise _Revoked
+    if response.status_code != 200:
+        raise _ServerError(_message(response))
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("message") or response.status_code)
+    except ValueError:
+        return f"HTTP {response.status_code}"

@@ -1,0 +1,136 @@
+"""The terminal's sync client against a real server process (uvicorn, two workers,
+PostgreSQL): pair, pull, work offline while the server is down, come back, converge."""
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import keyring
+import pytest
+from keyrings.alt.file import PlaintextKeyring
+from sqlalchemy import select
+
+from bench.server_process import ServerProcess
+from common.operations import AddStamp, EarnPoints, RedeemPoints
+from desktop.engine.local_store import LocalStore
+from desktop.engine.staff import check_pin
+from desktop.engine.sync_client import KeyringTokens, SyncClient
+from desktop.engine.till import Confirmed, Till
+from sync_server.db import make_engine, make_session_factory
+from sync_server.models import Card, StaffPin
+from tests.support.shop import make_shop
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+API = "/api/v1/store/loyalty"
+
+
+@pytest.fixture
+def file_keyring(tmp_path):
+    """A real keyring backend, file-backed, instead of the OS one (none here)."""
+    previous = keyring.get_keyring()
+    backend = PlaintextKeyring()
+    backend.file_path = str(tmp_path / "keyring.cfg")
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def world(pg_url, tmp_path, file_keyring):
+    engine = make_engine(pg_url)
+    factory = make_session_factory(engine)
+    shop = make_shop(factory, cooldown_minutes=0, max_daily_stamps=100, welcome_bonus_points=50)
+    server = ServerProcess(pg_url, workers=2)
+    server.start()
+    http = httpx.Client(base_url=server.url, headers=shop.owner_headers)
+    numbers = [
+        http.post(f"{API}/cards/enroll", json={"email": f"s{i}@x.example"}).json()["card_number"]
+        for i in range(5)
+    ]
+    store = LocalStore(tmp_path / "till.db")
+    client = SyncClient(store, KeyringTokens("test-till"))
+    code = http.post("/api/v1/terminals/pairing-codes").json()["code"]
+    client.pair(server.url, code, "Front till")
+    yield shop, server, http, store, client, factory, numbers
+    http.close()
+    server.stop()
+    engine.dispose()
+
+
+def _sync_until_empty(client: SyncClient, seconds: float = 30.0) -> None:
+    deadline = datetime.now(UTC) + timedelta(seconds=seconds)
+    while datetime.now(UTC) < deadline:
+        state = client.sync_once()
+        if state.online and state.pending == 0:
+            return
+    raise AssertionError(f"outbox not drained: {client.state}")
+
+
+def test_offline_work_while_the_server_is_down_lands_exactly_as_projected(world, file_keyring):
+    shop, server, _, store, client, factory, numbers = world
+    assert file_keyring.get_password("loyalty-terminal", "test-till")  # token in the keyring
+    assert client.sync_once().online
+    till = Till(store)
+    pin = check_pin(store, shop.pin_ids[shop.store_ids[0]], shop.pin, datetime.now(UTC))
+    assert pin == shop.pin_ids[shop.store_ids[0]]
+
+    server.stop()
+    assert client.sync_once().online is False
+    rng, cards, done = random.Random(11), list(numbers), 0
+    for i in range(200):
+        if i in (20, 120):
+            made = till.enroll(f"offline{i}@x.example", None, None, pin)
+            assert isinstance(made, Confirmed)
+            cards.append(made.card.card_number)
+            continue
+        card = rng.choice(cards)
+        roll = rng.random()
+        if roll < 0.45:
+            op = AddStamp(card_number=card)
+        elif roll < 0.9:
+            op = EarnPoints(card_number=card, purchase_amount_cents=rng.randint(100, 4000))
+        else:
+            op = RedeemPoints(card_number=card, reward_id="ten")
+        done += isinstance(till.perform(op, pin), Confirmed)
+    projected = {n: till.card(n) for n in cards}
+    assert done > 150
+    assert client.sync_once().pending == done + 2
+
+    server.start()
+    _sync_until_empty(client)
+
+    with factory() as session:
+        server_cards = {
+            c.card_number: (c.stamp_count, c.points_balance) for c in session.scalars(select(Card))
+        }
+    assert {n: (p.stamp_count, p.points_balance) for n, p in projected.items()} == {
+        n: server_cards[n] for n in cards
+    }
+    assert client.state.rejected == 0
+
+
+def test_wrong_pins_lock_locally_and_reach_the_server(world):
+    shop, _, _, store, client, factory, _ = world
+    client.sync_once()
+    pin_id = shop.pin_ids[shop.store_ids[0]]
+    results = [check_pin(store, pin_id, "0000", datetime.now(UTC)) for _ in range(5)]
+
+    client.sync_once()
+
+    assert [getattr(r, "code", None) for r in results][-1] == "STAFF_PIN_LOCKED"
+    with factory() as session:
+        assert session.get_one(StaffPin, pin_id).failed_attempts == 5
+
+
+def test_a_revoked_till_wipes_its_cache_and_asks_to_pair_again(world, file_keyring):
+    _, _, http, store, client, _, _ = world
+    client.sync_once()
+    terminal_id = store.get_meta("terminal_id")
+    assert http.post(f"/api/v1/terminals/{terminal_id}/revoke").status_code == 200
+
+    state = client.sync_once()
+
+    assert state.needs_pairing is True
+    assert file_keyring.get_password("loyalty-terminal", "test-till") is None
+    assert store.snapshot_card("x") is None
+    assert store.get_meta("cursor") is None
