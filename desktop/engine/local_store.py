@@ -6,10 +6,10 @@ transaction begins IMMEDIATE, so the seq of a new op is taken under the write lo
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,8 @@ def card_state_from_row(row: dict[str, Any]) -> CardState:
 
 
 class LocalStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, local_now: Callable[[], datetime] | None = None) -> None:
+        self.local_now = local_now or (lambda: datetime.now(UTC))
         path.parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = create_engine(f"sqlite:///{path}")
         _configure(self.engine)
@@ -154,6 +155,10 @@ class LocalStore:
                     self.set_meta(conn, key, page[key])
             if "server_time" in page:
                 self.set_meta(conn, "pulled_at", page["server_time"])
+                # The till's clock may be hours off: keep how far, to date ops in server
+                # time (the server corrects again with sent_at, so both sides agree).
+                offset = datetime.fromisoformat(page["server_time"]) - self.local_now()
+                self.set_meta(conn, "clock_offset_s", offset.total_seconds())
             self.set_meta(conn, "cursor", page["cursor"])
 
     def snapshot_card(self, card_number: str) -> CardState | None:
@@ -238,6 +243,14 @@ class LocalStore:
                 outcome=json.loads(r["outcome"]) if r["outcome"] else None,
             )
             for r in rows
+        ]
+
+    def attention(self) -> list[OutboxEntry]:
+        """Ops the server refused, or applied with a warning (an offline over-spend)."""
+        return [
+            e
+            for e in self.entries(status=None)
+            if e.status in ("rejected", "conflict") or (e.outcome or {}).get("code")
         ]
 
     def record_outcomes(self, results: list[dict[str, Any]]) -> None:

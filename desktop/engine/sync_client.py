@@ -9,7 +9,7 @@ import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import httpx
@@ -135,7 +135,7 @@ class SyncClient:
                 }
                 for e in entries
             ]
-            body = {"sent_at": datetime.now(UTC).isoformat(), "ops": ops, "pin_failures": failures}
+            body = {"sent_at": self._till_time().isoformat(), "ops": ops, "pin_failures": failures}
             result = _checked(http.post("/api/v1/sync/push", json=body))
             self.store.record_outcomes(result["results"])
             self._mark_sent([f["event_id"] for f in failures])
@@ -164,6 +164,12 @@ class SyncClient:
             stop.wait(wait * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not secrecy
 
     # -- helpers ----------------------------------------------------------------------
+
+    def _till_time(self) -> datetime:
+        """The same corrected clock the till dated its ops with, so the server's own
+        skew correction (client_time + server_now - sent_at) adds nothing wrong."""
+        offset = float(self.store.get_meta("clock_offset_s", 0))
+        return self.store.local_now() + timedelta(seconds=offset)
 
     def _unsent_pin_failures(self) -> list[dict[str, Any]]:
         with self.store.engine.connect() as conn:

@@ -7,7 +7,7 @@ its outcome wins (the attention list shows where they differ).
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from common.card import CardState
@@ -57,17 +57,18 @@ class Till:
     def __init__(
         self,
         store: LocalStore,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Callable[[], datetime] | None = None,
         online: Callable[[], bool] = lambda: False,
     ) -> None:
         self.store = store
-        self._now = now
+        self._now = now or store.local_now
         self._online = online
 
     # -- context ----------------------------------------------------------------------
 
     def now(self) -> datetime:
-        return self._now()
+        """The till's clock corrected by the offset seen at the last pull."""
+        return self._now() + timedelta(seconds=float(self.store.get_meta("clock_offset_s", 0)))
 
     def context_at(self, at: datetime) -> RuleContext:
         program = self.store.get_meta("program")

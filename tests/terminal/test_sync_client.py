@@ -134,3 +134,89 @@ def test_a_revoked_till_wipes_its_cache_and_asks_to_pair_again(world, file_keyri
     assert file_keyring.get_password("loyalty-terminal", "test-till") is None
     assert store.snapshot_card("x") is None
     assert store.get_meta("cursor") is None
+
+
+class SkewedClock:
+    def __init__(self, hours: float) -> None:
+        self.skew = timedelta(hours=hours)
+        self.elapsed = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.skew + self.elapsed
+
+
+@pytest.mark.parametrize("hours", [-6, 5], ids=["till 6h behind", "till 5h ahead"])
+def test_a_skewed_till_decides_cooldown_and_daily_limit_like_the_server(world, tmp_path, hours):
+    shop, _, http, _, _, factory, numbers = world
+    http.put(f"{API}/program", json={"cooldown_minutes": 15, "max_daily_stamps": 2})
+    clock = SkewedClock(hours)
+    store = LocalStore(tmp_path / "skewed.db", local_now=clock)
+    client = SyncClient(store, KeyringTokens("skewed-till"))
+    client.pair(str(http.base_url), http.post("/api/v1/terminals/pairing-codes").json()["code"])
+    assert client.sync_once().online
+    till, pin = Till(store), shop.pin_ids[shop.store_ids[0]]
+    card = numbers[0]
+
+    first = till.perform(AddStamp(card_number=card), pin)
+    clock.elapsed += timedelta(minutes=5)
+    too_soon = till.perform(AddStamp(card_number=card), pin)
+    clock.elapsed += timedelta(minutes=20)
+    second = till.perform(AddStamp(card_number=card), pin)
+    clock.elapsed += timedelta(minutes=20)
+    third = till.perform(AddStamp(card_number=card), pin)
+    _sync_until_empty(client)
+
+    assert isinstance(first, Confirmed)
+    assert too_soon.code == "COOLDOWN_ACTIVE"
+    assert isinstance(second, Confirmed)
+    assert third.code == "DAILY_STAMP_LIMIT"
+    assert client.state.rejected == 0  # the server agreed with every offline decision
+    with factory() as session:
+        assert session.scalars(select(Card.stamp_count).where(Card.card_number == card)).one() == 2
+
+
+def test_two_tills_of_two_stores_overspend_one_card_and_converge(pg_url, tmp_path, file_keyring):
+    engine = make_engine(pg_url)
+    factory = make_session_factory(engine)
+    shop = make_shop(factory, stores=2, welcome_bonus_points=50)
+    server = ServerProcess(pg_url, workers=2)
+    server.start()
+    try:
+        from tests.support.shop import owner_headers_for
+
+        owners = [shop.owner_headers, owner_headers_for(factory, shop, shop.store_ids[1])]
+        card = httpx.post(
+            f"{server.url}{API}/cards/enroll", json={"email": "both@x.example"}, headers=owners[0]
+        ).json()["card_number"]
+        tills = []
+        for i, headers in enumerate(owners):
+            store = LocalStore(tmp_path / f"till{i}.db")
+            client = SyncClient(store, KeyringTokens(f"till-{i}"))
+            code = httpx.post(
+                f"{server.url}/api/v1/terminals/pairing-codes", headers=headers
+            ).json()["code"]
+            client.pair(server.url, code)
+            assert client.sync_once().online
+            tills.append((store, client, Till(store), shop.pin_ids[shop.store_ids[i]]))
+
+        spent = [
+            till.perform(RedeemPoints(card_number=card, reward_id="fifty"), pin)
+            for _, _, till, pin in tills
+        ]
+        for _, client, _, _ in tills:
+            _sync_until_empty(client)
+        for _, client, _, _ in tills:
+            client.sync_once()
+
+        assert all(isinstance(s, Confirmed) for s in spent)
+        with factory() as session:
+            balance = session.scalars(
+                select(Card.points_balance).where(Card.card_number == card)
+            ).one()
+        assert balance == -50  # policy 'allow': what was handed over is recorded
+        assert [tills[i][2].card(card).points_balance for i in (0, 1)] == [-50, -50]
+        flagged = [[e.outcome["code"] for e in store.attention()] for store, *_ in tills]
+        assert sorted(flagged) == [[], ["OFFLINE_OVERSPEND"]]
+    finally:
+        server.stop()
+        engine.dispose()
