@@ -1,0 +1,139 @@
+"""Local operation latency at the till: a confirmed offline stamp / earn (rules + outbox
++ projection, SQLite synchronous=FULL), without and with the staff PIN check, 100 staff
+in the store. Also how PIN checking scales when the staff member is chosen first versus
+trying every hash in turn.
+
+``python -m bench.local_ops [--n 300]``; the last line is one JSON object.
+"""
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from common.card_number import make_card_number
+from common.operations import AddStamp, EarnPoints
+from common.pins import hash_pin, verify_pin
+from desktop.engine.local_store import LocalStore
+from desktop.engine.staff import check_pin
+from desktop.engine.till import Confirmed, Till
+
+PROGRAM = {
+    "loyalty_type": "hybrid",
+    "stamps_target": 10,
+    "stamps_reward_description": "Coffee",
+    "cooldown_minutes": 0,
+    "max_daily_stamps": 10**9,
+    "points_per_currency_unit": 1,
+    "points_rewards": [],
+    "welcome_bonus_points": 0,
+    "require_staff_pin": True,
+    "is_active": True,
+}
+STAFF = 100
+
+
+def _percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _timed(action: Callable[[], object], n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        start = time.perf_counter()
+        action()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def _store(folder: Path) -> tuple[LocalStore, list[str], dict[int, str]]:
+    store = LocalStore(folder / "till.db")
+    cards = [make_card_number(1_000_000, i) for i in range(1, 1001)]
+    pins = {i: f"{1000 + i}" for i in range(1, STAFF + 1)}
+    page = {
+        "cursor": "c1",
+        "reset": False,
+        "program": PROGRAM,
+        "settings": {"pin_lockout_attempts": 10**6, "pin_lockout_minutes": 1},
+        "changes": {
+            "cards": [
+                {"id": i, "card_number": n, "customer_id": i} for i, n in enumerate(cards, 1)
+            ],
+            "staff_pins": [
+                {
+                    "id": i,
+                    "name": f"Staff {i}",
+                    "pin_hash": hash_pin(p),
+                    "is_active": True,
+                    "failed_attempts": 0,
+                    "locked_until": None,
+                }
+                for i, p in pins.items()
+            ],
+        },
+    }
+    store.apply_pull_page(page)
+    return store, cards, pins
+
+
+def run(n: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as folder:
+        store, cards, pins = _store(Path(folder))
+        till = Till(store)
+        i = 0
+
+        def stamp() -> None:
+            nonlocal i
+            i += 1
+            assert isinstance(
+                till.perform(AddStamp(card_number=cards[i % len(cards)]), 1), Confirmed
+            )
+
+        def earn() -> None:
+            nonlocal i
+            i += 1
+            op = EarnPoints(card_number=cards[i % len(cards)], purchase_amount_cents=1234)
+            assert isinstance(till.perform(op, 1), Confirmed)
+
+        def stamp_with_pin() -> None:
+            assert check_pin(store, 50, pins[50], datetime.now(UTC)) == 50
+            stamp()
+
+        def try_every_hash() -> None:
+            hashes = [(i, hash_pin_cache[i]) for i in pins]
+            next(i for i, h in hashes if verify_pin(h, pins[STAFF]))
+
+        hash_pin_cache = {i: hash_pin(p) for i, p in pins.items()}
+        stamps, earns = _timed(stamp, n), _timed(earn, n)
+        with_pin = _timed(stamp_with_pin, max(20, n // 10))
+        pin_only = _timed(
+            lambda: check_pin(store, 50, pins[50], datetime.now(UTC)), max(20, n // 10)
+        )
+        every_hash = _timed(try_every_hash, 3)
+        store.close()
+    return {
+        "local_stamp_p50_ms": round(_percentile(stamps, 0.5), 3),
+        "local_stamp_p99_ms": round(_percentile(stamps, 0.99), 3),
+        "local_earn_p50_ms": round(_percentile(earns, 0.5), 3),
+        "local_earn_p99_ms": round(_percentile(earns, 0.99), 3),
+        "local_op_p99_ms": round(max(_percentile(stamps, 0.99), _percentile(earns, 0.99)), 3),
+        "local_stamp_with_pin_p50_ms": round(_percentile(with_pin, 0.5), 3),
+        "local_stamp_with_pin_p99_ms": round(_percentile(with_pin, 0.99), 3),
+        "pin_verify_p95_ms": round(_percentile(pin_only, 0.95), 3),
+        "pin_try_every_hash_100_staff_ms": round(statistics.median(every_hash), 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=300)
+    print(json.dumps(run(parser.parse_args().n)))
+
+
+if __name__ == "__main__":
+    main()
