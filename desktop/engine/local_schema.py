@@ -66,6 +66,25 @@ def _v3(conn: Connection) -> None:
     )
 
 
+@step
+def _v4(conn: Connection) -> None:
+    """This store's ledger (voids and order references offline), when an applied op is
+    in the pulled snapshot (``settled``), and acknowledgement of the attention list."""
+    conn.exec_driver_sql(
+        "CREATE TABLE transactions (id INTEGER PRIMARY KEY, card_id INTEGER NOT NULL, "
+        "type TEXT NOT NULL, stamps_delta INTEGER NOT NULL, points_delta INTEGER NOT NULL, "
+        "order_reference TEXT, related_transaction_id INTEGER, reward_id TEXT, "
+        "created_at TEXT NOT NULL)"
+    )
+    conn.exec_driver_sql("CREATE INDEX ix_transactions_card ON transactions (card_id, id)")
+    conn.exec_driver_sql(
+        "CREATE INDEX ix_transactions_related ON transactions (related_transaction_id)"
+    )
+    conn.exec_driver_sql("ALTER TABLE outbox ADD COLUMN settled INTEGER NOT NULL DEFAULT 0")
+    conn.exec_driver_sql("ALTER TABLE outbox ADD COLUMN acknowledged_at TEXT")
+    conn.exec_driver_sql("ALTER TABLE outbox ADD COLUMN acknowledged_by TEXT")
+
+
 def version(conn: Connection) -> int:
     return int(conn.execute(text("PRAGMA user_version")).scalar_one())
 

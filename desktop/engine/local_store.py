@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, bindparam, create_engine, event, text
 
 from common.card import CardState
 from common.operations import Operation
@@ -36,6 +36,10 @@ class OutboxEntry:
     snapshot_age_s: int | None
     status: str
     outcome: dict[str, Any] | None
+    settled: bool = False
+    created_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
 
 
 def card_state_from_row(row: dict[str, Any]) -> CardState:
@@ -103,7 +107,7 @@ class LocalStore:
         changes = page["changes"]
         with self.transaction() as conn:
             if page.get("reset"):
-                for table in ("cards", "customers", "staff_pins", "aliases"):
+                for table in ("cards", "customers", "staff_pins", "aliases", "transactions"):
                     conn.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608 - fixed names
             for c in changes.get("customers", []):
                 conn.execute(
@@ -130,6 +134,16 @@ class LocalStore:
                 conn.execute(
                     text("INSERT OR REPLACE INTO aliases (card_number, card_id) VALUES (:n, :id)"),
                     {"n": a["card_number"], "id": a["card_id"]},
+                )
+            for t in changes.get("transactions", []):
+                conn.execute(
+                    text(
+                        "INSERT OR REPLACE INTO transactions (id, card_id, type, stamps_delta, "
+                        "points_delta, order_reference, related_transaction_id, reward_id, "
+                        "created_at) VALUES (:id, :card_id, :type, :stamps_delta, :points_delta, "
+                        ":order_reference, :related_transaction_id, :reward_id, :created_at)"
+                    ),
+                    {k: t.get(k) for k in _TRANSACTION_COLUMNS},
                 )
             for p in changes.get("staff_pins", []):
                 conn.execute(
@@ -161,18 +175,51 @@ class LocalStore:
                 self.set_meta(conn, "clock_offset_s", offset.total_seconds())
             self.set_meta(conn, "cursor", page["cursor"])
 
+    def settle(self, through_seq: int) -> None:
+        """Ops answered up to ``through_seq`` are now in the pulled snapshot: stop
+        re-applying them on top of it. Called after a caught-up pull round that began
+        after their outcomes were recorded."""
+        with self.transaction() as conn:
+            conn.execute(
+                text(
+                    "UPDATE outbox SET settled = 1 WHERE settled = 0 AND status != 'pending' "
+                    "AND seq <= :s"
+                ),
+                {"s": through_seq},
+            )
+
+    def answered_through(self) -> int:
+        """The highest seq such that it and every op before it has the server's answer."""
+        with self.engine.connect() as conn:
+            first_pending = conn.execute(
+                text("SELECT min(seq) FROM outbox WHERE status = 'pending'")
+            ).scalar()
+            last = conn.execute(text("SELECT coalesce(max(seq), 0) FROM outbox")).scalar_one()
+        return int(last) if first_pending is None else int(first_pending) - 1
+
+    def resolve_number(self, conn: Connection, card_number: str) -> str:
+        """A merged (alias) number as the surviving card's number."""
+        number = conn.execute(
+            text(
+                "SELECT c.card_number FROM aliases a JOIN cards c ON c.id = a.card_id "
+                "WHERE a.card_number = :n"
+            ),
+            {"n": card_number},
+        ).scalar()
+        return str(number) if number else card_number
+
+    def card_id(self, card_number: str) -> int | None:
+        """The server's id of a pulled card (None for a card enrolled here, unpushed)."""
+        with self.engine.connect() as conn:
+            number = self.resolve_number(conn, card_number)
+            found = conn.execute(
+                text("SELECT id FROM cards WHERE card_number = :n"), {"n": number}
+            ).scalar()
+        return int(found) if found is not None else None
+
     def snapshot_card(self, card_number: str) -> CardState | None:
         with self.engine.connect() as conn:
-            number = (
-                conn.execute(
-                    text(
-                        "SELECT c.card_number FROM aliases a JOIN cards c ON c.id = a.card_id "
-                        "WHERE a.card_number = :n"
-                    ),
-                    {"n": card_number},
-                ).scalar()
-                or card_number
-            )
+            number = self.resolve_number(conn, card_number)
             raw = conn.execute(
                 text("SELECT state FROM cards WHERE card_number = :n"), {"n": number}
             ).scalar()
@@ -230,28 +277,88 @@ class LocalStore:
             params["card"] = card_number
         with self.engine.connect() as conn:
             rows = conn.execute(text(sql + " ORDER BY seq"), params).mappings().all()
-        return [
-            OutboxEntry(
-                seq=r["seq"],
-                op_id=r["op_id"],
-                op=OPERATION.validate_json(r["body"]),
-                staff_pin_id=r["staff_pin_id"],
-                client_time=datetime.fromisoformat(r["client_time"]),
-                offline=bool(r["offline"]),
-                snapshot_age_s=r["snapshot_age_s"],
-                status=r["status"],
-                outcome=json.loads(r["outcome"]) if r["outcome"] else None,
-            )
-            for r in rows
-        ]
+        return [_entry(r) for r in rows]
 
-    def attention(self) -> list[OutboxEntry]:
-        """Ops the server refused, or applied with a warning (an offline over-spend)."""
-        return [
-            e
-            for e in self.entries(status=None)
-            if e.status in ("rejected", "conflict") or (e.outcome or {}).get("code")
-        ]
+    def unsettled(self, card_number: str) -> list[OutboxEntry]:
+        """Ops the pulled card does not show yet: pending ones, and answered ones whose
+        effect has not come back in a pull (so the card never jumps back meanwhile).
+        Ops made under a number since merged into this card count too."""
+        with self.engine.connect() as conn:
+            number = self.resolve_number(conn, card_number)
+            numbers = {number, card_number} | set(
+                conn.execute(
+                    text(
+                        "SELECT a.card_number FROM aliases a JOIN cards c ON c.id = a.card_id "
+                        "WHERE c.card_number = :n"
+                    ),
+                    {"n": number},
+                ).scalars()
+            )
+            rows = (
+                conn.execute(
+                    text(
+                        "SELECT * FROM outbox WHERE card_number IN :cards AND settled = 0 "
+                        "AND status IN ('pending', 'applied') ORDER BY seq"
+                    ).bindparams(bindparam("cards", expanding=True)),
+                    {"cards": sorted(numbers)},
+                )
+                .mappings()
+                .all()
+            )
+        return [_entry(r) for r in rows]
+
+    def unsettled_of_type(self, op_type: str) -> list[OutboxEntry]:
+        with self.engine.connect() as conn:
+            rows = (
+                conn.execute(
+                    text(
+                        "SELECT * FROM outbox WHERE settled = 0 AND status IN ('pending', "
+                        "'applied') AND json_extract(body, '$.type') = :t ORDER BY seq"
+                    ),
+                    {"t": op_type},
+                )
+                .mappings()
+                .all()
+            )
+        return [_entry(r) for r in rows]
+
+    def entry(self, op_id: str) -> OutboxEntry | None:
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(text("SELECT * FROM outbox WHERE op_id = :id"), {"id": op_id})
+                .mappings()
+                .first()
+            )
+        return _entry(row) if row is not None else None
+
+    def attention(self, include_acknowledged: bool = False) -> list[OutboxEntry]:
+        """Ops the server refused, or applied with a warning (an offline over-spend),
+        newest first, until a manager acknowledges them."""
+        with self.engine.connect() as conn:
+            rows = (
+                conn.execute(
+                    text(
+                        "SELECT * FROM outbox WHERE (status IN ('rejected', 'conflict') "
+                        "OR json_extract(outcome, '$.code') IS NOT NULL) "
+                        "AND (:all OR acknowledged_at IS NULL) ORDER BY seq DESC"
+                    ),
+                    {"all": include_acknowledged},
+                )
+                .mappings()
+                .all()
+            )
+        return [_entry(r) for r in rows]
+
+    def acknowledge(self, op_ids: list[str], by: str) -> None:
+        with self.transaction() as conn:
+            for op_id in op_ids:
+                conn.execute(
+                    text(
+                        "UPDATE outbox SET acknowledged_at = :t, acknowledged_by = :by "
+                        "WHERE op_id = :id AND acknowledged_at IS NULL"
+                    ),
+                    {"t": self.local_now().isoformat(), "by": by, "id": op_id},
+                )
 
     def record_outcomes(self, results: list[dict[str, Any]]) -> None:
         """A duplicate is the first outcome told again: store what the first delivery got."""
@@ -266,6 +373,41 @@ class LocalStore:
                     text("UPDATE outbox SET status = :s, outcome = :o WHERE op_id = :id"),
                     {"s": status, "o": json.dumps(r), "id": str(r["op_id"])},
                 )
+
+
+_TRANSACTION_COLUMNS = (
+    "id",
+    "card_id",
+    "type",
+    "stamps_delta",
+    "points_delta",
+    "order_reference",
+    "related_transaction_id",
+    "reward_id",
+    "created_at",
+)
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _entry(r: Any) -> OutboxEntry:
+    return OutboxEntry(
+        seq=r["seq"],
+        op_id=r["op_id"],
+        op=OPERATION.validate_json(r["body"]),
+        staff_pin_id=r["staff_pin_id"],
+        client_time=datetime.fromisoformat(r["client_time"]),
+        offline=bool(r["offline"]),
+        snapshot_age_s=r["snapshot_age_s"],
+        status=r["status"],
+        outcome=json.loads(r["outcome"]) if r["outcome"] else None,
+        settled=bool(r["settled"]),
+        created_at=_when(r["created_at"]),
+        acknowledged_at=_when(r["acknowledged_at"]),
+        acknowledged_by=r["acknowledged_by"],
+    )
 
 
 def _configure(engine: Engine) -> None:

@@ -1,31 +1,35 @@
-"""What the cashier sees: the last pulled card, with the till's pending ops re-applied
+"""What the cashier sees: the last pulled card, with the till's unsettled ops re-applied
 by the same common/ rules the server will run (the rebase)."""
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from common.card import CardState
-from common.operations import EarnPoints
 from common.outcome import Applied
-from common.rules import Facts, RuleContext, decide
-from desktop.engine.local_store import LocalStore, OutboxEntry
+from common.rules import RuleContext, decide
+from desktop.engine.facts import KnownEntry, facts_for, pending_entries, pulled_entries
+from desktop.engine.local_store import LocalStore
+
+
+@dataclass(frozen=True, slots=True)
+class Projection:
+    card: CardState | None
+    known: list[KnownEntry]
 
 
 def project(
     store: LocalStore, card_number: str, context_at: Callable[[datetime], RuleContext]
-) -> CardState | None:
+) -> Projection:
     state = store.snapshot_card(card_number)
-    refs: set[str] = set()
-    for entry in store.entries("pending", card_number):
-        decision = decide(context_at(entry.client_time), state, entry.op, _facts(entry, refs))
+    known = pulled_entries(store, store.card_id(card_number))
+    for entry in store.unsettled(card_number):
+        ctx = context_at(entry.client_time)
+        if entry.status == "applied":
+            # The server took it (perhaps as an allowed offline over-spend): so do we.
+            ctx = replace(ctx, allow_overdraft=True)
+        decision = decide(ctx, state, entry.op, facts_for(entry.op, known))
         if isinstance(decision, Applied):
             state = decision.card
-            if isinstance(entry.op, EarnPoints) and entry.op.order_reference:
-                refs.add(entry.op.order_reference)
-    return state
-
-
-def _facts(entry: OutboxEntry, refs: set[str]) -> Facts:
-    if isinstance(entry.op, EarnPoints) and entry.op.order_reference:
-        return Facts(order_reference_used=entry.op.order_reference in refs)
-    return Facts()
+            known = known + pending_entries(entry.seq, decision.entries)
+    return Projection(state, known)

@@ -7,6 +7,7 @@ Runs in a background thread (``run``); the UI only listens to ``on_state``.
 import contextlib
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,7 @@ import keyring
 from keyring.errors import PasswordDeleteError
 from sqlalchemy import text
 
-from desktop.engine.local_store import LocalStore
+from desktop.engine.local_store import LocalStore, OutboxEntry
 
 KEYRING_SERVICE = "loyalty-terminal"
 
@@ -74,6 +75,7 @@ class SyncClient:
         self.batch = batch
         self.timeout = timeout
         self.state = SyncState(needs_pairing=tokens.get() is None)
+        self._wake = threading.Event()
 
     # -- pairing ----------------------------------------------------------------------
 
@@ -141,6 +143,8 @@ class SyncClient:
             self._mark_sent([f["event_id"] for f in failures])
 
     def _pull(self, http: httpx.Client) -> None:
+        # Ops answered before this round began are in it if it ends caught up.
+        answered = self.store.answered_through()
         while True:
             params: dict[str, Any] = {"limit": 1000}
             cursor = self.store.get_meta("cursor")
@@ -149,19 +153,40 @@ class SyncClient:
             page = _checked(http.get("/api/v1/sync/pull", params=params))
             self.store.apply_pull_page(page)
             if not page["has_more"]:
+                if page.get("caught_up", False):
+                    self.store.settle(answered)
                 return
 
     # -- background -------------------------------------------------------------------
 
     def run(self, stop: threading.Event, interval: float = 5.0, max_backoff: float = 60.0) -> None:
-        """Sync every ``interval`` seconds; after failures wait exponentially longer,
-        with jitter so a shop's tills do not all come back at the same instant."""
+        """Sync every ``interval`` seconds, or at once when woken (a new op, a redemption
+        waiting for its verdict); after failures wait exponentially longer, with jitter so
+        a shop's tills do not all come back at the same instant. To stop: set ``stop``,
+        then ``wake()``."""
         failures = 0
         while not stop.is_set():
             state = self.sync_once()
             failures = 0 if state.online else failures + 1
             wait = interval if failures == 0 else min(max_backoff, interval * 2 ** (failures - 1))
-            stop.wait(wait * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not secrecy
+            self._wake.wait(wait * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not secrecy
+            self._wake.clear()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def await_verdict(self, op_id: str, timeout: float) -> OutboxEntry | None:
+        """Wake the worker and wait (bounded) until the server has answered ``op_id``.
+        Needs ``run`` going in its thread; the answer is read from the outbox."""
+        self.wake()
+        deadline = time.monotonic() + timeout
+        while True:
+            entry = self.store.entry(op_id)
+            if entry is not None and entry.status != "pending":
+                return entry
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.02)
 
     # -- helpers ----------------------------------------------------------------------
 

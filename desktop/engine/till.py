@@ -19,22 +19,34 @@ from common.operations import (
     Operation,
     RedeemPoints,
     RedeemStamps,
+    VoidPoints,
+    VoidStamps,
 )
 from common.outcome import Applied, Rejected, reject
 from common.program import LoyaltyType, ProgramRules, Reward, StoreClock
 from common.qr import parse_qr
 from common.rules import RuleContext, decide
-from desktop.engine.local_store import LocalStore
-from desktop.engine.projection import project
+from desktop.engine.facts import facts_for
+from desktop.engine.local_store import LocalStore, OutboxEntry
+from desktop.engine.lookup import CardMatch, find_by_customer, find_by_number
+from desktop.engine.projection import Projection, project
 
 
 @dataclass(frozen=True, slots=True)
 class Confirmed:
-    """What the cashier is shown as done: the card as it now stands on this till."""
+    """What the cashier is shown as done: the card as it now stands on this till.
+    ``verified``: the server already applied it (an online redemption waits for that);
+    otherwise it is decided here and the server will check it again."""
 
     card: CardState
     op_id: str
     seq: int
+    verified: bool = False
+
+
+# Asks the server for an op's verdict; the answered outbox entry, or None in time.
+Verdict = Callable[[str, float], OutboxEntry | None]
+VERDICT_WAIT_S = 2.0
 
 
 def rules_from_program(program: dict[str, Any]) -> ProgramRules:
@@ -59,10 +71,12 @@ class Till:
         store: LocalStore,
         now: Callable[[], datetime] | None = None,
         online: Callable[[], bool] = lambda: False,
+        verdict: Verdict | None = None,
     ) -> None:
         self.store = store
         self._now = now or store.local_now
         self._online = online
+        self._verdict = verdict
 
     # -- context ----------------------------------------------------------------------
 
@@ -94,19 +108,30 @@ class Till:
         return number if is_valid_card_number(number) else reject(Reason.INVALID_CARD_NUMBER)
 
     def card(self, card_number: str) -> CardState | None:
-        return project(self.store, card_number, self.context_at)
+        return project(self.store, card_number, self.context_at).card
+
+    def search(self, query: str, limit: int = 20) -> list[CardMatch]:
+        """Cards by QR payload or card number, else by email, name or phone."""
+        number = self.card_number_from_scan(query)
+        if isinstance(number, str):
+            return find_by_number(self.store, number, self.card)
+        return find_by_customer(self.store, query, self.card, limit)
 
     # -- actions ----------------------------------------------------------------------
 
     def perform(self, op: Operation, staff_pin_id: int | None) -> Confirmed | Rejected:
         now = self.now()
         offline = not self._online()
-        state = None if isinstance(op, Enroll) else self.card(op.card_number)
         if offline and isinstance(op, RedeemPoints | RedeemStamps):
             refused = self._offline_limits(op, now)
             if refused is not None:
                 return refused
-        decision = decide(self.context_at(now), state, op)
+        projected = (
+            Projection(None, [])
+            if isinstance(op, Enroll)
+            else project(self.store, op.card_number, self.context_at)
+        )
+        decision = decide(self.context_at(now), projected.card, op, facts_for(op, projected.known))
         if isinstance(decision, Rejected):
             return decision
         assert isinstance(decision, Applied)
@@ -117,7 +142,22 @@ class Till:
             offline=offline,
             snapshot_age_s=self.snapshot_age_s(),
         )
+        if not offline and self._verdict is not None and isinstance(op, _WAITS_FOR_SERVER):
+            return self._server_verdict(entry, decision.card)
         return Confirmed(card=decision.card, op_id=entry.op_id, seq=entry.seq)
+
+    def _server_verdict(self, entry: OutboxEntry, provisional: CardState) -> Confirmed | Rejected:
+        """Online, a redemption is only 'done' once the server says so: two tills may be
+        spending the same points this second. Past the wait it stands as decided here."""
+        assert self._verdict is not None
+        answered = self._verdict(entry.op_id, VERDICT_WAIT_S)
+        if answered is None or answered.status == "pending":
+            return Confirmed(card=provisional, op_id=entry.op_id, seq=entry.seq)
+        outcome = answered.outcome or {}
+        if answered.status != "applied":
+            return reject(_reason(outcome.get("code")), outcome.get("message"), op_id=entry.op_id)
+        card = self.card(entry.op.card_number) or provisional
+        return Confirmed(card=card, op_id=entry.op_id, seq=entry.seq, verified=True)
 
     def enroll(
         self, email: str, name: str | None, phone: str | None, staff_pin_id: int | None
@@ -155,6 +195,16 @@ class Till:
         if points > int(limits.get("offline_max_points_per_card", 0)):
             return reject(Reason.OFFLINE_LIMIT_EXCEEDED, limit="points", allowed=points)
         return None
+
+
+_WAITS_FOR_SERVER = (RedeemPoints, RedeemStamps, VoidPoints, VoidStamps)
+
+
+def _reason(code: object) -> Reason:
+    try:
+        return Reason(str(code))
+    except ValueError:
+        return Reason.OPERATION_NOT_ALLOWED
 
 
 def _points(rules: ProgramRules, op: Operation) -> int:

@@ -10,7 +10,7 @@ from common.card_number import make_card_number
 from common.operations import AddStamp, EarnPoints, RedeemPoints
 from common.program import LoyaltyType, ProgramRules, Reward, StoreClock
 from common.rules import RuleContext
-from desktop.engine import local_schema
+from desktop.engine import local_schema, paths
 from desktop.engine.local_store import LocalStore
 from desktop.engine.projection import project
 
@@ -189,12 +189,22 @@ def test_the_projection_rebases_pending_ops_on_the_pulled_card(tmp_path):
         snapshot_age_s=1,
     )
 
-    projected = project(store, NUMBER, ctx)
+    projected = project(store, NUMBER, ctx).card
 
     assert projected is not None
     assert (projected.points_balance, projected.stamp_count) == (15 + 10 - 10, 1)
     store.apply_pull_page(
         _page("c2", cards=[_card_row(points_balance=100, total_points_earned=100)])
     )
-    assert project(store, NUMBER, ctx).points_balance == 100 + 10 - 10
+    assert project(store, NUMBER, ctx).card.points_balance == 100 + 10 - 10
     assert replace(projected, points_balance=0).card_number == NUMBER
+
+
+def test_the_database_lives_in_the_user_data_dir_unless_overridden(tmp_path, monkeypatch):
+    monkeypatch.delenv(paths.ENV_DATA_DIR, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    default = paths.database_path()
+    monkeypatch.setenv(paths.ENV_DATA_DIR, str(tmp_path / "till-2"))
+
+    assert default == tmp_path / "xdg" / "loyalty-terminal" / "till.db"
+    assert paths.database_path() == tmp_path / "till-2" / "till.db"

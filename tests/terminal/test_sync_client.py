@@ -2,6 +2,8 @@
 PostgreSQL): pair, pull, work offline while the server is down, come back, converge."""
 
 import random
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -220,3 +222,63 @@ def test_two_tills_of_two_stores_overspend_one_card_and_converge(pg_url, tmp_pat
     finally:
         server.stop()
         engine.dispose()
+
+
+@pytest.fixture
+def running(world):
+    """The sync client in its background thread, as the app runs it."""
+    client = world[4]
+    stop = threading.Event()
+    worker = threading.Thread(target=client.run, args=(stop,), kwargs={"interval": 0.5})
+    worker.start()
+    yield world
+    stop.set()
+    client.wake()
+    worker.join(timeout=15)
+    assert not worker.is_alive()
+
+
+def test_online_a_redemption_returns_the_servers_verdict(running):
+    shop, _, http, store, client, _, numbers = running
+    pin = shop.pin_ids[shop.store_ids[0]]
+    _wait_until(lambda: client.state.online)
+    till = Till(store, online=lambda: client.state.online, verdict=client.await_verdict)
+    for _ in range(5):  # another till spends the 50 welcome points meanwhile
+        assert (
+            http.post(
+                f"{API}/points/redeem", json={"card_number": numbers[0], "reward_id": "ten"}
+            ).status_code
+            == 200
+        )
+
+    refused = till.perform(RedeemPoints(card_number=numbers[0], reward_id="ten"), pin)
+    granted = till.perform(RedeemPoints(card_number=numbers[1], reward_id="ten"), pin)
+    earned = till.perform(EarnPoints(card_number=numbers[1], purchase_amount_cents=500), pin)
+
+    assert refused.code == "INSUFFICIENT_POINTS"
+    assert (granted.verified, granted.card.points_balance) == (True, 40)
+    assert (earned.verified, earned.card.points_balance) == (False, 45)
+    assert [e.outcome["code"] for e in store.attention()] == ["INSUFFICIENT_POINTS"]
+
+
+def test_online_a_redemption_stands_as_decided_when_the_server_is_slow_to_answer(running):
+    shop, server, _, store, client, _, numbers = running
+    _wait_until(lambda: client.state.online)
+    server.stop()  # the till still believes it is online until its next round
+    till = Till(store, online=lambda: True, verdict=client.await_verdict)
+
+    started = time.monotonic()
+    done = till.perform(
+        RedeemPoints(card_number=numbers[2], reward_id="ten"), shop.pin_ids[shop.store_ids[0]]
+    )
+
+    assert 1.9 < time.monotonic() - started < 4.0  # the bounded wait, then done
+    assert (done.verified, done.card.points_balance) == (False, 40)
+    assert [e.op_id for e in store.entries()] == [done.op_id]
+
+
+def _wait_until(condition, seconds: float = 15.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)

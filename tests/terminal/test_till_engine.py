@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from common.operations import AddStamp, EarnPoints, RedeemPoints
+from common.operations import AddStamp, EarnPoints, RedeemPoints, VoidPoints
 from common.outcome import Rejected
+from common.qr import encode_qr
 from desktop.engine.local_store import LocalStore
 from desktop.engine.till import Confirmed, Till
 from sync_server.models import Card
@@ -27,9 +28,13 @@ class Clock:
 
 
 def _pull_into(store: LocalStore, remote) -> None:
-    """The protocol half of the (future) sync client: pull every page into the store."""
-    for page in remote.pull_all():
+    """What the sync client does on pull, over the in-process test client."""
+    answered = store.answered_through()
+    pages = remote.pull_all()
+    for page in pages:
         store.apply_pull_page(page)
+    if pages[-1].get("caught_up"):
+        store.settle(answered)
 
 
 def _push_outbox(store: LocalStore, remote) -> None:
@@ -150,3 +155,100 @@ def test_many_offline_actions_end_on_the_server_exactly_as_projected(setup, sess
     assert {n: (till.card(n).stamp_count, till.card(n).points_balance) for n in cards} == {
         n: server[n] for n in cards
     }
+
+
+def test_cards_are_found_by_email_name_phone_number_and_qr(setup):
+    _, numbers, _, store, till, _ = setup
+    made = till.enroll("walk.in@x.example", "Ada Lovelace", "+33 6 12 34 56 78", None)
+    qr = encode_qr(numbers[1], bytes.fromhex(store.get_meta("qr_key")))
+
+    assert [m.card_number for m in till.search("c2@x.EXAMPLE")] == [numbers[2]]
+    assert [m.card_number for m in till.search("lovelace")] == [made.card.card_number]
+    assert [m.card_number for m in till.search("12 34")] == [made.card.card_number]
+    assert [m.card_number for m in till.search(numbers[0])] == [numbers[0]]
+    assert [m.card_number for m in till.search(qr)] == [numbers[1]]
+    assert till.search("%") == []
+    assert till.search("nobody") == []
+
+
+def test_a_sale_rung_up_offline_is_voided_offline_once(setup, session_factory):
+    shop, numbers, remote, store, till, _ = setup
+    pin = shop.pin_ids[shop.store_ids[0]]
+    card = numbers[0]
+    sale = till.perform(
+        EarnPoints(card_number=card, purchase_amount_cents=2500, order_reference="T-9"), pin
+    )
+    again = till.perform(
+        EarnPoints(card_number=card, purchase_amount_cents=100, order_reference="T-9"), pin
+    )
+    void = till.perform(VoidPoints(card_number=card, order_reference="T-9"), pin)
+    twice = till.perform(VoidPoints(card_number=card, order_reference="T-9"), pin)
+
+    assert sale.card.points_balance == 30 + 25
+    assert again.code == "DUPLICATE_ORDER_REFERENCE"
+    assert void.card.points_balance == 30
+    assert twice.code == "ALREADY_VOIDED"
+
+    _push_outbox(store, remote)
+    _pull_into(store, remote)
+    with session_factory() as session:
+        server = session.scalars(select(Card).where(Card.card_number == card)).one()
+    assert (server.points_balance, server.total_points_voided) == (30, 25)
+    assert till.card(card).points_balance == 30
+
+
+def test_a_pulled_earn_is_voided_by_its_transaction_id_offline(setup, client):
+    shop, numbers, remote, store, till, _ = setup
+    pin = shop.pin_ids[shop.store_ids[0]]
+    earned = client.post(
+        f"{API}/points/earn",
+        json={"card_number": numbers[1], "purchase_amount_cents": 1200},
+        headers=shop.owner_headers,
+    )
+    assert earned.status_code == 200, earned.text
+    _pull_into(store, remote)
+    entry_id = earned.json()["transaction_id"]
+
+    void = till.perform(VoidPoints(card_number=numbers[1], original_transaction_id=entry_id), pin)
+    twice = till.perform(VoidPoints(card_number=numbers[1], original_transaction_id=entry_id), pin)
+    unknown = till.perform(VoidPoints(card_number=numbers[1], original_transaction_id=10**6), pin)
+
+    assert void.card.points_balance == 30
+    assert twice.code == "ALREADY_VOIDED"
+    assert unknown.code == "ORIGINAL_TRANSACTION_NOT_FOUND"
+
+
+def test_an_answered_op_stays_on_the_card_until_the_pull_brings_it(setup):
+    shop, numbers, remote, store, till, _ = setup
+    till.perform(AddStamp(card_number=numbers[0]), shop.pin_ids[shop.store_ids[0]])
+
+    _push_outbox(store, remote)  # answered 'applied', not yet pulled
+    between = till.card(numbers[0]).stamp_count
+    _pull_into(store, remote)
+
+    assert between == 1
+    assert till.card(numbers[0]).stamp_count == 1
+    assert [e.settled for e in store.entries(status=None)] == [True]
+
+
+def test_rejections_wait_on_the_attention_list_until_acknowledged(setup):
+    shop, numbers, remote, store, till, _ = setup
+    pin = shop.pin_ids[shop.store_ids[0]]
+    till.perform(RedeemPoints(card_number=numbers[0], reward_id="ten"), pin)
+    for _ in range(3):  # meanwhile the 30 points are spent at the counter online
+        spent = remote.client.post(
+            f"{API}/points/redeem",
+            json={"card_number": numbers[0], "reward_id": "ten"},
+            headers=shop.owner_headers,
+        )
+        assert spent.status_code == 200, spent.text
+
+    _push_outbox(store, remote)
+    flagged = store.attention()
+    store.acknowledge([e.op_id for e in flagged], by="manager Sam")
+
+    assert [e.outcome["code"] for e in flagged] == ["OFFLINE_OVERSPEND"]
+    assert store.attention() == []
+    assert [e.acknowledged_by for e in store.attention(include_acknowledged=True)] == [
+        "manager Sam"
+    ]
