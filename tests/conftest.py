@@ -9,6 +9,10 @@ no server answers at TEST_PG_ADMIN_URL (default 127.0.0.1:5432), except when CI=
 then they fail, so CI can never pass without them."""
 
 import os
+
+# Qt without a display, set before anything imports Qt (pytest-qt, the app).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 from collections.abc import Iterator
 from pathlib import Path
 

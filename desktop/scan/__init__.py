@@ -1,0 +1,1 @@
+"""Reading QR loyalty cards from camera frames: capture and decoding, no Qt."""

@@ -1,0 +1,1 @@
+"""The cashier's window (PySide6): thin widgets over desktop.engine."""
