@@ -1,0 +1,72 @@
+"""Blocking work (HTTP, argon2id, SQLite fsync, a redemption waiting for the server)
+runs on a thread pool; its result is delivered back on the UI thread. A widget never
+waits: it asks, and renders the answer when it comes."""
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class _Job(QObject):
+    done = Signal(object)
+    failed = Signal(object)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, fn: Callable[[], Any], job: _Job) -> None:
+        super().__init__()
+        self.fn = fn
+        self.job = job
+
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except Exception as exc:  # handed to the UI thread, shown there
+            self.job.failed.emit(exc)
+        else:
+            self.job.done.emit(result)
+
+
+class Background(QObject):
+    """One per window. ``pending`` counts jobs in flight (tests wait for zero)."""
+
+    def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None) -> None:
+        super().__init__(parent)
+        self.pool = pool or QThreadPool.globalInstance()
+        self._jobs: set[_Job] = set()
+
+    @property
+    def pending(self) -> int:
+        return len(self._jobs)
+
+    def run(
+        self,
+        fn: Callable[[], T],
+        on_done: Callable[[T], None],
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> None:
+        job = _Job(self)  # lives on the UI thread: its signals are delivered there
+        self._jobs.add(job)
+
+        def finish(result: object) -> None:
+            self._jobs.discard(job)
+            job.deleteLater()
+            on_done(result)  # type: ignore[arg-type]
+
+        def fail(exc: object) -> None:
+            self._jobs.discard(job)
+            job.deleteLater()
+            assert isinstance(exc, Exception)
+            if on_error is not None:
+                on_error(exc)
+            else:
+                log.error("background job failed", exc_info=exc)
+
+        job.done.connect(finish)
+        job.failed.connect(fail)
+        self.pool.start(_Runnable(fn, job))
