@@ -322,6 +322,23 @@ class LocalStore:
             )
         return [_entry(r) for r in rows]
 
+    def unsynced_entries(self, card_number: str | None, limit: int) -> list[OutboxEntry]:
+        """This till's newest ops not yet in the pulled ledger, and the refused ones."""
+        with self.engine.connect() as conn:
+            rows = (
+                conn.execute(
+                    text(
+                        "SELECT * FROM outbox WHERE (settled = 0 OR status IN ('rejected', "
+                        "'conflict')) AND (:card IS NULL OR card_number = :card) "
+                        "ORDER BY seq DESC LIMIT :limit"
+                    ),
+                    {"card": card_number, "limit": limit},
+                )
+                .mappings()
+                .all()
+            )
+        return [_entry(r) for r in rows]
+
     def entry(self, op_id: str) -> OutboxEntry | None:
         with self.engine.connect() as conn:
             row = (
@@ -348,6 +365,18 @@ class LocalStore:
                 .all()
             )
         return [_entry(r) for r in rows]
+
+    def attention_count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    text(
+                        "SELECT count(*) FROM outbox WHERE (status IN ('rejected', 'conflict') "
+                        "OR json_extract(outcome, '$.code') IS NOT NULL) "
+                        "AND acknowledged_at IS NULL"
+                    )
+                ).scalar_one()
+            )
 
     def acknowledge(self, op_ids: list[str], by: str) -> None:
         with self.transaction() as conn:

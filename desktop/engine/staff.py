@@ -19,6 +19,7 @@ class StaffMember:
     id: int
     name: str
     is_locked: bool
+    locked_until: datetime | None = None
 
 
 def staff(store: LocalStore, now: datetime) -> list[StaffMember]:
@@ -31,6 +32,7 @@ def staff(store: LocalStore, now: datetime) -> list[StaffMember]:
             r.id,
             r.name,
             r.locked_until is not None and datetime.fromisoformat(r.locked_until) > now,
+            _when(r.locked_until),
         )
         for r in rows
     ]

@@ -50,10 +50,13 @@ class KeyringTokens:
 class SyncState:
     online: bool = False
     pending: int = 0
-    rejected: int = 0
+    rejected: int = 0  # on the attention list: refused, or applied with a warning
     last_sync_at: datetime | None = None
     needs_pairing: bool = False
     error: str | None = None
+    # While a pull runs: rows received so far in this round (the first sync is long).
+    pulling: bool = False
+    received: int = 0
 
 
 class PairingFailed(Exception):
@@ -86,12 +89,12 @@ class SyncClient:
                 json={"code": code, "name": name},
                 timeout=self.timeout,
             )
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise PairingFailed(
-                f"No answer from {base_url}: check the address and network."
+                f"No answer from {base_url}: check the address and the network."
             ) from exc
         if response.status_code != 200:
-            raise PairingFailed(_message(response))
+            raise PairingFailed(_pairing_error(response, base_url))
         body = response.json()
         self.tokens.set(body["device_token"])
         with self.store.transaction() as conn:
@@ -114,9 +117,11 @@ class SyncClient:
                 self._pull(http)
         except _Revoked:
             self._wipe()
-            return self._publish(needs_pairing=True, online=False, error="This till was unpaired.")
+            return self._publish(
+                needs_pairing=True, online=False, pulling=False, error="This till was unpaired."
+            )
         except (httpx.HTTPError, _ServerError) as exc:
-            return self._publish(online=False, error=str(exc) or type(exc).__name__)
+            return self._publish(online=False, pulling=False, error=str(exc) or type(exc).__name__)
         return self._publish(online=True, error=None, last_sync_at=datetime.now(UTC))
 
     def _push(self, http: httpx.Client) -> None:
@@ -145,6 +150,7 @@ class SyncClient:
     def _pull(self, http: httpx.Client) -> None:
         # Ops answered before this round began are in it if it ends caught up.
         answered = self.store.answered_through()
+        received = 0
         while True:
             params: dict[str, Any] = {"limit": 1000}
             cursor = self.store.get_meta("cursor")
@@ -152,10 +158,13 @@ class SyncClient:
                 params["cursor"] = cursor
             page = _checked(http.get("/api/v1/sync/pull", params=params))
             self.store.apply_pull_page(page)
+            received += sum(len(rows) for rows in page["changes"].values())
             if not page["has_more"]:
                 if page.get("caught_up", False):
                     self.store.settle(answered)
+                self._publish(pulling=False)
                 return
+            self._publish(pulling=True, received=received)
 
     # -- background -------------------------------------------------------------------
 
@@ -171,6 +180,10 @@ class SyncClient:
             wait = interval if failures == 0 else min(max_backoff, interval * 2 ** (failures - 1))
             self._wake.wait(wait * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not secrecy
             self._wake.clear()
+
+    def refresh_state(self) -> SyncState:
+        """Recount pending and attention ops (after an acknowledgement) and tell."""
+        return self._publish()
 
     def wake(self) -> None:
         self._wake.set()
@@ -238,10 +251,8 @@ class SyncClient:
             pending = conn.execute(
                 text("SELECT count(*) FROM outbox WHERE status = 'pending'")
             ).scalar_one()
-            rejected = conn.execute(
-                text("SELECT count(*) FROM outbox WHERE status IN ('rejected', 'conflict')")
-            ).scalar_one()
-        self.state = replace(self.state, pending=int(pending), rejected=int(rejected), **changes)
+        rejected = self.store.attention_count()
+        self.state = replace(self.state, pending=int(pending), rejected=rejected, **changes)
         self.on_state(self.state)
         return self.state
 
@@ -261,6 +272,18 @@ def _checked(response: httpx.Response) -> dict[str, Any]:
         raise _ServerError(_message(response))
     body: dict[str, Any] = response.json()
     return body
+
+
+def _pairing_error(response: httpx.Response, base_url: str) -> str:
+    """Our server always answers with a JSON error code; anything else is the wrong
+    address (a router page, another web server)."""
+    try:
+        code = response.json().get("code")
+    except ValueError:
+        code = None
+    if code is None:
+        return f"{base_url} is not a loyalty server (HTTP {response.status_code})."
+    return _message(response)
 
 
 def _message(response: httpx.Response) -> str:

@@ -1,0 +1,166 @@
+"""One till put together: its local store, engine and sync client, and the background
+sync thread. The window talks to this object only; tests drive it the same way."""
+
+import hashlib
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from common.operations import Operation
+from common.outcome import Rejected
+from common.qr import encode_qr
+from desktop.engine import history, staff
+from desktop.engine.card_view import CardView, card_view
+from desktop.engine.local_store import LocalStore, OutboxEntry
+from desktop.engine.lookup import CardMatch
+from desktop.engine.sync_client import KeyringTokens, SyncClient, SyncState, TokenStore
+from desktop.engine.till import Confirmed, Till
+
+
+class Terminal:
+    def __init__(
+        self,
+        data_dir: Path,
+        tokens: TokenStore | None = None,
+        local_now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.data_dir = data_dir
+        self.store = LocalStore(data_dir / "till.db", local_now=local_now)
+        self.client = SyncClient(self.store, tokens or KeyringTokens(keyring_account(data_dir)))
+        self.till = Till(
+            self.store, online=lambda: self.client.state.online, verdict=self.client.await_verdict
+        )
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    @property
+    def paired(self) -> bool:
+        return not self.client.state.needs_pairing and self.store.get_meta("base_url") is not None
+
+    @property
+    def ready(self) -> bool:
+        """Paired and holding a pulled program: the till can take operations."""
+        return self.paired and self.store.get_meta("program") is not None
+
+    def start_sync(self, interval: float = 5.0) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(
+            target=self.client.run,
+            args=(self._stop,),
+            kwargs={"interval": interval},
+            name="sync",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def stop_sync(self, timeout: float = 15.0) -> None:
+        self._stop.set()
+        self.client.wake()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def close(self) -> None:
+        self.stop_sync()
+        self.store.close()
+
+    def on_state(self, listener: Callable[[SyncState], None]) -> None:
+        self.client.on_state = listener
+
+    # -- what the screen shows -------------------------------------------------------
+
+    @property
+    def zone(self) -> str:
+        return str((self.store.get_meta("store") or {}).get("timezone", "UTC"))
+
+    @property
+    def store_name(self) -> str:
+        return str((self.store.get_meta("store") or {}).get("name", ""))
+
+    @property
+    def program_name(self) -> str:
+        program = self.store.get_meta("program") or {}
+        return str(program.get("display_name") or self.store_name or "Loyalty card")
+
+    @property
+    def requires_pin(self) -> bool:
+        return bool((self.store.get_meta("program") or {}).get("require_staff_pin", True))
+
+    def qr_payload(self, card_number: str) -> str:
+        """What the card's QR code says, signed with the merchant's key from the pull."""
+        key = self.store.get_meta("qr_key")
+        if key is None:
+            raise LookupError("no QR key pulled yet")
+        return encode_qr(card_number, bytes.fromhex(key))
+
+    # -- what the cashier does --------------------------------------------------------
+
+    def search(self, query: str) -> list[CardMatch] | Rejected:
+        """Matches for a scan, a typed number, an email or a name; a malformed QR or
+        card number is a Rejected with its reason (shown as such, not 'no match')."""
+        text = query.strip()
+        if text.upper().startswith("LOY") or text.replace(" ", "").isdigit():
+            number = self.till.card_number_from_scan(text)
+            if isinstance(number, Rejected):
+                return number
+        return self.till.search(text)
+
+    def view(self, card_number: str) -> CardView | None:
+        matches = self.till.search(card_number)
+        if not matches:
+            return None
+        match = matches[0]
+        waiting = self.store.unsettled(match.card_number)
+        return card_view(
+            match,
+            self.till.context_at(self.till.now()),
+            pending_ops=sum(1 for e in waiting if e.status == "pending"),
+            made_here_unsynced=self.store.card_id(match.card_number) is None,
+        )
+
+    def staff(self) -> list[staff.StaffMember]:
+        return staff.staff(self.store, self.till.now())
+
+    def check_pin(self, staff_pin_id: int, pin: str) -> int | Rejected:
+        result = staff.check_pin(self.store, staff_pin_id, pin, self.till.now())
+        if isinstance(result, Rejected):
+            self.client.wake()  # the failure is queued: let the server count it soon
+        return result
+
+    def perform(self, op: Operation, staff_pin_id: int | None) -> Confirmed | Rejected:
+        result = self.till.perform(op, staff_pin_id)
+        if isinstance(result, Confirmed):
+            self.client.wake()
+        return result
+
+    def enroll(
+        self, email: str, name: str | None, phone: str | None, staff_pin_id: int | None
+    ) -> Confirmed | Rejected:
+        result = self.till.enroll(email, name, phone, staff_pin_id)
+        if isinstance(result, Confirmed):
+            self.client.wake()
+        return result
+
+    def card_history(self, card_number: str) -> list[history.HistoryItem]:
+        return history.card_history(self.store, card_number)
+
+    def store_history(self) -> list[history.HistoryItem]:
+        return history.store_history(self.store)
+
+    def attention(self) -> list[OutboxEntry]:
+        return self.store.attention()
+
+    def acknowledge(self, op_ids: list[str], by: str) -> None:
+        self.store.acknowledge(op_ids, by)
+        self.client.refresh_state()
+
+
+def keyring_account(data_dir: Path) -> str:
+    """One keyring entry per till database, so two tills on one machine never share."""
+    digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:12]
+    return f"till-{digest}"
