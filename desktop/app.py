@@ -1,13 +1,83 @@
-"""Entry point of ``loyalty-terminal``."""
+"""Entry point of ``loyalty-terminal``: open (or pair) this till, start the background
+sync, show the window."""
 
+import argparse
+import logging
+import os
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from desktop.engine import paths
+
+if TYPE_CHECKING:
+    from desktop.engine.terminal import Terminal
+    from desktop.ui.main_window import MainWindow
 
 
-def main() -> int:
-    # The PySide6 terminal is built by the terminal issues; until then the command
-    # exists so packaging and the README can name it, and says so plainly.
-    print("loyalty-terminal: the desktop terminal is not built yet.", file=sys.stderr)
-    return 2
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="loyalty-terminal", description=__doc__)
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help=f"where the till keeps its database (default: the user data dir; "
+        f"env {paths.ENV_DATA_DIR})",
+    )
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("LOYALTY_SERVER_URL", ""),
+        help="sync server address, offered when pairing",
+    )
+    parser.add_argument(
+        "--pairing-code",
+        default=os.environ.get("LOYALTY_PAIRING_CODE", ""),
+        help="pair at once with this one-time code (first run)",
+    )
+    parser.add_argument("--camera", type=int, default=0, help="camera index (default 0)")
+    parser.add_argument("--sync-interval", type=float, default=5.0)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Qt is imported here, not at module level: `--help` works without a display.
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("loyalty-terminal")
+    terminal, window = open_till(args)
+    try:
+        return app.exec() if window is not None else 1
+    finally:
+        terminal.close()
+
+
+def open_till(args: argparse.Namespace) -> "tuple[Terminal, MainWindow | None]":
+    """The till's engine and its window; pairing first on a first start (None if the
+    cashier gives up pairing). The caller runs the event loop and closes the engine."""
+    from PySide6.QtWidgets import QDialog
+
+    from desktop.engine.terminal import Terminal
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.pairing import PairingDialog
+
+    terminal = Terminal(args.data_dir or paths.data_dir())
+    if not terminal.paired:
+        pairing = PairingDialog(terminal, None, args.server, args.pairing_code)
+        if args.server and args.pairing_code:
+            pairing.pair()
+        if pairing.exec() != QDialog.DialogCode.Accepted:
+            return terminal, None
+    terminal.start_sync(args.sync_interval)
+    window = MainWindow(terminal, camera_index=args.camera)
+    window.show()
+    return terminal, window
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    return _args(argv)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@ from desktop.engine import history, staff
 from desktop.engine.card_view import CardView, card_view
 from desktop.engine.local_store import LocalStore, OutboxEntry
 from desktop.engine.lookup import CardMatch
-from desktop.engine.sync_client import KeyringTokens, SyncClient, SyncState, TokenStore
+from desktop.engine.sync_client import SyncClient, SyncState, TokenStore
 from desktop.engine.till import Confirmed, Till
+from desktop.engine.tokens import default_tokens
 
 
 class Terminal:
@@ -27,7 +28,9 @@ class Terminal:
     ) -> None:
         self.data_dir = data_dir
         self.store = LocalStore(data_dir / "till.db", local_now=local_now)
-        self.client = SyncClient(self.store, tokens or KeyringTokens(keyring_account(data_dir)))
+        self.client = SyncClient(
+            self.store, tokens or default_tokens(data_dir, keyring_account(data_dir))
+        )
         self.till = Till(
             self.store, online=lambda: self.client.state.online, verdict=self.client.await_verdict
         )

@@ -11,6 +11,11 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
+# Jobs in flight, kept alive here (not by their Background): a widget closed while its
+# job still runs must not take the job's QObject with it — the pool thread would then
+# signal a deleted object.
+_IN_FLIGHT: set["_Job"] = set()
+
 
 class _Job(QObject):
     done = Signal(object)
@@ -50,16 +55,19 @@ class Background(QObject):
         on_done: Callable[[T], None],
         on_error: Callable[[Exception], None] | None = None,
     ) -> None:
-        job = _Job(self)  # lives on the UI thread: its signals are delivered there
+        job = _Job()  # made on the UI thread: its signals are delivered there
         self._jobs.add(job)
+        _IN_FLIGHT.add(job)
 
         def finish(result: object) -> None:
             self._jobs.discard(job)
-            job.deleteLater()
+            _IN_FLIGHT.discard(job)
+            job.deleteLater()  # on the UI thread, once its signal is handled
             on_done(result)  # type: ignore[arg-type]
 
         def fail(exc: object) -> None:
             self._jobs.discard(job)
+            _IN_FLIGHT.discard(job)
             job.deleteLater()
             assert isinstance(exc, Exception)
             if on_error is not None:

@@ -36,6 +36,7 @@ class Shop:
     owner_headers: dict[str, str]
     pin_ids: dict[int, int] = field(default_factory=dict)  # store id -> staff PIN id
     pin: str = "2468"
+    owner_email: str = ""
 
 
 def make_shop(
@@ -68,6 +69,7 @@ def make_shop(
             store_ids=[s.id for s in made],
             owner_headers={"Authorization": f"Bearer {token.token}"},
             pin_ids=pin_ids,
+            owner_email=owner.email,
         )
 
 

@@ -1,0 +1,160 @@
+"""The card's and the store's recent activity, and the attention list: operations the
+server refused (or applied with a warning), with the reason, until a manager
+acknowledges them."""
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from common.codes import MESSAGES, Reason
+from desktop.engine.history import HistoryItem
+from desktop.engine.local_store import OutboxEntry
+from desktop.ui.style import big_button
+
+_KIND_WORDS = {
+    "CARD_CREATED": "Card created",
+    "WELCOME_BONUS": "Welcome bonus",
+    "STAMP_EARNED": "Stamp",
+    "STAMP_REDEEMED": "Stamps redeemed",
+    "STAMP_VOIDED": "Stamp voided",
+    "POINTS_EARNED": "Points earned",
+    "POINTS_REDEEMED": "Reward",
+    "POINTS_VOIDED": "Points voided",
+    "POINTS_ADJUSTMENT": "Points adjusted",
+    "CARD_DEACTIVATED": "Deactivated",
+    "CARD_REACTIVATED": "Reactivated",
+}
+_STATUS_WORDS = {
+    "synced": "",
+    "pending": "waiting to sync",
+    "applied": "applied",
+    "rejected": "refused by the server",
+    "conflict": "sync conflict",
+}
+
+
+def history_table(items: list[HistoryItem], with_card: bool) -> QTableWidget:
+    headers = ["When", "What", "Stamps", "Points", "Order", "Status"]
+    if with_card:
+        headers.insert(1, "Card")
+    table = QTableWidget(len(items), len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    for row, item in enumerate(items):
+        cells = [
+            f"{item.at.astimezone():%d %b %H:%M}",
+            _KIND_WORDS.get(item.kind.value, item.kind.value),
+            _signed(item.stamps_delta),
+            _signed(item.points_delta),
+            item.order_reference or "",
+            " — ".join(x for x in (_STATUS_WORDS.get(item.status, item.status), item.reason) if x),
+        ]
+        if with_card:
+            cells.insert(1, item.card_number)
+        for col, text in enumerate(cells):
+            table.setItem(row, col, QTableWidgetItem(text))
+    table.resizeColumnsToContents()
+    return table
+
+
+class AttentionList(QWidget):
+    """Acknowledging asks who acknowledges (``identify`` returns a name, or None)."""
+
+    def __init__(
+        self,
+        load: Callable[[], list[OutboxEntry]],
+        acknowledge: Callable[[list[str], str], None],
+        identify: Callable[[], str | None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.load, self._acknowledge, self.identify = load, acknowledge, identify
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["When", "Card", "Operation", "Reason"])
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.empty = QLabel("Nothing needs attention.")
+        self.ack = big_button("Acknowledge selected  [Ctrl+K]")
+        self.ack.setShortcut("Ctrl+K")
+        self.ack.clicked.connect(self.acknowledge_selected)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.table)
+        layout.addWidget(self.ack)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.entries = self.load()
+        self.table.setRowCount(len(self.entries))
+        for row, entry in enumerate(self.entries):
+            cells = [
+                f"{entry.client_time.astimezone():%d %b %H:%M}",
+                entry.op.card_number,
+                entry.op.type,
+                reason_text(entry),
+            ]
+            for col, text in enumerate(cells):
+                cell = QTableWidgetItem(text)
+                cell.setData(Qt.ItemDataRole.UserRole, entry.op_id)
+                self.table.setItem(row, col, cell)
+        self.table.resizeColumnsToContents()
+        self.empty.setVisible(not self.entries)
+        self.ack.setEnabled(bool(self.entries))
+
+    def acknowledge_selected(self) -> None:
+        rows = sorted({index.row() for index in self.table.selectedIndexes()})
+        if not rows:
+            self.table.selectAll()
+            rows = list(range(len(self.entries)))
+        who = self.identify()
+        if who is None:
+            return
+        self._acknowledge([self.entries[r].op_id for r in rows], who)
+        self.refresh()
+
+
+def reason_text(entry: OutboxEntry) -> str:
+    outcome = entry.outcome or {}
+    code = str(outcome.get("code") or "")
+    known = code in Reason.__members__
+    message = outcome.get("message") or (MESSAGES[Reason(code)] if known else code)
+    return str(message)
+
+
+class HistoryDialog(QDialog):
+    def __init__(
+        self,
+        card_items: list[HistoryItem] | None,
+        store_items: list[HistoryItem],
+        attention: AttentionList,
+        start_on_attention: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("History")
+        self.resize(900, 560)
+        self.tabs = QTabWidget()
+        if card_items is not None:
+            self.tabs.addTab(history_table(card_items, with_card=False), "This card")
+        self.tabs.addTab(history_table(store_items, with_card=True), "This store")
+        self.tabs.addTab(attention, f"Needs attention ({len(attention.entries)})")
+        if start_on_attention:
+            self.tabs.setCurrentWidget(attention)
+        close = big_button("Close")
+        close.clicked.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        layout.addWidget(close)
+
+
+def _signed(value: int | None) -> str:
+    return "" if not value else f"{value:+d}"

@@ -1,0 +1,365 @@
+"""The till's window: camera and search on the left, the card on the right, the sync
+state below. It only routes: input → dialog → PIN → engine (in the background) →
+result on screen."""
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QVBoxLayout,
+    QWidget,
+)
+
+from common.operations import (
+    AddStamp,
+    Deactivate,
+    Operation,
+    Reactivate,
+    RedeemStamps,
+)
+from common.outcome import Rejected
+from desktop.engine.lookup import CardMatch
+from desktop.engine.manager_api import ManagerApi
+from desktop.engine.sync_client import SyncState
+from desktop.engine.terminal import Terminal
+from desktop.engine.till import Confirmed
+from desktop.scan.reader import FrameSource
+from desktop.ui.action_dialogs import EarnDialog, EnrollDialog, RewardDialog, VoidDialog
+from desktop.ui.background import Background
+from desktop.ui.camera import CameraView
+from desktop.ui.card_panel import ACTIONS, CardPanel
+from desktop.ui.card_print import CardLayout
+from desktop.ui.enroll_result import EnrollResultDialog
+from desktop.ui.history_view import AttentionList, HistoryDialog
+from desktop.ui.manager.login_dialog import ManagerLoginDialog
+from desktop.ui.manager.window import ManagerWindow
+from desktop.ui.pin_dialog import PinDialog
+from desktop.ui.style import STYLESHEET
+from desktop.ui.sync_status import SyncBridge, TillStatusBar
+from desktop.ui.wording import say
+
+_DONE = {
+    "stamp.add": "Stamp added",
+    "stamp.redeem": "Stamps redeemed — hand over the reward",
+    "stamp.void": "Stamps voided",
+    "points.earn": "Points added",
+    "points.redeem": "Reward redeemed — hand it over",
+    "points.void": "Points voided",
+    "card.deactivate": "Card deactivated",
+    "card.reactivate": "Card reactivated",
+    "card.enroll": "Card created",
+}
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        terminal: Terminal,
+        camera_source: Callable[[int], FrameSource] | None = None,
+        camera_index: int = 0,
+    ) -> None:
+        super().__init__()
+        self.terminal = terminal
+        self.background = Background(self)
+        self.manager: ManagerWindow | None = None
+        self.dialog: QDialog | None = None  # the open dialog, for tests and focus
+        self.setWindowTitle(f"Loyalty till — {terminal.store_name}")
+        self.setStyleSheet(STYLESHEET)
+        self.resize(1200, 800)
+
+        self.camera = CameraView(source_factory=camera_source)
+        self.camera.code_read.connect(self.search)
+        self.search_field = QLineEdit()
+        self.search_field.setPlaceholderText("Card number, email or name — or scan  [Ctrl+F]")
+        self.search_field.returnPressed.connect(lambda: self.search(self.search_field.text()))
+        self.results = QListWidget()
+        self.results.itemActivated.connect(self._open_result)
+        self.results.hide()
+        self.search_message = QLabel()
+        self.search_message.setWordWrap(True)
+        left = QVBoxLayout()
+        left.addWidget(self.camera, 1)
+        left.addWidget(self.search_field)
+        left.addWidget(self.search_message)
+        left.addWidget(self.results)
+
+        self.panel = CardPanel()
+        self.panel.action.connect(self.on_action)
+        body = QWidget()
+        row = QHBoxLayout(body)
+        row.addLayout(left, 1)
+        row.addWidget(self.panel, 1)
+        self.setCentralWidget(body)
+
+        self.status = TillStatusBar()
+        self.setStatusBar(self.status)
+        self.bridge = SyncBridge(terminal, self)
+        self.bridge.changed.connect(self._sync_changed)
+        self._build_actions()
+        self.camera.start(camera_index)
+        self.search_field.setFocus()
+
+    # -- menus and shortcuts ----------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        till = self.menuBar().addMenu("&Till")
+        card = self.menuBar().addMenu("&Card")
+        for text, shortcut, slot, menu in (
+            ("Find a card", "Ctrl+F", self.focus_search, till),
+            ("New card…", "Ctrl+N", self.enroll, till),
+            ("Store history", "Ctrl+H", lambda: self.show_history(store_only=True), till),
+            ("Needs attention", "Ctrl+J", lambda: self.show_history(attention=True), till),
+            ("Manager area…", "Ctrl+M", self.open_manager, till),
+            ("Sync now", "Ctrl+R", self.terminal.client.wake, till),
+            ("Close card", "Esc", self.close_card, card),
+        ):
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(shortcut))
+            action.triggered.connect(slot)
+            menu.addAction(action)
+            self.addAction(action)
+        for name, label, shortcut in ACTIONS:
+            action = QAction(label, self)
+            action.setShortcut(QKeySequence(shortcut))
+            action.triggered.connect(lambda _=False, n=name: self._shortcut(n))
+            card.addAction(action)
+            self.addAction(action)
+
+    def _shortcut(self, name: str) -> None:
+        if self.panel.buttons[name].isEnabled():
+            self.on_action(name)
+
+    def focus_search(self) -> None:
+        self.search_field.setFocus()
+        self.search_field.selectAll()
+
+    # -- finding a card ---------------------------------------------------------------
+
+    def search(self, text: str) -> None:
+        text = text.strip()
+        if not text:
+            return
+        if not self.terminal.ready:
+            self.search_message.setText("This till is still receiving the shop's cards…")
+            return
+        self.background.run(lambda: self.terminal.search(text), self._found, self._error)
+
+    def _found(self, found: list[CardMatch] | Rejected) -> None:
+        self.results.clear()
+        self.results.hide()
+        if isinstance(found, Rejected):
+            self.search_message.setText(say(found, self.terminal.zone))
+            return
+        if not found:
+            self.search_message.setText("No card matches. New customer? Press Ctrl+N.")
+            return
+        self.search_message.clear()
+        if len(found) == 1:
+            self.open_card(found[0].card_number)
+            return
+        for match in found:
+            item = QListWidgetItem(f"{match.name or match.email}  ·  {match.card_number}")
+            item.setData(Qt.ItemDataRole.UserRole, match.card_number)
+            self.results.addItem(item)
+        self.results.show()
+        self.results.setCurrentRow(0)
+        self.results.setFocus()
+
+    def _open_result(self, item: QListWidgetItem) -> None:
+        self.open_card(str(item.data(Qt.ItemDataRole.UserRole)))
+
+    def open_card(self, card_number: str) -> None:
+        self.panel.clear_result()
+        self.refresh_card(card_number)
+        self.search_field.clear()
+
+    def refresh_card(self, card_number: str | None = None) -> None:
+        number = card_number or (self.panel.view.card_number if self.panel.view else None)
+        if number is None:
+            return
+        self.background.run(
+            lambda: self.terminal.view(number),
+            lambda view: self.panel.show_card(view, self.terminal.zone),
+            self._error,
+        )
+
+    def close_card(self) -> None:
+        if self.dialog is None:
+            self.panel.show_card(None)
+            self.panel.clear_result()
+            self.focus_search()
+
+    # -- actions ----------------------------------------------------------------------
+
+    def on_action(self, name: str) -> None:
+        view = self.panel.view
+        if view is None:
+            return
+        number = view.card_number
+        match name:
+            case "stamp":
+                self.confirm(AddStamp(card_number=number))
+            case "redeem_stamps":
+                self.confirm(RedeemStamps(card_number=number))
+            case "earn":
+                self._ask(EarnDialog(number, view.program, self))
+            case "reward":
+                self._ask(RewardDialog(number, view.rewards_now, self))
+            case "void":
+                self._ask(VoidDialog(number, self.terminal.card_history(number), self))
+            case "toggle_active":
+                op = Deactivate if view.card.is_active else Reactivate
+                self.confirm(op(card_number=number))
+            case "history":
+                self.show_history()
+
+    def _ask(self, dialog: EarnDialog | RewardDialog | VoidDialog) -> None:
+        self._open(dialog, lambda: self.confirm(dialog.op))
+
+    def confirm(self, op: Operation) -> None:
+        """The staff PIN first when the program asks for it, then the operation."""
+        if not self.terminal.requires_pin:
+            self.perform(op, None)
+            return
+        pin = PinDialog(self.terminal, self.background, self)
+        self._open(pin, lambda: self.perform(op, pin.staff_pin_id))
+
+    def perform(self, op: Operation, staff_pin_id: int | None) -> None:
+        self.panel.show_result("Working…", "warn")
+        self.background.run(
+            lambda: self.terminal.perform(op, staff_pin_id),
+            lambda result: self._performed(op, result),
+            self._error,
+        )
+
+    def _performed(self, op: Operation, result: Confirmed | Rejected) -> None:
+        if isinstance(result, Rejected):
+            self.panel.show_result(say(result, self.terminal.zone), "error")
+            return
+        text = _DONE.get(op.type, "Done")
+        if self.terminal.client.state.online and not result.verified:
+            self.panel.show_result(f"{text}.", "ok")
+        elif result.verified:
+            self.panel.show_result(f"{text} — confirmed by the server.", "ok")
+        else:
+            self.panel.show_result(f"{text} (offline: it will sync later).", "ok")
+        self.refresh_card(result.card.card_number)
+
+    # -- enrollment -------------------------------------------------------------------
+
+    def enroll(self) -> None:
+        form = EnrollDialog(self)
+        self._open(form, lambda: self._enroll_confirmed(form))
+
+    def _enroll_confirmed(self, form: EnrollDialog) -> None:
+        customer = form.customer
+
+        def run(staff_pin_id: int | None) -> None:
+            self.background.run(
+                lambda: self.terminal.enroll(
+                    str(customer.email), customer.name, customer.phone, staff_pin_id
+                ),
+                self._enrolled,
+                self._error,
+            )
+
+        if not self.terminal.requires_pin:
+            run(None)
+            return
+        pin = PinDialog(self.terminal, self.background, self)
+        self._open(pin, lambda: run(pin.staff_pin_id))
+
+    def _enrolled(self, result: Confirmed | Rejected) -> None:
+        if isinstance(result, Rejected):
+            self.panel.show_result(say(result, self.terminal.zone), "error")
+            return
+        number = result.card.card_number
+        match = self.terminal.till.search(number)
+        customer = (match[0].name or match[0].email) if match else ""
+        layout = CardLayout(
+            program_name=self.terminal.program_name,
+            customer=customer,
+            card_number=number,
+            qr_payload=self.terminal.qr_payload(number),
+        )
+        offline = not self.terminal.client.state.online
+        self.open_card(number)
+        self.panel.show_result("Card created.", "ok")
+        self._open(EnrollResultDialog(layout, offline, self), lambda: None)
+
+    # -- history, attention, manager --------------------------------------------------
+
+    def show_history(self, store_only: bool = False, attention: bool = False) -> None:
+        view = self.panel.view
+        card_items = None
+        if view is not None and not store_only and not attention:
+            card_items = self.terminal.card_history(view.card_number)
+        listing = AttentionList(
+            self.terminal.attention, self.terminal.acknowledge, self._identify_manager
+        )
+        dialog = HistoryDialog(card_items, self.terminal.store_history(), listing, attention, self)
+        self._open(dialog, lambda: None)
+
+    def _identify_manager(self) -> str | None:
+        """Who acknowledges: the staff member whose PIN is entered (modal, short)."""
+        pin = PinDialog(self.terminal, self.background, self)
+        if pin.exec() != QDialog.DialogCode.Accepted or pin.staff_pin_id is None:
+            return None
+        names = {m.id: m.name for m in self.terminal.staff()}
+        return names.get(pin.staff_pin_id, f"staff #{pin.staff_pin_id}")
+
+    def open_manager(self) -> None:
+        """Owner or manager login (online), then the manager area in its own window."""
+        base_url = self.terminal.store.get_meta("base_url")
+        store_id = self.terminal.store.get_meta("store_id")
+        if base_url is None or store_id is None:
+            self.panel.show_result("Pair this till first.", "error")
+            return
+        login = ManagerLoginDialog(str(base_url), int(store_id), self)
+        login.logged_in.connect(self._show_manager)
+        self._open(login, lambda: None)
+
+    def _show_manager(self, api: ManagerApi) -> None:
+        self.manager = ManagerWindow(api, self)
+        self.manager.setWindowFlag(Qt.WindowType.Window)
+        self.manager.show()
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def _open(self, dialog: QDialog, on_accept: Callable[[], None]) -> None:
+        """Window-modal and non-blocking: the UI thread never waits on a dialog."""
+        self.dialog = dialog
+
+        def finished(code: int) -> None:
+            self.dialog = None
+            dialog.deleteLater()
+            if code == QDialog.DialogCode.Accepted.value:
+                on_accept()
+            self.search_field.setFocus()
+
+        dialog.finished.connect(finished)
+        dialog.open()
+
+    def _sync_changed(self, state: SyncState) -> None:
+        self.status.show_state(state)
+        self.setWindowTitle(f"Loyalty till — {self.terminal.store_name}")
+        if state.needs_pairing and self.terminal.store.get_meta("base_url") is None:
+            self.panel.show_result("This till is not paired any more. Restart to pair.", "error")
+        elif self.panel.view is not None and self.dialog is None:
+            self.refresh_card()
+
+    def _error(self, exc: Exception) -> None:
+        self.panel.show_result(f"Something went wrong: {exc}", "error")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.camera.stop()
+        self.background.pool.waitForDone(5000)
+        super().closeEvent(event)

@@ -1,0 +1,90 @@
+"""The manager area (owner or store manager login, online only): thin tabs over
+``desktop.engine.manager_api``. This module holds what every tab shares."""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHeaderView, QMessageBox, QTableWidget, QWidget
+
+from desktop.engine.manager_api import ManagerApi, error_message
+from desktop.ui.background import Background
+
+T = TypeVar("T")
+
+# Large touch targets (>= 48 px) for fingers on a till screen.
+TOUCH_STYLE = """
+QLabel, QTableView, QHeaderView, QGroupBox { font-size: 15px; }
+QPushButton, QLineEdit, QSpinBox, QComboBox { min-height: 48px; font-size: 15px; }
+QPushButton { padding: 0 16px; }
+QTabBar::tab { min-height: 48px; min-width: 120px; font-size: 15px; }
+QCheckBox { min-height: 48px; }
+QCheckBox::indicator { width: 28px; height: 28px; }
+QLabel#message[kind="error"] { color: #b00020; font-weight: bold; }
+QLabel#message[kind="info"] { color: #1b5e20; }
+"""
+
+
+class ManagerTab(QWidget):
+    """One area of the manager window. It asks through ``Background`` and renders the
+    answer when it comes, so a slow network never freezes the window.
+
+    Signals:
+        failed(str): the server's (or the terminal's) message for a refused action.
+        succeeded(str): a short confirmation of a change.
+    """
+
+    failed = Signal(str)
+    succeeded = Signal(str)
+
+    def __init__(
+        self, api: ManagerApi, background: Background, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.api = api
+        self.background = background
+
+    def refresh(self) -> None:
+        """Load this tab's data from the server (called when the tab is shown)."""
+
+    def call(
+        self,
+        fn: Callable[[], T],
+        on_done: Callable[[T], None],
+        done_message: str | None = None,
+    ) -> None:
+        def done(result: T) -> None:
+            on_done(result)
+            if done_message:
+                self.succeeded.emit(done_message)
+
+        self.background.run(fn, done, lambda exc: self.failed.emit(error_message(exc)))
+
+    def confirm(self, question: str) -> bool:
+        """Ask before a destructive action; tests replace this to answer for the user."""
+        answer = QMessageBox.question(
+            self,
+            "Please confirm",
+            question,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+
+def touch_table(table: QTableWidget) -> None:
+    """Rows tall enough to tap; whole-row single selection; read-only cells."""
+    table.verticalHeader().setDefaultSectionSize(48)
+    table.verticalHeader().setVisible(False)
+    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
+
+
+def local_time(moment: datetime | None, empty: str = "—") -> str:
+    """A server time shown in the till's local time zone."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else empty

@@ -1,0 +1,70 @@
+"""A small bar chart drawn with QPainter (no QtCharts in PySide6-Essentials).
+
+One linear scale for every bar, each labeled with its value: points usually dwarf the
+counts, and the printed numbers keep the small bars readable without distorting them.
+"""
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+COLORS = ("#1e88e5", "#43a047", "#fb8c00", "#8e24aa", "#546e7a")
+MARGIN = 12
+LABEL_HEIGHT = 28
+
+
+class BarChart(QWidget):
+    """Vertical bars with their value above and their label below."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bars: list[tuple[str, int]] = []
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(320, 220)
+
+    def sizeHint(self) -> QSize:
+        return QSize(520, 300)
+
+    def set_bars(self, bars: list[tuple[str, int]]) -> None:
+        self._bars = list(bars)
+        text = ", ".join(f"{label}: {value}" for label, value in self._bars)
+        self.setAccessibleDescription(text)
+        self.setToolTip(text)
+        self.update()
+
+    def bars(self) -> list[tuple[str, int]]:
+        return list(self._bars)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.fillRect(self.rect(), self.palette().base())
+            if self._bars:
+                self._draw(painter)
+        finally:
+            painter.end()
+
+    def _draw(self, painter: QPainter) -> None:
+        font = QFont(self.font())
+        font.setPointSize(max(font.pointSize(), 11))
+        painter.setFont(font)
+        plot = QRectF(self.rect()).adjusted(
+            MARGIN, MARGIN + LABEL_HEIGHT, -MARGIN, -(MARGIN + LABEL_HEIGHT)
+        )
+        slot = plot.width() / len(self._bars)
+        top = max((value for _, value in self._bars), default=0) or 1
+        text_color = self.palette().text().color()
+        painter.setPen(text_color)
+        painter.drawLine(plot.bottomLeft(), plot.bottomRight())
+        for i, (label, value) in enumerate(self._bars):
+            left = plot.left() + i * slot + slot * 0.15
+            width = slot * 0.7
+            height = plot.height() * max(value, 0) / top
+            bar = QRectF(left, plot.bottom() - height, width, height)
+            painter.fillRect(bar, QColor(COLORS[i % len(COLORS)]))
+            above = QRectF(left - slot * 0.15, bar.top() - LABEL_HEIGHT, slot, LABEL_HEIGHT)
+            below = QRectF(left - slot * 0.15, plot.bottom() + 4, slot, LABEL_HEIGHT)
+            painter.setPen(text_color)
+            painter.drawText(above, Qt.AlignmentFlag.AlignCenter, f"{value:,}")
+            painter.drawText(below, Qt.AlignmentFlag.AlignCenter, label)

@@ -1,0 +1,125 @@
+"""The manager area: one tab per job, one message line for what the server said.
+
+A tab loads its data each time it is shown (F5 loads it again). What the server refuses,
+including a store manager's 403 on owner-only work, is shown as the server worded it.
+"""
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.engine.manager_api import ManagerApi, error_message
+from desktop.ui.background import Background
+from desktop.ui.manager import TOUCH_STYLE, ManagerTab
+from desktop.ui.manager.adjust_tab import AdjustTab
+from desktop.ui.manager.program_tab import ProgramTab
+from desktop.ui.manager.staff_tab import StaffTab
+from desktop.ui.manager.stats_tab import StatsTab
+from desktop.ui.manager.terminals_tab import TerminalsTab
+
+ROLE_NAMES = {"merchant_owner": "Owner", "store_manager": "Store manager"}
+
+
+class ManagerWindow(QMainWindow):
+    """Owns a logged-in ``ManagerApi``. "Log out" revokes the token on the server and
+    closes; closing the window drops the connection and, with it, the in-memory token."""
+
+    def __init__(self, api: ManagerApi, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.api = api
+        self.background = Background(self)
+        self.setWindowTitle("Loyalty — manager")
+        self.setStyleSheet(TOUCH_STYLE)
+        self.program_tab = ProgramTab(api, self.background)
+        self.staff_tab = StaffTab(api, self.background)
+        self.adjust_tab = AdjustTab(api, self.background)
+        self.terminals_tab = TerminalsTab(api, self.background)
+        self.stats_tab = StatsTab(api, self.background)
+        self.tabs = QTabWidget()
+        titles = ("&Program", "S&taff PINs", "P&oints adjustment", "T&erminals", "Stat&s")
+        for number, (tab, title) in enumerate(zip(self._all_tabs(), titles, strict=True), 1):
+            self.tabs.addTab(tab, title)
+            tab.failed.connect(self.show_error)
+            tab.succeeded.connect(self.show_info)
+            QShortcut(QKeySequence(f"Ctrl+{number}"), self, lambda i=number: self._go(i - 1))
+        self.tabs.currentChanged.connect(self._tab_shown)
+
+        self.message = QLabel()
+        self.message.setObjectName("message")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        who = ROLE_NAMES.get(api.role, api.role)
+        self.identity = QLabel(f"{who} · store {api.store_id}")
+        self.logout_button = QPushButton("Log out (Ctrl+Q)")
+        self.logout_button.clicked.connect(self.log_out)
+        QShortcut(QKeySequence("Ctrl+Q"), self, self.log_out)
+        QShortcut(QKeySequence("F5"), self, self.refresh_current)
+
+        header = QHBoxLayout()
+        header.addWidget(self.identity, 1)
+        header.addWidget(self.logout_button)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addLayout(header)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.message)
+        self.setCentralWidget(central)
+        self.resize(900, 680)
+        self.refresh_current()
+
+    def _all_tabs(self) -> tuple[ManagerTab, ...]:
+        return (
+            self.program_tab,
+            self.staff_tab,
+            self.adjust_tab,
+            self.terminals_tab,
+            self.stats_tab,
+        )
+
+    def current_tab(self) -> ManagerTab:
+        return self._all_tabs()[self.tabs.currentIndex()]
+
+    def refresh_current(self) -> None:
+        self.current_tab().refresh()
+
+    def show_error(self, text: str) -> None:
+        self._say(text, "error")
+
+    def show_info(self, text: str) -> None:
+        self._say(text, "info")
+
+    def log_out(self) -> None:
+        self.logout_button.setEnabled(False)
+        self.background.run(self.api.logout, self._logged_out, self._logout_failed)
+
+    def _logged_out(self, _: None) -> None:
+        self.close()
+
+    def _logout_failed(self, exc: Exception) -> None:
+        self.logout_button.setEnabled(True)
+        self.show_error(error_message(exc))
+
+    def _go(self, index: int) -> None:
+        self.tabs.setCurrentIndex(index)
+
+    def _tab_shown(self, _: int) -> None:
+        self._say("", "info")
+        self.refresh_current()
+
+    def _say(self, text: str, kind: str) -> None:
+        self.message.setProperty("kind", kind)
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)
+        self.message.setText(text)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.api.close()
+        super().closeEvent(event)

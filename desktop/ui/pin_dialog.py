@@ -1,0 +1,171 @@
+"""The staff PIN: the cashier taps their name, then the PIN on a keypad (or types it).
+Picking the name first means one argon2id verify per entry whatever the staff count;
+a locked PIN shows a countdown instead of the keypad."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from common.outcome import Rejected
+from desktop.engine.staff import StaffMember
+from desktop.engine.terminal import Terminal
+from desktop.ui.background import Background
+from desktop.ui.style import big_button
+from desktop.ui.wording import countdown, say
+
+
+class PinDialog(QDialog):
+    """``staff_pin_id`` is set when accepted."""
+
+    def __init__(
+        self,
+        terminal: Terminal,
+        background: Background,
+        parent: QWidget | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Staff PIN")
+        self.terminal = terminal
+        self.background = background
+        self.now = now
+        self.staff_pin_id: int | None = None
+        self._locked_until: dict[int, datetime] = {}
+
+        self.staff_list = QListWidget()
+        self.staff_list.setMinimumWidth(220)
+        for member in terminal.staff():
+            item = QListWidgetItem(member.name + ("  (locked)" if member.is_locked else ""))
+            item.setData(Qt.ItemDataRole.UserRole, member.id)
+            self.staff_list.addItem(item)
+        if self.staff_list.count() == 1:
+            self.staff_list.setCurrentRow(0)
+        self.staff_list.currentItemChanged.connect(lambda *_: self._refresh())
+
+        self.pin = QLineEdit()
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setPlaceholderText("PIN")
+        self.pin.setMaxLength(8)
+        self.pin.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.pin.returnPressed.connect(self.submit)
+        self.message = QLabel("Tap your name, then enter your PIN.")
+        self.message.setWordWrap(True)
+
+        keypad = QGridLayout()
+        self.keys: dict[str, QPushButton] = {}
+        for index, key in enumerate(["1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "OK"]):
+            button = big_button(key)
+            button.setMinimumWidth(72)
+            button.clicked.connect(lambda _=False, k=key: self._key(k))
+            keypad.addWidget(button, index // 3, index % 3)
+            self.keys[key] = button
+        cancel = QPushButton("Cancel")
+        cancel.clicked.connect(self.reject)
+
+        right = QVBoxLayout()
+        right.addWidget(self.pin)
+        right.addLayout(keypad)
+        right.addWidget(self.message)
+        right.addWidget(cancel)
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.staff_list)
+        layout.addLayout(right)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(1000)
+        self._timer.timeout.connect(self._refresh)
+        self.pin.setFocus()
+        self._refresh()
+
+    def selected_staff(self) -> int | None:
+        item = self.staff_list.currentItem()
+        return int(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
+
+    def choose(self, staff_pin_id: int) -> None:
+        for row in range(self.staff_list.count()):
+            if self.staff_list.item(row).data(Qt.ItemDataRole.UserRole) == staff_pin_id:
+                self.staff_list.setCurrentRow(row)
+
+    def submit(self) -> None:
+        staff_id, pin = self.selected_staff(), self.pin.text()
+        if staff_id is None:
+            self._show("Tap your name first.")
+            return
+        if not pin:
+            return
+        self._set_busy(True)
+        self.background.run(
+            lambda: self.terminal.check_pin(staff_id, pin),
+            lambda result: self._checked(staff_id, result),
+            lambda exc: self._failed(exc),
+        )
+
+    def _checked(self, staff_id: int, result: int | Rejected) -> None:
+        self._set_busy(False)
+        self.pin.clear()
+        if isinstance(result, Rejected):
+            if result.code == "STAFF_PIN_LOCKED" and "locked_until" in result.detail:
+                self._locked_until[staff_id] = datetime.fromisoformat(
+                    str(result.detail["locked_until"])
+                )
+            self._show(say(result))
+            self._refresh()
+            return
+        self.staff_pin_id = result
+        self.accept()
+
+    def _failed(self, exc: Exception) -> None:
+        self._set_busy(False)
+        self._show(f"The PIN could not be checked: {exc}")
+
+    def _key(self, key: str) -> None:
+        if key == "OK":
+            self.submit()
+        elif key == "⌫":
+            self.pin.backspace()
+        else:
+            self.pin.insert(key)
+        self.pin.setFocus()
+
+    def _refresh(self) -> None:
+        """Lockout countdown for the chosen staff member; keypad off while locked."""
+        staff_id = self.selected_staff()
+        until = self._locked_until.get(staff_id) if staff_id is not None else None
+        if until is None and staff_id is not None:
+            until = _locked_until(self.terminal.staff(), staff_id)
+        locked = until is not None and until > self.now()
+        for button in self.keys.values():
+            button.setEnabled(not locked)
+        self.pin.setEnabled(not locked)
+        if locked:
+            assert until is not None
+            self._show(
+                f"Locked after too many wrong PINs. Try again in {countdown(until, self.now())}."
+            )
+            self._timer.start()
+        else:
+            self._timer.stop()
+
+    def _set_busy(self, busy: bool) -> None:
+        self.keys["OK"].setEnabled(not busy)
+        self.pin.setReadOnly(busy)
+
+    def _show(self, text: str) -> None:
+        self.message.setText(text)
+
+
+def _locked_until(staff: list[StaffMember], staff_id: int) -> datetime | None:
+    return next((m.locked_until for m in staff if m.id == staff_id), None)
