@@ -42,6 +42,7 @@ from desktop.ui.history_view import AttentionList, HistoryDialog
 from desktop.ui.manager.login_dialog import ManagerLoginDialog
 from desktop.ui.manager.window import ManagerWindow
 from desktop.ui.pin_dialog import PinDialog
+from desktop.ui.settings_dialog import NO_CAMERA, CameraSettingsDialog
 from desktop.ui.style import STYLESHEET
 from desktop.ui.sync_status import SyncBridge, TillStatusBar
 from desktop.ui.wording import say
@@ -104,7 +105,12 @@ class MainWindow(QMainWindow):
         self.bridge = SyncBridge(terminal, self)
         self.bridge.changed.connect(self._sync_changed)
         self._build_actions()
-        self.camera.start(camera_index)
+        chosen = terminal.store.get_meta("camera_index", camera_index)
+        self.camera_index = int(chosen)
+        if self.camera_index != NO_CAMERA:
+            self.camera.start(self.camera_index)
+        else:
+            self.camera.stop()
         self.search_field.setFocus()
 
     # -- menus and shortcuts ----------------------------------------------------------
@@ -119,6 +125,7 @@ class MainWindow(QMainWindow):
             ("Needs attention", "Ctrl+J", lambda: self.show_history(attention=True), till),
             ("Manager area…", "Ctrl+M", self.open_manager, till),
             ("Sync now", "Ctrl+R", self.terminal.client.wake, till),
+            ("Camera…", "Ctrl+,", self.choose_camera, till),
             ("Close card", "Esc", self.close_card, card),
         ):
             action = QAction(text, self)
@@ -195,7 +202,20 @@ class MainWindow(QMainWindow):
         if self.dialog is None:
             self.panel.show_card(None)
             self.panel.clear_result()
+            self.camera.rearm()  # the same card, shown again, opens again
             self.focus_search()
+
+    def choose_camera(self) -> None:
+        dialog = CameraSettingsDialog(self.camera_index, self.background, self)
+        self._open(dialog, lambda: self._use_camera(dialog.camera_index))
+
+    def _use_camera(self, index: int) -> None:
+        self.camera_index = index
+        with self.terminal.store.transaction() as conn:
+            self.terminal.store.set_meta(conn, "camera_index", index)
+        self.camera.stop()
+        if index != NO_CAMERA:
+            self.camera.start(index)
 
     # -- actions ----------------------------------------------------------------------
 
