@@ -16,9 +16,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from keyrings.alt.file import PlaintextKeyring
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server.config import Settings
@@ -118,3 +120,14 @@ def session_factory(db_url: str) -> Iterator[sessionmaker[Session]]:
     factory = make_session_factory(engine)
     yield factory
     engine.dispose()
+
+
+@pytest.fixture
+def file_keyring(tmp_path: Path) -> Iterator[PlaintextKeyring]:
+    """A real keyring backend, file-backed, instead of the OS one (none here)."""
+    previous = keyring.get_keyring()
+    backend = PlaintextKeyring()
+    backend.file_path = str(tmp_path / "keyring.cfg")
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)

@@ -7,9 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import keyring
 import pytest
-from keyrings.alt.file import PlaintextKeyring
 from sqlalchemy import select
 
 from bench.server_process import ServerProcess
@@ -24,17 +22,6 @@ from tests.support.shop import make_shop
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 API = "/api/v1/store/loyalty"
-
-
-@pytest.fixture
-def file_keyring(tmp_path):
-    """A real keyring backend, file-backed, instead of the OS one (none here)."""
-    previous = keyring.get_keyring()
-    backend = PlaintextKeyring()
-    backend.file_path = str(tmp_path / "keyring.cfg")
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture

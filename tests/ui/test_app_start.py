@@ -5,23 +5,9 @@ import subprocess
 import sys
 
 import httpx
-import pytest
-from keyrings.alt.file import PlaintextKeyring
 
 from desktop import app
 from tests.support.terminals import pairing_code
-
-
-@pytest.fixture
-def file_keyring(tmp_path):
-    import keyring
-
-    previous = keyring.get_keyring()
-    backend = PlaintextKeyring()
-    backend.file_path = str(tmp_path / "keyring.cfg")
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 def open_until_ready(qtbot, argv: list[str]) -> str:

@@ -47,6 +47,13 @@ def enter_pin(qtbot, window, pin: str) -> PinDialog:
     return dialog
 
 
+def point_at(till, url: str) -> None:
+    """Send the till's sync to ``url`` (a dead port: offline) and run one round."""
+    with till.terminal.store.transaction() as conn:
+        till.terminal.store.set_meta(conn, "base_url", url.rstrip("/"))
+    till.terminal.client.sync_once()
+
+
 def banner(window) -> str:
     return window.panel.banner.text() if window.panel.banner.isVisible() else ""
 
@@ -161,9 +168,7 @@ def test_an_invalid_email_is_refused_before_anything_is_written(qtbot, window, t
 
 
 def test_offline_the_till_keeps_working_and_says_so(qtbot, window, till):
-    with till.terminal.store.transaction() as conn:  # the server is now unreachable
-        till.terminal.store.set_meta(conn, "base_url", "http://127.0.0.1:9")
-    till.terminal.client.sync_once()
+    point_at(till, "http://127.0.0.1:9")  # the server is now unreachable
     qtbot.waitUntil(lambda: "Offline" in window.status.online.text(), timeout=5000)
 
     open_card(qtbot, window, till.cards[0])
@@ -176,9 +181,7 @@ def test_offline_the_till_keeps_working_and_says_so(qtbot, window, till):
 
 
 def test_refused_operations_wait_on_the_attention_list_until_acknowledged(qtbot, window, till):
-    with till.terminal.store.transaction() as conn:
-        till.terminal.store.set_meta(conn, "base_url", "http://127.0.0.1:9")
-    till.terminal.client.sync_once()  # offline
+    point_at(till, "http://127.0.0.1:9")  # the server is now unreachable  # offline
     open_card(qtbot, window, till.cards[0])
     for _ in range(3):  # the 30 welcome points are spent online at another till meanwhile
         spent = till.http.post(
@@ -190,9 +193,7 @@ def test_refused_operations_wait_on_the_attention_list_until_acknowledged(qtbot,
     window.dialog.buttons.accepted.emit()
     enter_pin(qtbot, window, "2468")
     qtbot.waitUntil(lambda: "Reward redeemed" in banner(window), timeout=5000)
-    with till.terminal.store.transaction() as conn:
-        till.terminal.store.set_meta(conn, "base_url", str(till.http.base_url).rstrip("/"))
-    till.terminal.client.sync_once()
+    point_at(till, str(till.http.base_url))  # back online
 
     qtbot.waitUntil(lambda: window.status.rejected.text() == "1 need attention", timeout=5000)
     attention = till.terminal.attention()
@@ -268,9 +269,7 @@ def test_the_camera_is_chosen_in_settings_and_remembered(qtbot, till):
 
 
 def test_a_manager_acknowledges_the_attention_list_with_their_name(qtbot, window, till):
-    with till.terminal.store.transaction() as conn:
-        till.terminal.store.set_meta(conn, "base_url", "http://127.0.0.1:9")
-    till.terminal.client.sync_once()
+    point_at(till, "http://127.0.0.1:9")  # the server is now unreachable
     open_card(qtbot, window, till.cards[0])
     for _ in range(3):
         till.http.post(
@@ -281,9 +280,7 @@ def test_a_manager_acknowledges_the_attention_list_with_their_name(qtbot, window
     window.dialog.buttons.accepted.emit()
     enter_pin(qtbot, window, "2468")
     qtbot.waitUntil(lambda: "Reward redeemed" in banner(window), timeout=5000)
-    with till.terminal.store.transaction() as conn:
-        till.terminal.store.set_meta(conn, "base_url", str(till.http.base_url).rstrip("/"))
-    till.terminal.client.sync_once()
+    point_at(till, str(till.http.base_url))  # back online
 
     listing = AttentionList(till.terminal.attention, till.terminal.acknowledge, lambda: "Sam")
     qtbot.addWidget(listing)
