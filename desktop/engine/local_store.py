@@ -175,27 +175,28 @@ class LocalStore:
                 self.set_meta(conn, "clock_offset_s", offset.total_seconds())
             self.set_meta(conn, "cursor", page["cursor"])
 
-    def settle(self, through_seq: int) -> None:
-        """Ops answered up to ``through_seq`` are now in the pulled snapshot: stop
-        re-applying them on top of it. Called after a caught-up pull round that began
-        after their outcomes were recorded."""
+    def settle_pulled(self) -> None:
+        """After a complete pull round: an applied op is in the pulled snapshot once its
+        ledger entries are, since the server wrote them and the card row in one
+        transaction, which one round delivers whole. Refused ops never count."""
         with self.transaction() as conn:
-            conn.execute(
-                text(
-                    "UPDATE outbox SET settled = 1 WHERE settled = 0 AND status != 'pending' "
-                    "AND seq <= :s"
-                ),
-                {"s": through_seq},
+            conn.exec_driver_sql(
+                "UPDATE outbox SET settled = 1 WHERE settled = 0 "
+                "AND status IN ('rejected', 'conflict')"
             )
-
-    def answered_through(self) -> int:
-        """The highest seq such that it and every op before it has the server's answer."""
-        with self.engine.connect() as conn:
-            first_pending = conn.execute(
-                text("SELECT min(seq) FROM outbox WHERE status = 'pending'")
-            ).scalar()
-            last = conn.execute(text("SELECT coalesce(max(seq), 0) FROM outbox")).scalar_one()
-        return int(last) if first_pending is None else int(first_pending) - 1
+            rows = conn.execute(
+                text("SELECT seq, outcome FROM outbox WHERE settled = 0 AND status = 'applied'")
+            ).all()
+            select_known = text("SELECT count(*) FROM transactions WHERE id IN :ids")
+            for seq, outcome in rows:
+                ids = [int(i) for i in json.loads(outcome or "{}").get("transaction_ids") or []]
+                if ids:
+                    found = conn.execute(
+                        select_known.bindparams(bindparam("ids", expanding=True)), {"ids": ids}
+                    ).scalar_one()
+                    if int(found) < len(ids):
+                        continue
+                conn.execute(text("UPDATE outbox SET settled = 1 WHERE seq = :s"), {"s": seq})
 
     def resolve_number(self, conn: Connection, card_number: str) -> str:
         """A merged (alias) number as the surviving card's number."""

@@ -148,8 +148,6 @@ class SyncClient:
             self._mark_sent([f["event_id"] for f in failures])
 
     def _pull(self, http: httpx.Client) -> None:
-        # Ops answered before this round began are in it if it ends caught up.
-        answered = self.store.answered_through()
         received = 0
         while True:
             params: dict[str, Any] = {"limit": 1000}
@@ -160,8 +158,7 @@ class SyncClient:
             self.store.apply_pull_page(page)
             received += sum(len(rows) for rows in page["changes"].values())
             if not page["has_more"]:
-                if page.get("caught_up", False):
-                    self.store.settle(answered)
+                self.store.settle_pulled()
                 self._publish(pulling=False)
                 return
             self._publish(pulling=True, received=received)

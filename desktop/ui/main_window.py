@@ -373,8 +373,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Loyalty till — {self.terminal.store_name}")
         if state.needs_pairing and self.terminal.store.get_meta("base_url") is None:
             self.panel.show_result("This till is not paired any more. Restart to pair.", "error")
-        elif self.panel.view is not None and self.dialog is None:
-            self.refresh_card()
+        elif self.panel.view is not None and self.dialog is None and not state.pulling:
+            self.refresh_card()  # between pull rounds only: a round lands whole
 
     def _error(self, exc: Exception) -> None:
         self.panel.show_result(f"Something went wrong: {exc}", "error")

@@ -208,3 +208,42 @@ def test_the_database_lives_in_the_user_data_dir_unless_overridden(tmp_path, mon
 
     assert default == tmp_path / "xdg" / "loyalty-terminal" / "till.db"
     assert paths.database_path() == tmp_path / "till-2" / "till.db"
+
+
+def test_an_applied_op_counts_once_whether_or_not_its_pull_has_landed(tmp_path):
+    """The server wrote the card and the ledger entry in one transaction, so a pull
+    round brings both or neither; until then the op is re-applied on the old card."""
+    store = LocalStore(tmp_path / "till.db")
+    rules = ProgramRules(loyalty_type=LoyaltyType.STAMPS, cooldown_minutes=0)
+
+    def ctx(at):
+        return RuleContext(rules, StoreClock("UTC"), at)
+
+    store.apply_pull_page(_page(cards=[_card_row()]))
+    entry = store.append(
+        AddStamp(card_number=NUMBER),
+        client_time=NOW,
+        staff_pin_id=1,
+        offline=True,
+        snapshot_age_s=1,
+    )
+    store.record_outcomes(
+        [{"op_id": entry.op_id, "status": "applied", "code": None, "transaction_ids": [77]}]
+    )
+    store.settle_pulled()  # a round without it (writers elsewhere kept it back)
+    before = project(store, NUMBER, ctx).card.stamp_count
+    stamp = {
+        "id": 77,
+        "card_id": 1,
+        "type": "STAMP_EARNED",
+        "stamps_delta": 1,
+        "points_delta": 0,
+        "created_at": NOW.isoformat(),
+    }
+    store.apply_pull_page(
+        _page("c2", cards=[_card_row(stamp_count=1, total_stamps_earned=1)], transactions=[stamp])
+    )
+    store.settle_pulled()
+
+    assert before == 1
+    assert project(store, NUMBER, ctx).card.stamp_count == 1

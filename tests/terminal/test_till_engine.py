@@ -29,12 +29,9 @@ class Clock:
 
 def _pull_into(store: LocalStore, remote) -> None:
     """What the sync client does on pull, over the in-process test client."""
-    answered = store.answered_through()
-    pages = remote.pull_all()
-    for page in pages:
+    for page in remote.pull_all():
         store.apply_pull_page(page)
-    if pages[-1].get("caught_up"):
-        store.settle(answered)
+    store.settle_pulled()
 
 
 def _push_outbox(store: LocalStore, remote) -> None:
