@@ -35,7 +35,7 @@ class KnownEntry:
 def pulled_entries(store: LocalStore, card_id: int | None) -> list[KnownEntry]:
     if card_id is None:
         return []
-    with store.engine.connect() as conn:
+    with store.reading() as conn:
         rows = conn.execute(
             text(
                 "SELECT id, type, stamps_delta, points_delta, order_reference, "

@@ -5,6 +5,7 @@ transaction begins IMMEDIATE, so the seq of a new op is taken under the write lo
 """
 
 import json
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -60,28 +61,70 @@ class LocalStore:
     def __init__(self, path: Path, local_now: Callable[[], datetime] | None = None) -> None:
         self.local_now = local_now or (lambda: datetime.now(UTC))
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Reads take a plain (deferred) transaction: WAL lets them run beside a writer.
+        # Writes begin IMMEDIATE on their own engine, so a write never upgrades a read
+        # lock halfway (SQLITE_BUSY) and the seq of a new op is taken under the lock.
         self.engine: Engine = create_engine(f"sqlite:///{path}")
-        _configure(self.engine)
+        self._writer: Engine = create_engine(f"sqlite:///{path}")
+        _configure(self.engine, "BEGIN")
+        _configure(self._writer, "BEGIN IMMEDIATE")
+        # Meta (program, settings, clock offset…) is read on every action and written
+        # only by pulls: cached, dropped after every write transaction.
+        self._meta: dict[str, Any] = {}
+        self._reader = threading.local()
+        self._meta_generation = 0
         with self.transaction() as conn:
             local_schema.upgrade(conn)
 
     def close(self) -> None:
         self.engine.dispose()
+        self._writer.dispose()
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
-            yield conn
+        written: dict[str, bool] = {}
+        try:
+            with self._writer.begin() as conn:
+                conn.info["meta_written"] = written
+                yield conn
+        finally:
+            if written:
+                self._meta_generation += 1
+                self._meta = {}
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """One read transaction for everything read inside it on this thread: a card's
+        projection sees one consistent snapshot, and pays for one connection."""
+        current: Connection | None = getattr(self._reader, "conn", None)
+        if current is not None:
+            yield current
+            return
+        with self.engine.connect() as conn:
+            self._reader.conn = conn
+            try:
+                yield conn
+            finally:
+                self._reader.conn = None
 
     # -- meta -------------------------------------------------------------------------
 
     def get_meta(self, key: str, default: Any = None) -> Any:
-        with self.engine.connect() as conn:
+        """The stored value (shared: do not mutate it), or ``default``."""
+        if key in self._meta:
+            cached = self._meta[key]
+            return default if cached is None else cached
+        generation = self._meta_generation
+        with self.reading() as conn:
             raw = conn.execute(text("SELECT value FROM meta WHERE key = :k"), {"k": key}).scalar()
-        return json.loads(raw) if raw is not None else default
+        value = json.loads(raw) if raw is not None else None
+        if generation == self._meta_generation:  # no write landed meanwhile
+            self._meta[key] = value
+        return default if value is None else value
 
     @staticmethod
     def set_meta(conn: Connection, key: str, value: Any) -> None:
+        conn.info.setdefault("meta_written", {})["yes"] = True
         conn.execute(
             text(
                 "INSERT INTO meta (key, value) VALUES (:k, :v) "
@@ -89,6 +132,22 @@ class LocalStore:
             ),
             {"k": key, "v": json.dumps(value, default=str)},
         )
+
+    def wipe(self) -> None:
+        """Everything this till holds, gone (an unpaired till keeps no customer data)."""
+        with self.transaction() as conn:
+            for table in (
+                "cards",
+                "customers",
+                "staff_pins",
+                "aliases",
+                "transactions",
+                "outbox",
+                "pin_failures",
+                "meta",
+            ):
+                conn.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+            conn.info["meta_written"]["yes"] = True
 
     def next_serial(self) -> int:
         """This till's next card-number serial, taken under the write lock and stored
@@ -211,7 +270,7 @@ class LocalStore:
 
     def card_id(self, card_number: str) -> int | None:
         """The server's id of a pulled card (None for a card enrolled here, unpushed)."""
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             number = self.resolve_number(conn, card_number)
             found = conn.execute(
                 text("SELECT id FROM cards WHERE card_number = :n"), {"n": number}
@@ -219,7 +278,7 @@ class LocalStore:
         return int(found) if found is not None else None
 
     def snapshot_card(self, card_number: str) -> CardState | None:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             number = self.resolve_number(conn, card_number)
             raw = conn.execute(
                 text("SELECT state FROM cards WHERE card_number = :n"), {"n": number}
@@ -276,7 +335,7 @@ class LocalStore:
         if card_number is not None:
             sql += " AND card_number = :card"
             params["card"] = card_number
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(text(sql + " ORDER BY seq"), params).mappings().all()
         return [_entry(r) for r in rows]
 
@@ -284,7 +343,7 @@ class LocalStore:
         """Ops the pulled card does not show yet: pending ones, and answered ones whose
         effect has not come back in a pull (so the card never jumps back meanwhile).
         Ops made under a number since merged into this card count too."""
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             number = self.resolve_number(conn, card_number)
             numbers = {number, card_number} | set(
                 conn.execute(
@@ -309,7 +368,7 @@ class LocalStore:
         return [_entry(r) for r in rows]
 
     def unsettled_of_type(self, op_type: str) -> list[OutboxEntry]:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = (
                 conn.execute(
                     text(
@@ -325,7 +384,7 @@ class LocalStore:
 
     def unsynced_entries(self, card_number: str | None, limit: int) -> list[OutboxEntry]:
         """This till's newest ops not yet in the pulled ledger, and the refused ones."""
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = (
                 conn.execute(
                     text(
@@ -341,7 +400,7 @@ class LocalStore:
         return [_entry(r) for r in rows]
 
     def entry(self, op_id: str) -> OutboxEntry | None:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             row = (
                 conn.execute(text("SELECT * FROM outbox WHERE op_id = :id"), {"id": op_id})
                 .mappings()
@@ -352,7 +411,7 @@ class LocalStore:
     def attention(self, include_acknowledged: bool = False) -> list[OutboxEntry]:
         """Ops the server refused, or applied with a warning (an offline over-spend),
         newest first, until a manager acknowledges them."""
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = (
                 conn.execute(
                     text(
@@ -368,7 +427,7 @@ class LocalStore:
         return [_entry(r) for r in rows]
 
     def attention_count(self) -> int:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return int(
                 conn.execute(
                     text(
@@ -440,7 +499,7 @@ def _entry(r: Any) -> OutboxEntry:
     )
 
 
-def _configure(engine: Engine) -> None:
+def _configure(engine: Engine, begin: str) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
@@ -452,4 +511,4 @@ def _configure(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(begin)

@@ -21,9 +21,11 @@ class Projection:
 def project(
     store: LocalStore, card_number: str, context_at: Callable[[datetime], RuleContext]
 ) -> Projection:
-    state = store.snapshot_card(card_number)
-    known = pulled_entries(store, store.card_id(card_number))
-    for entry in store.unsettled(card_number):
+    with store.reading():
+        state = store.snapshot_card(card_number)
+        known = pulled_entries(store, store.card_id(card_number))
+        waiting = store.unsettled(card_number)
+    for entry in waiting:
         ctx = context_at(entry.client_time)
         if entry.status == "applied":
             # The server took it (perhaps as an allowed offline over-spend): so do we.

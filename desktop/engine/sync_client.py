@@ -231,17 +231,7 @@ class SyncClient:
         """A revoked till forgets everything: customers' data must not stay on a till
         that is no longer trusted."""
         self.tokens.delete()
-        with self.store.transaction() as conn:
-            for table in (
-                "cards",
-                "customers",
-                "staff_pins",
-                "aliases",
-                "outbox",
-                "pin_failures",
-                "meta",
-            ):
-                conn.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+        self.store.wipe()
 
     def _publish(self, **changes: Any) -> SyncState:
         with self.store.engine.connect() as conn:
