@@ -1,0 +1,124 @@
+"""Pull: a new till's first full sync (N cards, 100 staff PINs) into its SQLite, and an
+incremental pull of 100 changed cards, with a real Terminal / SyncClient against the
+real server (uvicorn, 2 workers) on PostgreSQL.
+
+``python -m bench.pull_load [--cards 100000]``; the last line is JSON.
+"""
+
+import argparse
+import json
+import random
+import sqlite3
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.chaos import drop_database
+from bench.push_load import Pusher, seed
+from bench.server_process import ServerProcess
+from desktop.engine.terminal import Terminal
+from sync_server.db import make_engine, make_session_factory
+from sync_server.models import Store
+from sync_server.services import pairing
+
+
+class MemoryTokens:
+    def __init__(self) -> None:
+        self.token: str | None = None
+
+    def get(self) -> str | None:
+        return self.token
+
+    def set(self, token: str) -> None:
+        self.token = token
+
+    def delete(self) -> None:
+        self.token = None
+
+
+def _pairing_code(url: str, store_id: int, owner_id: int) -> str:
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            store = session.get(Store, store_id)
+            assert store is not None
+            code = pairing.issue_code(session, store, owner_id, datetime.now(UTC)).code
+            session.commit()
+            return code
+    finally:
+        engine.dispose()
+
+
+def _change_cards(server_url: str, pusher: Pusher, rng: random.Random) -> None:
+    """100 stamps on 100 different cards, pushed by another till."""
+    cards = rng.sample(pusher.cards, 100)
+    ops = pusher._ops(rng)
+    for op, card in zip(ops, cards, strict=True):
+        op["body"] = {"type": "stamp.add", "card_number": card}
+    body = {"sent_at": datetime.now(UTC).isoformat(), "ops": ops, "pin_failures": []}
+    response = httpx.post(
+        f"{server_url}/api/v1/sync/push",
+        json=body,
+        headers={"Authorization": f"Bearer {pusher.token}"},
+        timeout=60,
+    )
+    response.raise_for_status()
+    assert all(r["status"] == "applied" for r in response.json()["results"])
+
+
+def run(cards: int = 100_000, staff: int = 100, rounds: int = 5) -> dict[str, Any]:
+    seeded = seed(cards, tills=1, staff=staff)
+    server = ServerProcess(seeded.url, workers=2)
+    try:
+        server.start()
+        with tempfile.TemporaryDirectory() as folder:
+            terminal = Terminal(Path(folder), tokens=MemoryTokens())
+            try:
+                terminal.client.pair(
+                    server.url, _pairing_code(seeded.url, seeded.store_id, seeded.owner_id)
+                )
+                started = time.perf_counter()
+                state = terminal.client.sync_once()
+                full_s = time.perf_counter() - started
+                if not state.online or state.error:
+                    raise RuntimeError(f"first sync failed: {state.error}")
+                with sqlite3.connect(Path(folder) / "till.db") as db:
+                    local_cards = int(db.execute("SELECT count(*) FROM cards").fetchone()[0])
+                other = Pusher(server.url, seeded.tills[0][0], seeded.pin_ids[0], seeded.cards, 0)
+                rng = random.Random(3)
+                incremental = []
+                for _ in range(rounds):
+                    _change_cards(server.url, other, rng)
+                    started = time.perf_counter()
+                    state = terminal.client.sync_once()
+                    incremental.append((time.perf_counter() - started) * 1000)
+                    if not state.online or state.error:
+                        raise RuntimeError(f"incremental sync failed: {state.error}")
+            finally:
+                terminal.close()
+    finally:
+        server.stop()
+        drop_database(seeded.db_name)
+    return {
+        "pull_100k_cards_s": round(full_s, 2),
+        "pull_cards": cards,
+        "pull_local_cards": local_cards,
+        "pull_incremental_ms": round(statistics.median(incremental), 1),
+        "pull_incremental_max_ms": round(max(incremental), 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cards", type=int, default=100_000)
+    args = parser.parse_args()
+    print(json.dumps(run(args.cards)))
+
+
+if __name__ == "__main__":
+    main()

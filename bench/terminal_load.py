@@ -1,0 +1,203 @@
+"""The till process: cold start (process start to the main window shown with its camera
+view running, offscreen) and resident memory after scanning generated 1280x720 frames
+at 30 fps for a while. Each run is a child process of a paired till (its data dir was
+paired and synced with the real server on PostgreSQL beforehand).
+
+``python -m bench.terminal_load [--rss-seconds 600]``; the last line is JSON.
+The child: ``python -m bench.terminal_load --child DATA_DIR cold|rss SECONDS``.
+"""
+
+import argparse
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.chaos import drop_database
+from bench.pull_load import _pairing_code
+from bench.push_load import seed
+from bench.server_process import ROOT, ServerProcess
+
+
+def _vm_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+# -- the child: a till window ------------------------------------------------------------
+
+
+def _child(data_dir: Path, mode: str, seconds: float) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.engine.terminal import Terminal
+    from desktop.engine.tokens import FileTokens
+    from desktop.ui.main_window import MainWindow
+
+    app = QApplication(sys.argv[:1])
+    terminal = Terminal(data_dir, tokens=FileTokens(data_dir / "device-token"))
+    if mode == "rss":
+        images = _frames(terminal, data_dir)
+    else:
+        import numpy as np
+
+        images = [np.zeros((720, 1280, 3), dtype=np.uint8)]
+    source = _Looping(images)
+    terminal.start_sync(5.0)
+    window = MainWindow(terminal, camera_source=lambda _index: source)
+    window.show()
+    app.processEvents()
+    print("READY", flush=True)
+    if mode == "rss":
+        QTimer.singleShot(int(seconds * 1000), app.quit)
+        app.exec()
+        print(f"FRAMES {source.reads}", flush=True)
+    window.close()
+    terminal.close()
+
+
+class _Looping:
+    def __init__(self, images: list[Any]) -> None:
+        self.images = images
+        self.reads = 0
+
+    def read(self) -> Any:
+        image = self.images[self.reads % len(self.images)]
+        self.reads += 1
+        return image
+
+    def close(self) -> None:
+        pass
+
+
+def _frames(terminal: Any, data_dir: Path) -> list[Any]:
+    from desktop.scan import frames
+
+    with sqlite3.connect(data_dir / "till.db") as db:
+        cards = [row[0] for row in db.execute("SELECT card_number FROM cards LIMIT 10")]
+    payloads = [terminal.qr_payload(card) for card in cards]
+    easy = [f.image for f in frames.easy_frames(payloads, seed=5)]
+    empty = [f.image for f in frames.empty_frames(10, seed=6)]
+    # each code held for 30 frames (1 s), then 10 empty frames: a queue of customers
+    out = []
+    for image, blank in zip(easy, empty, strict=False):
+        out += [image] * 30 + [blank] * 10
+    return out
+
+
+# -- the parent ----------------------------------------------------------------------------
+
+
+def _spawn(data_dir: Path, mode: str, seconds: float) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bench.terminal_load", "--child", str(data_dir), mode, str(seconds)],
+        cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_ready(proc: subprocess.Popen[str]) -> None:
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("READY"):
+            return
+    raise RuntimeError(f"till child ended without READY (rc {proc.wait()})")
+
+
+def _cold_start(data_dir: Path) -> float:
+    started = time.perf_counter()
+    proc = _spawn(data_dir, "cold", 0)
+    try:
+        _wait_ready(proc)
+        elapsed = time.perf_counter() - started
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return elapsed
+
+
+def _rss(data_dir: Path, seconds: float) -> tuple[float, float, int]:
+    proc = _spawn(data_dir, "rss", seconds)
+    try:
+        _wait_ready(proc)
+        began = time.monotonic()
+        peak = last = _vm_rss_mb(proc.pid)
+        while time.monotonic() - began < seconds - 1.0 and proc.poll() is None:
+            time.sleep(1.0)
+            last = _vm_rss_mb(proc.pid)
+            peak = max(peak, last)
+        assert proc.stdout is not None
+        reads = 0
+        for line in proc.stdout:
+            if line.startswith("FRAMES"):
+                reads = int(line.split()[1])
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return last, peak, reads
+
+
+def run(rss_seconds: float = 600.0, cold_runs: int = 3) -> dict[str, Any]:
+    from desktop.engine.terminal import Terminal
+    from desktop.engine.tokens import FileTokens
+
+    seeded = seed(500, tills=0, staff=5)
+    server = ServerProcess(seeded.url, workers=2)
+    try:
+        server.start()
+        with tempfile.TemporaryDirectory() as folder:
+            data_dir = Path(folder)
+            terminal = Terminal(data_dir, tokens=FileTokens(data_dir / "device-token"))
+            try:
+                terminal.client.pair(
+                    server.url, _pairing_code(seeded.url, seeded.store_id, seeded.owner_id)
+                )
+                state = terminal.client.sync_once()
+                if not state.online or state.error:
+                    raise RuntimeError(f"sync failed: {state.error}")
+            finally:
+                terminal.close()
+            colds = [_cold_start(data_dir) for _ in range(cold_runs)]
+            last, peak, reads = _rss(data_dir, rss_seconds)
+    finally:
+        server.stop()
+        drop_database(seeded.db_name)
+    return {
+        "cold_start_s": round(statistics.median(colds), 2),
+        "cold_start_max_s": round(max(colds), 2),
+        "terminal_rss_mb": round(last, 1),
+        "terminal_rss_peak_mb": round(peak, 1),
+        "terminal_rss_seconds": rss_seconds,
+        "terminal_frames_read": reads,
+        "terminal_fps": round(reads / rss_seconds, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rss-seconds", type=float, default=600.0)
+    parser.add_argument("--child", nargs=3, metavar=("DATA_DIR", "MODE", "SECONDS"))
+    args = parser.parse_args()
+    if args.child:
+        _child(Path(args.child[0]), args.child[1], float(args.child[2]))
+        return
+    print(json.dumps(run(args.rss_seconds)))
+
+
+if __name__ == "__main__":
+    main()
