@@ -168,61 +168,30 @@ class LocalStore:
             if page.get("reset"):
                 for table in ("cards", "customers", "staff_pins", "aliases", "transactions"):
                     conn.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608 - fixed names
-            for c in changes.get("customers", []):
-                conn.execute(
-                    text(
-                        "INSERT OR REPLACE INTO customers (id, email, name, phone) "
-                        "VALUES (:id, :email, :name, :phone)"
-                    ),
-                    c,
-                )
-            for c in changes.get("cards", []):
-                conn.execute(
-                    text(
-                        "INSERT OR REPLACE INTO cards (card_number, id, customer_id, state) "
-                        "VALUES (:n, :id, :cid, :s)"
-                    ),
+            # One executemany per entity: a first sync lands 100k cards in pages of 1000.
+            _upsert(conn, _CUSTOMERS_SQL, changes.get("customers", []), _CUSTOMER_COLUMNS)
+            _upsert(
+                conn,
+                _CARDS_SQL,
+                [
                     {
                         "n": c["card_number"],
                         "id": c["id"],
                         "cid": c["customer_id"],
                         "s": json.dumps(c),
-                    },
-                )
-            for a in changes.get("aliases", []):
-                conn.execute(
-                    text("INSERT OR REPLACE INTO aliases (card_number, card_id) VALUES (:n, :id)"),
-                    {"n": a["card_number"], "id": a["card_id"]},
-                )
-            for t in changes.get("transactions", []):
-                conn.execute(
-                    text(
-                        "INSERT OR REPLACE INTO transactions (id, card_id, type, stamps_delta, "
-                        "points_delta, order_reference, related_transaction_id, reward_id, "
-                        "created_at) VALUES (:id, :card_id, :type, :stamps_delta, :points_delta, "
-                        ":order_reference, :related_transaction_id, :reward_id, :created_at)"
-                    ),
-                    {k: t.get(k) for k in _TRANSACTION_COLUMNS},
-                )
-            for p in changes.get("staff_pins", []):
-                conn.execute(
-                    text(
-                        "INSERT OR REPLACE INTO staff_pins (id, name, pin_hash, is_active, "
-                        "failed_attempts, locked_until) VALUES (:id, :name, :pin_hash, "
-                        ":is_active, :failed_attempts, :locked_until)"
-                    ),
-                    {
-                        k: p[k]
-                        for k in (
-                            "id",
-                            "name",
-                            "pin_hash",
-                            "is_active",
-                            "failed_attempts",
-                            "locked_until",
-                        )
-                    },
-                )
+                    }
+                    for c in changes.get("cards", [])
+                ],
+                None,
+            )
+            _upsert(
+                conn,
+                _ALIASES_SQL,
+                [{"n": a["card_number"], "id": a["card_id"]} for a in changes.get("aliases", [])],
+                None,
+            )
+            _upsert(conn, _TRANSACTIONS_SQL, changes.get("transactions", []), _TRANSACTION_COLUMNS)
+            _upsert(conn, _STAFF_SQL, changes.get("staff_pins", []), _STAFF_COLUMNS)
             for key in ("program", "settings", "store", "qr_key", "server_time"):
                 if key in page:
                     self.set_meta(conn, key, page[key])
@@ -462,6 +431,35 @@ class LocalStore:
                     text("UPDATE outbox SET status = :s, outcome = :o WHERE op_id = :id"),
                     {"s": status, "o": json.dumps(r), "id": str(r["op_id"])},
                 )
+
+
+_CUSTOMER_COLUMNS = ("id", "email", "name", "phone")
+_STAFF_COLUMNS = ("id", "name", "pin_hash", "is_active", "failed_attempts", "locked_until")
+_CUSTOMERS_SQL = text(
+    "INSERT OR REPLACE INTO customers (id, email, name, phone) VALUES (:id, :email, :name, :phone)"
+)
+_CARDS_SQL = text(
+    "INSERT OR REPLACE INTO cards (card_number, id, customer_id, state) VALUES (:n, :id, :cid, :s)"
+)
+_ALIASES_SQL = text("INSERT OR REPLACE INTO aliases (card_number, card_id) VALUES (:n, :id)")
+_TRANSACTIONS_SQL = text(
+    "INSERT OR REPLACE INTO transactions (id, card_id, type, stamps_delta, points_delta, "
+    "order_reference, related_transaction_id, reward_id, created_at) VALUES (:id, :card_id, "
+    ":type, :stamps_delta, :points_delta, :order_reference, :related_transaction_id, "
+    ":reward_id, :created_at)"
+)
+_STAFF_SQL = text(
+    "INSERT OR REPLACE INTO staff_pins (id, name, pin_hash, is_active, failed_attempts, "
+    "locked_until) VALUES (:id, :name, :pin_hash, :is_active, :failed_attempts, :locked_until)"
+)
+
+
+def _upsert(
+    conn: Connection, sql: Any, rows: list[dict[str, Any]], columns: tuple[str, ...] | None
+) -> None:
+    if rows:
+        params = rows if columns is None else [{k: r.get(k) for k in columns} for r in rows]
+        conn.execute(sql, params)
 
 
 _TRANSACTION_COLUMNS = (
