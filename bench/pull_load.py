@@ -22,23 +22,10 @@ from bench.chaos import drop_database
 from bench.push_load import Pusher, seed
 from bench.server_process import ServerProcess
 from desktop.engine.terminal import Terminal
+from desktop.engine.tokens import MemoryTokens
 from sync_server.db import make_engine, make_session_factory
 from sync_server.models import Store
 from sync_server.services import pairing
-
-
-class MemoryTokens:
-    def __init__(self) -> None:
-        self.token: str | None = None
-
-    def get(self) -> str | None:
-        return self.token
-
-    def set(self, token: str) -> None:
-        self.token = token
-
-    def delete(self) -> None:
-        self.token = None
 
 
 def _pairing_code(url: str, store_id: int, owner_id: int) -> str:

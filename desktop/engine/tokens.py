@@ -16,6 +16,22 @@ from desktop.engine.sync_client import KeyringTokens, TokenStore
 log = logging.getLogger(__name__)
 
 
+class MemoryTokens:
+    """A token for this process only: benchmarks and tests of a throwaway till."""
+
+    def __init__(self) -> None:
+        self.token: str | None = None
+
+    def get(self) -> str | None:
+        return self.token
+
+    def set(self, token: str) -> None:
+        self.token = token
+
+    def delete(self) -> None:
+        self.token = None
+
+
 class FileTokens:
     def __init__(self, path: Path) -> None:
         self.path = path

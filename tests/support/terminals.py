@@ -6,20 +6,7 @@ from pathlib import Path
 import httpx
 
 from desktop.engine.terminal import Terminal
-
-
-class MemoryTokens:
-    def __init__(self) -> None:
-        self.token: str | None = None
-
-    def get(self) -> str | None:
-        return self.token
-
-    def set(self, token: str) -> None:
-        self.token = token
-
-    def delete(self) -> None:
-        self.token = None
+from desktop.engine.tokens import MemoryTokens
 
 
 def pairing_code(http: httpx.Client) -> str:
