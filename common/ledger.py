@@ -18,6 +18,13 @@ class TransactionType(StrEnum):
     CARD_REACTIVATED = "CARD_REACTIVATED"
 
 
+# The entry type that voids each voidable one (voids name it by related_transaction_id).
+VOID_OF: dict[TransactionType, TransactionType] = {
+    TransactionType.STAMP_EARNED: TransactionType.STAMP_VOIDED,
+    TransactionType.POINTS_EARNED: TransactionType.POINTS_VOIDED,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class EntryDraft:
     """An append-only ledger row before storage gives it an id."""

@@ -8,15 +8,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import text
 
-from common.ledger import EntryDraft, OriginalEntry, TransactionType
+from common.ledger import VOID_OF, EntryDraft, OriginalEntry, TransactionType
 from common.operations import EarnPoints, Operation, VoidPoints, VoidStamps
 from common.rules import Facts
 from desktop.engine.local_store import LocalStore
-
-_VOID_OF = {
-    TransactionType.STAMP_EARNED: TransactionType.STAMP_VOIDED,
-    TransactionType.POINTS_EARNED: TransactionType.POINTS_VOIDED,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +90,7 @@ def _earn_with(ref: str, known: Sequence[KnownEntry]) -> KnownEntry | None:
 def _original(entry: KnownEntry | None, known: Sequence[KnownEntry]) -> OriginalEntry | None:
     if entry is None:
         return None
-    void_type = _VOID_OF.get(entry.type)
+    void_type = VOID_OF.get(entry.type)
     voids = [e for e in known if e.related_transaction_id == entry.id and e.type is void_type]
     return OriginalEntry(
         id=entry.id,

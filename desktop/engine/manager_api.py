@@ -17,6 +17,7 @@ import httpx
 from common.codes import MESSAGES, Reason
 from common.operations import MAX_ADJUSTMENT
 from common.pins import is_valid_pin_format
+from common.program import Reward
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -43,14 +44,6 @@ def error_message(exc: BaseException) -> str:
     if isinstance(exc, ManagerApiError):
         return exc.message
     return f"Something went wrong in the terminal ({type(exc).__name__})."
-
-
-@dataclass(frozen=True, slots=True)
-class Reward:
-    id: str
-    name: str
-    points_required: int
-    is_active: bool = True
 
 
 @dataclass(frozen=True, slots=True)

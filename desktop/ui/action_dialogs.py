@@ -2,6 +2,8 @@
 enroll. Each dialog only collects input and builds the operation; rules stay in the
 engine, which decides after the PIN."""
 
+from collections.abc import Callable
+
 from pydantic import ValidationError
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
@@ -47,8 +49,16 @@ class _Form(QDialog):
         self.layout_.addWidget(self.error)
         self.layout_.addWidget(self.buttons)
 
+    # Each dialog reads its fields into ``op`` (or ``customer``) and returns what is
+    # wrong in words, or None when the input is complete.
+    collect: Callable[[], str | None]
+
     def try_accept(self) -> None:
-        raise NotImplementedError
+        problem = self.collect()
+        if problem is None:
+            self.accept()
+        else:
+            self.error.setText(problem)
 
 
 class EarnDialog(_Form):
@@ -100,7 +110,7 @@ class EarnDialog(_Form):
         self.amount.setText(f"{self.cents // 100}.{self.cents % 100:02d}")
         self.preview.setText(f"Earns {self.rules.points_for(self.cents)} points")
 
-    def try_accept(self) -> None:
+    def collect(self) -> str | None:
         try:
             self.op = EarnPoints(
                 card_number=self.card_number,
@@ -108,9 +118,8 @@ class EarnDialog(_Form):
                 order_reference=self.order.text().strip() or None,
             )
         except ValidationError:
-            self.error.setText("Enter the amount of the purchase.")
-            return
-        self.accept()
+            return "Enter the amount of the purchase."
+        return None
 
 
 class RewardDialog(_Form):
@@ -130,15 +139,14 @@ class RewardDialog(_Form):
         self.layout_.addWidget(self.list)
         self.finish()
 
-    def try_accept(self) -> None:
+    def collect(self) -> str | None:
         item = self.list.currentItem()
         if item is None:
-            self.error.setText("Pick a reward.")
-            return
+            return "Pick a reward."
         self.op = RedeemPoints(
             card_number=self.card_number, reward_id=str(item.data(Qt.ItemDataRole.UserRole))
         )
-        self.accept()
+        return None
 
 
 class VoidDialog(_Form):
@@ -163,18 +171,16 @@ class VoidDialog(_Form):
         self.layout_.addWidget(self.order)
         self.finish()
 
-    def try_accept(self) -> None:
+    def collect(self) -> str | None:
         ref = self.order.text().strip()
         if ref:
             self.op: VoidPoints | VoidStamps = VoidPoints(
                 card_number=self.card_number, order_reference=ref
             )
-            self.accept()
-            return
+            return None
         row = self.list.currentItem()
         if row is None:
-            self.error.setText("Pick what to void, or type the order number.")
-            return
+            return "Pick what to void, or type the order number."
         item: HistoryItem = row.data(Qt.ItemDataRole.UserRole)
         if item.kind is TransactionType.STAMP_EARNED:
             assert item.transaction_id is not None
@@ -187,7 +193,7 @@ class VoidDialog(_Form):
             )
         else:
             self.op = VoidPoints(card_number=self.card_number, order_reference=item.order_reference)
-        self.accept()
+        return None
 
 
 class EnrollDialog(_Form):
@@ -203,7 +209,7 @@ class EnrollDialog(_Form):
         self.layout_.addLayout(form)
         self.finish()
 
-    def try_accept(self) -> None:
+    def collect(self) -> str | None:
         try:
             self.customer = CustomerDetails(
                 email=self.email.text().strip(),
@@ -212,9 +218,8 @@ class EnrollDialog(_Form):
             )
         except ValidationError as exc:
             field = str(exc.errors()[0]["loc"][0]) if exc.errors() else "email"
-            self.error.setText(f"Check the {field}: it does not look right.")
-            return
-        self.accept()
+            return f"Check the {field}: it does not look right."
+        return None
 
 
 def _describe(item: HistoryItem) -> str:

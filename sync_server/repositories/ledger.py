@@ -6,13 +6,8 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from common.ledger import OriginalEntry, TransactionType
+from common.ledger import VOID_OF, OriginalEntry, TransactionType
 from sync_server.models import LedgerEntry
-
-_VOID_OF = {
-    TransactionType.STAMP_EARNED: TransactionType.STAMP_VOIDED,
-    TransactionType.POINTS_EARNED: TransactionType.POINTS_VOIDED,
-}
 
 
 def original_by_id(session: Session, card_id: int, entry_id: int) -> OriginalEntry | None:
@@ -41,7 +36,7 @@ def _as_original(session: Session, entry: LedgerEntry | None) -> OriginalEntry |
         return None
     kind = TransactionType(entry.type)
     voided_stamps = voided_points = 0
-    void_type = _VOID_OF.get(kind)
+    void_type = VOID_OF.get(kind)
     if void_type is not None:
         stamps, points = session.execute(
             select(

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from common.program import LoyaltyType
-from desktop.engine.manager_api import LockoutSettings, ManagerApi, Program, Reward
+from common.program import LoyaltyType, Reward
+from desktop.engine.manager_api import LockoutSettings, ManagerApi, Program
 from desktop.ui.background import Background
 from desktop.ui.manager import ManagerTab
 
