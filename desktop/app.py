@@ -36,11 +36,21 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--camera", type=int, default=0, help="camera index (default 0)")
     parser.add_argument("--sync-interval", type=float, default=5.0)
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this build offscreen (window, QR decoding, local database) in a "
+        "scratch dir (under --data-dir if given) and exit 0 if all pass",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
+    if args.self_test:
+        from desktop import self_test
+
+        return self_test.run(args.data_dir)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # Qt is imported here, not at module level: `--help` works without a display.
     from PySide6.QtWidgets import QApplication

@@ -1,0 +1,202 @@
+"""``loyalty-terminal --self-test``: does this build of the till work on this machine?
+
+A packaged till fails in ways the source tree never does: a Qt platform plugin, a
+native library (OpenCV, zxing-cpp, argon2's C code), the time zone data or the CA
+bundle left out of the bundle. Each check runs the till's real code on one of those
+pieces and prints one line with its time; the first failure prints why and the exit
+code is 1. It needs no server, pairing, camera or display: Qt runs offscreen unless
+``QT_QPA_PLATFORM`` says otherwise, the till lives in a fresh scratch directory
+(removed afterwards, never the real data dir) and its device token in memory.
+"""
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from common.card_number import make_card_number
+from common.operations import AddStamp
+from common.qr import encode_qr, parse_qr
+from desktop.engine import local_schema
+from desktop.engine.local_store import LocalStore
+from desktop.scan.decoders import best_decoder
+from desktop.scan.frames import HD, Frame, Image, Pose, render
+
+QR_KEY = b"self-test key, not a merchant's"
+CARD_NUMBER = make_card_number(1, 2026)
+WINDOW_TIMEOUT_S = 20.0
+
+
+class CheckFailed(Exception):
+    """A check ran and found the till not working; the message says what it saw."""
+
+
+def sample_frame() -> Frame:
+    """A 1280x720 camera-like frame holding a signed card payload, as a till reads."""
+    payload = encode_qr(CARD_NUMBER, QR_KEY)
+    return render(payload, seed=2026, size=HD, pose=Pose(side=0.4, angle_deg=7.0))
+
+
+def check_decode(frame: Frame) -> str:
+    """The camera worker's decoder finds the payload and the till's parser accepts it."""
+    texts = best_decoder().decode(frame.image)
+    if texts != [frame.payload]:
+        raise CheckFailed(f"decoder read {texts!r} in frame {frame.name!r}, not the card")
+    number = parse_qr(texts[0], QR_KEY)
+    if number != CARD_NUMBER:
+        raise CheckFailed(f"payload parsed as {number!r}, not {CARD_NUMBER}")
+    height, width = frame.image.shape[:2]
+    return f"{best_decoder().name} read card {CARD_NUMBER} in a {width}x{height} frame"
+
+
+def check_local_db(workdir: Path) -> str:
+    """Write an outbox op and a meta value, close, reopen, read both back."""
+    path = workdir / "roundtrip" / "till.db"
+    op = AddStamp(card_number=CARD_NUMBER)
+    written = {"at": datetime.now(UTC).isoformat()}
+    store = LocalStore(path)
+    try:
+        with store.transaction() as conn:
+            store.set_meta(conn, "self_test", written)
+        entry = store.append(
+            op, client_time=datetime.now(UTC), staff_pin_id=None, offline=True, snapshot_age_s=0
+        )
+    finally:
+        store.close()
+    store = LocalStore(path)
+    try:
+        back = store.entry(entry.op_id)
+        meta = store.get_meta("self_test")
+        with store.reading() as conn:
+            journal = conn.exec_driver_sql("PRAGMA journal_mode").scalar_one()
+            schema = local_schema.version(conn)
+    finally:
+        store.close()
+    if back is None or back.op != op or back.seq != entry.seq:
+        raise CheckFailed(f"outbox op {entry.op_id} read back as {back!r}")
+    if meta != written:
+        raise CheckFailed(f"meta read back as {meta!r}, not {written!r}")
+    if journal != "wal":
+        raise CheckFailed(f"journal mode is {journal!r}, the till needs WAL")
+    return f"outbox op #{back.seq} and meta read back after reopening (schema v{schema}, WAL)"
+
+
+def check_runtime() -> str:
+    """The small pieces a bundler forgets: argon2's C binding (staff PINs), time zone
+    data (store days), the CA bundle (HTTPS to the server), the keyring backends."""
+    from importlib import resources
+    from zoneinfo import ZoneInfo
+
+    import certifi
+    import httpx
+    import keyring
+    from argon2 import PasswordHasher
+
+    hasher = PasswordHasher(time_cost=1, memory_cost=8 * 1024)
+    if not hasher.verify(hasher.hash("2468"), "2468"):
+        raise CheckFailed("argon2 did not verify its own hash")
+    # Windows has no system time zone database: the till carries the tzdata package.
+    if not (resources.files("tzdata.zoneinfo") / "Europe" / "Paris").is_file():
+        raise CheckFailed("the tzdata package has no Europe/Paris")
+    if datetime(2026, 7, 1, tzinfo=ZoneInfo("Europe/Paris")).utcoffset() is None:
+        raise CheckFailed("no offset for Europe/Paris")
+    if not Path(certifi.where()).is_file():
+        raise CheckFailed(f"CA bundle missing at {certifi.where()}")
+    httpx.create_ssl_context()  # loads that bundle: fails if it is unreadable
+    backend = type(keyring.get_keyring()).__module__.removeprefix("keyring.backends.")
+    return f"argon2id, tzdata, CA bundle, keyring backend {backend}"
+
+
+class _Still:
+    """A camera that always shows the same picture (the preview paces the reads)."""
+
+    def __init__(self, image: Image) -> None:
+        self._image = image
+
+    def read(self) -> Image:
+        return self._image
+
+    def close(self) -> None:
+        pass
+
+
+def check_window(workdir: Path) -> str:
+    """The real main window over an unpaired till; its camera worker is fed the frame
+    and must report the card (the whole scan path: thread, decoder, signals)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.engine.terminal import Terminal
+    from desktop.engine.tokens import MemoryTokens
+    from desktop.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    frame = sample_frame()
+    terminal = Terminal(workdir / "till", tokens=MemoryTokens())
+    read: list[str] = []
+    try:
+        window = MainWindow(terminal, camera_source=lambda _index: _Still(frame.image))
+        loop = QEventLoop()
+
+        def on_read(text: str) -> None:
+            read.append(text)
+            loop.quit()
+
+        window.camera.code_read.connect(on_read)
+        QTimer.singleShot(int(WINDOW_TIMEOUT_S * 1000), loop.quit)
+        window.show()
+        loop.exec()
+        shown = window.isVisible()
+        window.close()
+    finally:
+        terminal.close()
+    if not shown:
+        raise CheckFailed("the main window did not show")
+    if read != [frame.payload]:
+        raise CheckFailed(f"the window's camera reported {read!r} in {WINDOW_TIMEOUT_S:.0f} s")
+    platform = app.platformName() if isinstance(app, QApplication) else "?"
+    return f"main window shown ({platform}); its camera worker read the card"
+
+
+def checks(workdir: Path) -> list[tuple[str, Callable[[], str]]]:
+    return [
+        ("runtime", check_runtime),
+        ("qr-decode", lambda: check_decode(sample_frame())),
+        ("local-db", lambda: check_local_db(workdir)),
+        ("window", lambda: check_window(workdir)),
+    ]
+
+
+def run(parent: Path | None = None, out: TextIO = sys.stdout) -> int:
+    """Run every check in a scratch dir (made under ``parent`` when given); 0 if all
+    pass, 1 at the first failure."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    started = time.perf_counter()
+    try:
+        workdir = Path(tempfile.mkdtemp(prefix="loyalty-self-test-", dir=parent))
+    except OSError as exc:
+        print(f"FAIL setup: no scratch directory under {parent}: {exc}", file=out, flush=True)
+        return 1
+    try:
+        for name, check in checks(workdir):
+            begun = time.perf_counter()
+            try:
+                detail = check()
+            except Exception as exc:  # reported with its reason: that is the point
+                took = _ms(begun)
+                print(f"FAIL {name:<9} {took:>6} ms  {type(exc).__name__}: {exc}", file=out)
+                return 1
+            print(f"ok   {name:<9} {_ms(begun):>6} ms  {detail}", file=out, flush=True)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(f"self-test passed in {_ms(started)} ms", file=out, flush=True)
+    return 0
+
+
+def _ms(since: float) -> int:
+    return round((time.perf_counter() - since) * 1000)
