@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from sync_server import demo
 from sync_server.actor import Role
 from sync_server.auth import accounts
-from sync_server.config import Settings
+from sync_server.config import ConfigError, Settings
 from sync_server.db import make_engine, make_session_factory
 from sync_server.migrate import upgrade
 from sync_server.models import Merchant, Store
@@ -31,8 +32,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings()
-    except ValidationError as exc:
+    except ConfigError as exc:
         print(f"error: configuration: {exc}", file=sys.stderr)
+        return 1
+    except ValidationError as exc:
+        print(f"error: configuration: {_invalid_settings(exc)}", file=sys.stderr)
         return 1
     try:
         result: int = args.run(args, settings)
@@ -85,13 +89,32 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("email")
     p = command("pairing-code", _pairing_code, "issue a one-time code to pair a till")
     p.add_argument("--store-id", type=int, required=True)
+    p = command("verify-ledger", _verify_ledger, "recompute each merchant's ledger hash chain")
+    p.add_argument("--merchant-id", type=int, help="only this merchant")
     return parser
 
 
 def _serve_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=1)
+    # Unset options come from the settings (LOYALTY_HOST, LOYALTY_PORT, LOYALTY_WORKERS),
+    # so one command line serves every environment.
+    p.add_argument("--host", help="default $LOYALTY_HOST, else 127.0.0.1")
+    p.add_argument("--port", type=int, help="default $LOYALTY_PORT, else 8000")
+    p.add_argument("--workers", type=int, help="default $LOYALTY_WORKERS, else 1")
+
+
+def _bind(args: argparse.Namespace, settings: Settings) -> tuple[str, int, int]:
+    return (
+        args.host or settings.host,
+        args.port or settings.port,
+        args.workers or settings.workers,
+    )
+
+
+def _invalid_settings(exc: ValidationError) -> str:
+    """Which settings are wrong and why, without echoing their values (secrets)."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
+    )
 
 
 @contextmanager
@@ -112,18 +135,14 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
+    from sync_server import serving
 
     if getattr(args, "migrate", False):
         upgrade(settings.database_url)
-    print(f"serving on http://{args.host}:{args.port} (API docs at /docs)", flush=True)
-    uvicorn.run(
-        "sync_server.main:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-    )
+    host, port, workers = _bind(args, settings)
+    if settings.log_format == "plain":
+        print(f"serving on http://{host}:{port} (API docs at /docs)", flush=True)
+    serving.run(settings, host, port, workers)
     return 0
 
 
@@ -142,7 +161,8 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
             print("Demo data already present; nothing added." if info else _NOT_DEMO)
     if info is not None:
         _print_demo(info)
-    base = f"http://{args.host}:{args.port}"
+    host, port, _ = _bind(args, settings)
+    base = f"http://{host}:{port}"
     print(f"Server: {base}  (API docs: {base}/docs)")
     if args.serve:
         return _serve(args, settings)
@@ -221,6 +241,32 @@ def _pairing_code(args: argparse.Namespace, settings: Settings) -> int:
         until = f"{issued.expires_at:%H:%M} UTC"
         print(f"pairing code {issued.code} for store {store.id}, valid until {until}")
     return 0
+
+
+def _verify_ledger(args: argparse.Namespace, settings: Settings) -> int:
+    """Exit 0 when every chain is intact, 1 at the first broken link (printed)."""
+    from sync_server.ledger_chain import verify
+
+    with _session(settings) as session:
+        ids = (
+            [args.merchant_id]
+            if args.merchant_id
+            else session.scalars(select(Merchant.id).order_by(Merchant.id)).all()
+        )
+        broken = 0
+        for merchant_id in ids:
+            report = verify(session, merchant_id)
+            if report.intact:
+                print(f"merchant {merchant_id}: {report.entries} entries, chain intact")
+                continue
+            broken += 1
+            where = f"entry {report.entry_id}" if report.entry_id is not None else "an entry"
+            at = f" (position {report.broken_at})" if report.broken_at is not None else ""
+            print(
+                f"merchant {merchant_id}: BROKEN at {where}{at}: {report.problem}; "
+                f"{report.entries} entries before it are intact"
+            )
+    return 1 if broken else 0
 
 
 def _safe_url(url: str) -> str:

@@ -2,7 +2,7 @@
 
 from sync_server.models.base import Base
 from sync_server.models.card import Card, Customer
-from sync_server.models.ledger import LedgerEntry
+from sync_server.models.ledger import LedgerChainHead, LedgerEntry
 from sync_server.models.program import MerchantSettings, Program
 from sync_server.models.staff import StaffPin
 from sync_server.models.sync import (
@@ -22,6 +22,7 @@ __all__ = [
     "Card",
     "CardAlias",
     "Customer",
+    "LedgerChainHead",
     "LedgerEntry",
     "Merchant",
     "MerchantSettings",

@@ -24,6 +24,15 @@ class LedgerEntry(Base):
         Index("ix_ledger_merchant_id_id", "merchant_id", "id"),
         Index("ix_ledger_related", "related_transaction_id"),
         Index("ix_ledger_pull", "store_id", "change_txid", "id"),
+        # The chain position of each entry is unique per merchant.
+        Index("uq_ledger_chain", "merchant_id", "chain_seq", unique=True),
+        # Entries written by the open transaction and not yet sealed into the chain.
+        Index(
+            "ix_ledger_unsealed",
+            "id",
+            postgresql_where=text("chain_seq IS NULL"),
+            sqlite_where=text("chain_seq IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -50,3 +59,18 @@ class LedgerEntry(Base):
     user_agent: Mapped[str | None] = mapped_column(String(300))
     notes: Mapped[str | None] = mapped_column(String(1100))
     change_txid: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Sealed at commit (sync_server/ledger_chain.py); NULL only inside the writing
+    # transaction.
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    entry_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class LedgerChainHead(Base):
+    """The last sealed entry of a merchant's chain; its row lock orders the sealing."""
+
+    __tablename__ = "ledger_chain_heads"
+
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))

@@ -7,6 +7,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from common.ledger import VOID_OF, OriginalEntry, TransactionType
+from sync_server.ledger_chain import mark_unsealed
 from sync_server.models import LedgerEntry
 
 
@@ -56,6 +57,8 @@ def _as_original(session: Session, entry: LedgerEntry | None) -> OriginalEntry |
 
 
 def add(session: Session, entries: Sequence[LedgerEntry]) -> None:
+    """Entries join their merchant's hash chain when the transaction commits."""
+    mark_unsealed(session)
     session.add_all(entries)
     session.flush()
 

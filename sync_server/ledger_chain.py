@@ -1,0 +1,164 @@
+"""Sealing new ledger entries into their merchant's hash chain, and checking the chain.
+
+Entries are inserted with no chain position; just before the transaction commits,
+``seal`` locks the merchant's chain head, gives each new entry the next position and
+its hash, and moves the head. The head lock is the last lock a writing transaction
+takes, so it is held only for the seal and the commit, and it never takes part in a
+deadlock with the card and PIN locks taken before it.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from common.ledger_chain import GENESIS, HASHED_FIELDS, entry_hash
+from sync_server.models import LedgerChainHead, LedgerEntry
+from sync_server.repositories.upsert import insert_ignore
+
+_PENDING_KEY = "loyalty.ledger_unsealed"
+_ENTRIES = cast(Table, LedgerEntry.__table__)
+_HASHED = [_ENTRIES.c[name] for name in HASHED_FIELDS if name != "chain_seq"]
+
+
+def mark_unsealed(session: Session) -> None:
+    """Say that this transaction wrote ledger entries (the seal runs only then)."""
+    session.info[_PENDING_KEY] = True
+
+
+def install_sealing(factory: sessionmaker[Session]) -> None:
+    from sqlalchemy import event
+
+    event.listen(factory, "before_commit", _before_commit)
+    event.listen(factory, "after_transaction_end", _forget)
+
+
+def _before_commit(session: Session) -> None:
+    if session.info.get(_PENDING_KEY):
+        session.flush()
+        seal(session)
+
+
+def _forget(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_PENDING_KEY, None)
+
+
+def seal(session: Session) -> int:
+    """Chain every unsealed entry of this transaction; returns how many were sealed."""
+    rows = session.execute(
+        select(*_HASHED)
+        .where(_ENTRIES.c.chain_seq.is_(None))
+        .order_by(_ENTRIES.c.merchant_id, _ENTRIES.c.id)
+    ).mappings()
+    by_merchant: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_merchant.setdefault(int(row["merchant_id"]), []).append(dict(row))
+    sealed: list[dict[str, Any]] = []
+    for merchant_id in sorted(by_merchant):
+        head = _lock_head(session, merchant_id)
+        seq, last = head.last_seq, head.last_hash
+        for entry in by_merchant[merchant_id]:
+            seq += 1
+            entry["chain_seq"] = seq
+            digest = entry_hash(last, entry)
+            sealed.append({"_id": entry["id"], "seq": seq, "prev": last, "hash": digest})
+            last = digest
+        head.last_seq, head.last_hash = seq, last
+    if sealed:
+        session.connection().execute(
+            update(_ENTRIES)
+            .where(_ENTRIES.c.id == bindparam("_id"))
+            .values(
+                chain_seq=bindparam("seq"),
+                prev_hash=bindparam("prev"),
+                entry_hash=bindparam("hash"),
+            ),
+            sealed,
+        )
+        session.flush()
+    session.info.pop(_PENDING_KEY, None)
+    return len(sealed)
+
+
+def _lock_head(session: Session, merchant_id: int) -> LedgerChainHead:
+    insert_ignore(
+        session, LedgerChainHead, {"merchant_id": merchant_id, "last_seq": 0, "last_hash": GENESIS}
+    )
+    stmt = (
+        select(LedgerChainHead)
+        .where(LedgerChainHead.merchant_id == merchant_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(stmt).one()
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    merchant_id: int
+    entries: int
+    broken_at: int | None = None  # chain position of the first bad link
+    entry_id: int | None = None
+    problem: str | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.problem is None
+
+
+def verify(session: Session, merchant_id: int, page: int = 5000) -> ChainReport:
+    """Recompute a merchant's chain from its first entry; stop at the first bad link."""
+    expected_seq, last, count = 1, GENESIS, 0
+    for entry in _chain(session, merchant_id, page):
+        seq = int(entry["chain_seq"])
+        if seq != expected_seq:
+            missing = f"the entry at position {expected_seq} is missing"
+            return ChainReport(merchant_id, count, expected_seq, None, missing)
+        if entry["prev_hash"] != last:
+            return ChainReport(
+                merchant_id, count, seq, entry["id"], "does not link to the entry before it"
+            )
+        if entry_hash(last, entry) != entry["entry_hash"]:
+            return ChainReport(
+                merchant_id, count, seq, entry["id"], "its content differs from what was sealed"
+            )
+        last, expected_seq, count = entry["entry_hash"], seq + 1, count + 1
+    unsealed = session.scalar(
+        select(_ENTRIES.c.id)
+        .where(_ENTRIES.c.merchant_id == merchant_id, _ENTRIES.c.chain_seq.is_(None))
+        .order_by(_ENTRIES.c.id)
+        .limit(1)
+    )
+    if unsealed is not None:
+        return ChainReport(merchant_id, count, None, unsealed, "was written outside the chain")
+    head = session.get(LedgerChainHead, merchant_id)
+    head_seq, head_hash = (head.last_seq, head.last_hash) if head else (0, GENESIS)
+    if (head_seq, head_hash) != (count, last):
+        return ChainReport(
+            merchant_id, count, count + 1, None, f"the chain ends early: its head is at {head_seq}"
+        )
+    return ChainReport(merchant_id, count)
+
+
+def _chain(session: Session, merchant_id: int, page: int) -> Iterator[dict[str, Any]]:
+    """Keyset pages in chain order, so a large ledger is never loaded at once."""
+    after = 0
+    while True:
+        rows = (
+            session.execute(
+                select(*_HASHED, _ENTRIES.c.chain_seq, _ENTRIES.c.prev_hash, _ENTRIES.c.entry_hash)
+                .where(_ENTRIES.c.merchant_id == merchant_id, _ENTRIES.c.chain_seq > after)
+                .order_by(_ENTRIES.c.chain_seq)
+                .limit(page)
+            )
+            .mappings()
+            .all()
+        )
+        if not rows:
+            return
+        for row in rows:
+            yield dict(row)
+        after = int(rows[-1]["chain_seq"])
