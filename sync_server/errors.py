@@ -1,5 +1,7 @@
 """Errors as JSON bodies with a stable code; one place maps codes to HTTP statuses."""
 
+import math
+from datetime import timedelta
 from typing import Any
 
 from common.codes import Reason
@@ -55,6 +57,24 @@ class ApiError(Exception):
 
     def body(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, "detail": self.detail}
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {}
+
+
+class TooManyAttempts(ApiError):
+    """429 with ``Retry-After``: the client learns when to try again, not whether it
+    guessed right (the budget is checked before the guess)."""
+
+    def __init__(self, message: str, wait: timedelta) -> None:
+        seconds = max(1, math.ceil(wait.total_seconds()))
+        super().__init__("TOO_MANY_ATTEMPTS", message, retry_after_s=seconds)
+        self.retry_after_s = seconds
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
 
 
 def not_found(what: str) -> ApiError:

@@ -6,21 +6,33 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
-from sync_server.api.deps import ActorDep, NowDep, SessionDep, SettingsDep, bearer
+from sync_server.api.deps import ActorDep, MetaDep, NowDep, SessionDep, SettingsDep, bearer
 from sync_server.api.schemas.auth import LoginRequest, LoginResponse, MeResponse
 from sync_server.api.schemas.common import error_responses
 from sync_server.auth import tokens
 from sync_server.auth.login import LoginRefused, login
-from sync_server.errors import ApiError
+from sync_server.errors import ApiError, TooManyAttempts
+from sync_server.services import attempts
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
-@router.post("/login", responses=error_responses())
+@router.post("/login", responses=error_responses(429))
 def post_login(
-    body: LoginRequest, session: SessionDep, settings: SettingsDep, now: NowDep
+    body: LoginRequest, session: SessionDep, settings: SettingsDep, meta: MetaDep, now: NowDep
 ) -> LoginResponse:
-    """Email + password (+ the store to act for; an owner's first store by default)."""
+    """Email + password (+ the store to act for; an owner's first store by default).
+
+    Wrong attempts are budgeted per client IP and per account before the password is
+    even checked, so a guesser is refused at the same speed, right password or not."""
+    account = attempts.account_key(body.email)
+    charges = [
+        (attempts.LOGIN_PER_IP, attempts.client_key(meta.ip_address)),
+        (attempts.LOGIN_PER_ACCOUNT, account),
+    ]
+    wait = attempts.wait_needed(session, charges, now)
+    if wait is not None:
+        raise TooManyAttempts("Too many failed logins; wait a while.", wait)
     try:
         user, store, issued = login(
             session,
@@ -31,7 +43,10 @@ def post_login(
             timedelta(hours=settings.token_ttl_hours),
         )
     except LoginRefused as exc:
+        attempts.charge(session, charges, now)
+        session.commit()  # the failure must count even though the request is refused
         raise ApiError("UNAUTHORIZED", "Wrong email, password or store.") from exc
+    attempts.forgive(session, attempts.LOGIN_PER_ACCOUNT, account)
     return LoginResponse(
         access_token=issued.token,
         expires_at=issued.expires_at,

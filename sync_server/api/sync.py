@@ -1,9 +1,9 @@
 """Terminal endpoints: pairing, push and pull (device-token auth, one store each)."""
 
-from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic_core import to_json
 
 from sync_server import pull as pull_service
 from sync_server import sync as push_service
@@ -20,16 +20,13 @@ from sync_server.api.schemas.sync import (
     PushResponse,
 )
 from sync_server.api.store.views import program_response
-from sync_server.errors import ApiError, forbidden
+from sync_server.errors import ApiError, TooManyAttempts, forbidden
 from sync_server.offline import offline_policy
 from sync_server.repositories import programs as program_repo
-from sync_server.services import pairing, throttle
+from sync_server.services import attempts, pairing
 from sync_server.services.programs import lockout_policy
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
-
-PAIRING_FAILURES_ALLOWED = 10
-PAIRING_WINDOW = timedelta(minutes=15)
 
 
 def require_terminal(actor: ActorDep) -> StoreActor:
@@ -44,12 +41,13 @@ TerminalDep = Annotated[StoreActor, Depends(require_terminal)]
 @router.post("/pair", responses=error_responses(404, 429))
 def pair(body: PairRequest, session: SessionDep, meta: MetaDep, now: NowDep) -> PairResponse:
     """Trade a one-time pairing code for a terminal id and a device token."""
-    key = f"pair:{meta.ip_address}"
-    if throttle.is_blocked(session, key, PAIRING_FAILURES_ALLOWED, PAIRING_WINDOW, now):
-        raise ApiError("TOO_MANY_ATTEMPTS", "Too many wrong pairing codes; wait a while.")
+    charges = [(attempts.PAIR_PER_IP, attempts.client_key(meta.ip_address))]
+    wait = attempts.wait_needed(session, charges, now)
+    if wait is not None:
+        raise TooManyAttempts("Too many wrong pairing codes; wait a while.", wait)
     paired = pairing.redeem_code(session, body.code, body.name, now)
     if paired is None:
-        throttle.count_failure(session, key, PAIRING_WINDOW, now)
+        attempts.charge(session, charges, now)
         session.commit()  # the failure must count even though the request is refused
         raise ApiError("PAIRING_CODE_INVALID", "This pairing code is wrong, used or expired.")
     terminal = paired.terminal
@@ -75,40 +73,50 @@ def push(
     """Apply a batch of operations in seq order, each exactly once."""
     session.commit()  # end the auth transaction: each op now runs in its own
     factory = request.app.state.session_factory
-    return push_service.push(factory, actor, body, meta, settings, now)
+    response = push_service.push(factory, actor, body, meta, settings, now)
+    request.app.state.metrics.count_push(response)
+    return response
 
 
-@router.get("/pull", responses=error_responses(403))
+@router.get("/pull", response_model=PullResponse, responses=error_responses(403))
 def pull(
     actor: TerminalDep,
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
-) -> PullResponse:
-    """Everything changed since the cursor, a page at a time, plus program and settings."""
+    limit: Annotated[int, Query(ge=1, le=pull_service.MAX_PAGE_ROWS)] = 1000,
+    wire: Annotated[pull_service.WireFormat, Query(alias="format")] = "objects",
+) -> Response:
+    """Everything changed since the cursor, a page at a time, plus program and settings.
+
+    Serialized in one go (no response model validation of thousands of rows): the body
+    is exactly PullResponse, rows in ``changes`` or, with ``format=columns``, ``tables``."""
     page = pull_service.pull(session, actor, cursor, limit, now)
     program = program_repo.for_merchant(session, actor.merchant_id)
     store = program_repo.store(session, actor.store_id)
     lockout = lockout_policy(session, actor.merchant_id, settings)
     offline = offline_policy(session, actor.merchant_id, settings)
-    return PullResponse(
-        server_time=now,
-        cursor=page.cursor,
-        has_more=page.has_more,
-        reset=page.reset,
-        caught_up=page.caught_up,
-        program=program_response(program).model_dump(mode="json") if program else None,
-        store=PullStore(id=store.id, name=store.name, timezone=store.timezone),
-        qr_key=pull_service.merchant_qr_key(session, actor.merchant_id),
-        settings=PullSettings(
+    body: dict[str, Any] = {
+        "server_time": now,
+        "cursor": page.cursor,
+        "has_more": page.has_more,
+        "reset": page.reset,
+        "caught_up": page.caught_up,
+        "program": program_response(program).model_dump(mode="json") if program else None,
+        "store": PullStore(id=store.id, name=store.name, timezone=store.timezone).model_dump(),
+        "qr_key": pull_service.merchant_qr_key(session, actor.merchant_id),
+        "settings": PullSettings(
             pin_lockout_attempts=lockout.max_attempts,
             pin_lockout_minutes=lockout.lockout_minutes,
             offline_max_cache_age_minutes=int(offline.max_cache_age.total_seconds() // 60),
             offline_max_redemptions_per_card=offline.max_redemptions_per_card,
             offline_max_points_per_card=offline.max_points_per_card,
             offline_overspend_allowed=offline.allow_overspend,
-        ),
-        changes=page.changes,
-    )
+        ).model_dump(),
+    }
+    if wire == "columns":
+        body["tables"] = page.tables
+    else:
+        body["changes"] = page.changes
+    return Response(to_json(body), media_type="application/json")

@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sync_server.models.sync import Throttle
@@ -26,5 +26,24 @@ def is_blocked(session: Session, key: str, limit: int, window: timedelta, now: d
     return _locked(session, key, now, window).count >= limit
 
 
+def blocked_for(
+    session: Session, key: str, limit: int, window: timedelta, now: datetime
+) -> timedelta | None:
+    """How long until the key may try again, or None; a key never charged writes nothing."""
+    row = session.scalars(
+        select(Throttle)
+        .where(Throttle.key == key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if row is None or row.count < limit or now - row.window_start >= window:
+        return None
+    return row.window_start + window - now
+
+
 def count_failure(session: Session, key: str, window: timedelta, now: datetime) -> None:
     _locked(session, key, now, window).count += 1
+
+
+def clear(session: Session, key: str) -> None:
+    session.execute(delete(Throttle).where(Throttle.key == key))
