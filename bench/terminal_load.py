@@ -19,10 +19,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.chaos import drop_database
-from bench.pull_load import _pairing_code
-from bench.push_load import seed
-from bench.server_process import ROOT, ServerProcess
+# The child imports the till only: the parent's server helpers (FastAPI, the ORM,
+# psycopg) are imported inside ``run``, or every cold start would pay for them too.
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _vm_rss_mb(pid: int) -> float:
@@ -45,17 +44,14 @@ def _child(data_dir: Path, mode: str, seconds: float) -> None:
 
     app = QApplication(sys.argv[:1])
     terminal = Terminal(data_dir, tokens=FileTokens(data_dir / "device-token"))
-    if mode == "rss":
-        images = _frames(terminal, data_dir)
-    else:
-        import numpy as np
-
-        images = [np.zeros((720, 1280, 3), dtype=np.uint8)]
+    # Cold: an empty frame made on the camera thread when it opens, as a webcam's
+    # first picture would be (numpy loads there, not before the window).
+    images = _frames(terminal, data_dir) if mode == "rss" else []
     source = _Looping(images)
     terminal.start_sync(5.0)
-    window = MainWindow(terminal, camera_source=lambda _index: source)
+    window = MainWindow(terminal, camera_source=source.opened)
     window.show()
-    app.processEvents()
+    _until_scanning(app, window.camera)
     print("READY", flush=True)
     if mode == "rss":
         QTimer.singleShot(int(seconds * 1000), app.quit)
@@ -65,10 +61,31 @@ def _child(data_dir: Path, mode: str, seconds: float) -> None:
     terminal.close()
 
 
+def _until_scanning(app: Any, camera: Any, timeout: float = 60.0) -> None:
+    """The window is shown and the camera worker has its decoder (numpy, OpenCV and
+    zxing-cpp loaded on its thread): a code held up now is read."""
+    from desktop.ui.camera import READY
+
+    deadline = time.monotonic() + timeout
+    app.processEvents()
+    while camera.status_text != READY:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"camera not ready: {camera.status_text}")
+        app.processEvents()
+        time.sleep(0.002)
+
+
 class _Looping:
     def __init__(self, images: list[Any]) -> None:
         self.images = images
         self.reads = 0
+
+    def opened(self, _index: int) -> "_Looping":
+        if not self.images:
+            import numpy as np
+
+            self.images = [np.zeros((720, 1280, 3), dtype=np.uint8)]
+        return self
 
     def read(self) -> Any:
         image = self.images[self.reads % len(self.images)]
@@ -153,6 +170,10 @@ def _rss(data_dir: Path, seconds: float) -> tuple[float, float, int]:
 
 
 def run(rss_seconds: float = 600.0, cold_runs: int = 3) -> dict[str, Any]:
+    from bench.chaos import drop_database
+    from bench.pull_load import _pairing_code
+    from bench.push_load import seed
+    from bench.server_process import ServerProcess
     from desktop.engine.terminal import Terminal
     from desktop.engine.tokens import FileTokens
 

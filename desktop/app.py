@@ -71,10 +71,11 @@ def open_till(args: argparse.Namespace) -> "tuple[Terminal, MainWindow | None]":
 
     from desktop.engine.terminal import Terminal
     from desktop.ui.main_window import MainWindow
-    from desktop.ui.pairing import PairingDialog
 
     terminal = Terminal(args.data_dir or paths.data_dir())
     if not terminal.paired:
+        from desktop.ui.pairing import PairingDialog  # a first start only
+
         pairing = PairingDialog(terminal, None, args.server, args.pairing_code)
         if args.server and args.pairing_code:
             pairing.pair()

@@ -3,18 +3,25 @@
 A camera that is missing, busy or unplugged is a normal state at a till (the cashier
 types the number or uses a USB scanner instead), so opening one fails with a
 ``CameraUnavailable`` the caller turns into a message, never with a crash.
+
+OpenCV and numpy are imported where a camera is opened, not with this module: the
+window imports it, and they would add a quarter of a second to the till's start on
+the UI thread; the camera worker loads them on its own thread instead.
 """
+
+from __future__ import annotations
 
 import contextlib
 import logging
 from collections.abc import Iterator
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import cv2
-import numpy as np
-from numpy.typing import NDArray
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
-Image = NDArray[np.uint8]
+    Image = NDArray[np.uint8]
+
 log = logging.getLogger(__name__)
 
 
@@ -36,6 +43,8 @@ class CameraUnavailable(Exception):
 @contextlib.contextmanager
 def _quiet_opencv() -> Iterator[None]:
     """OpenCV prints a warning per absent device; absence is reported our own way."""
+    import cv2
+
     level = cv2.utils.logging.getLogLevel()
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     try:
@@ -55,6 +64,8 @@ class OpenCvCamera:
     def __init__(
         self, index: int, size: tuple[int, int] = (1280, 720), failures_allowed: int = 5
     ) -> None:
+        import cv2
+
         self.index = index
         self._failures_allowed = failures_allowed
         with _quiet_opencv():
@@ -67,6 +78,8 @@ class OpenCvCamera:
         self._capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)
 
     def read(self) -> Image | None:
+        import numpy as np
+
         for _ in range(self._failures_allowed):
             ok, frame = self._capture.read()
             if ok and frame is not None:
@@ -83,6 +96,8 @@ def list_cameras(max_index: int = 5) -> list[int]:
 
     Probing opens each device, which can take a second on some systems: call it off
     the UI thread."""
+    import cv2
+
     found = []
     for index in range(max_index):
         with _quiet_opencv():

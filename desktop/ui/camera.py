@@ -5,15 +5,19 @@ milliseconds), so they run on a ``QThread`` and only signals cross to the UI thr
 a preview image, a scan event, a status line. The worker stops cooperatively: ``stop``
 sets an event the loop checks between frames; the thread is then joined, never
 terminated.
+
+numpy, OpenCV and zxing-cpp load on the worker thread when it starts (the decoder
+factory imports them), not with this module: the window is on screen sooner.
 """
+
+from __future__ import annotations
 
 import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import numpy as np
-from numpy.typing import NDArray
 from PySide6.QtCore import (
     QCoreApplication,
     QObject,
@@ -29,8 +33,13 @@ from PySide6.QtGui import QCloseEvent, QColor, QImage, QPainter, QPaintEvent, QP
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 from shiboken6 import Shiboken
 
-from desktop.scan.decoders import Decoder, best_decoder
 from desktop.scan.reader import CameraUnavailable, FrameSource, OpenCvCamera, ScanDebouncer
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from desktop.scan.decoders import Decoder
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +53,17 @@ CAMERA_LOST = "The camera stopped sending pictures — type or scan the card num
 CAMERA_OFF = "Camera off"
 
 
+def best_decoder() -> Decoder:
+    """The chosen decoder, imported (with OpenCV and zxing-cpp) on first use."""
+    from desktop.scan.decoders import best_decoder as chosen
+
+    return chosen()
+
+
 def to_qimage(frame_bgr: NDArray[np.uint8]) -> QImage:
     """A deep copy, so the image outlives the camera's buffer."""
+    import numpy as np
+
     height, width = frame_bgr.shape[:2]
     frame = np.ascontiguousarray(frame_bgr)
     return QImage(frame.data, width, height, frame.strides[0], QImage.Format.Format_BGR888).copy()
@@ -133,9 +151,9 @@ class CameraWorker(QObject):
             source.close()
 
     def _pump(self, source: FrameSource) -> None:
+        decoder = self._decoder_factory()  # READY means able to decode
         self.camera_available.emit(True)
         self.status_changed.emit(READY)
-        decoder = self._decoder_factory()
         count = 0
         while not self._stop.is_set():
             started = time.monotonic()

@@ -1,8 +1,13 @@
 """The till's window: camera and search on the left, the card on the right, the sync
 state below. It only routes: input → dialog → PIN → engine (in the background) →
-result on screen."""
+result on screen.
+
+What the first frame of the window does not need (the manager area, card printing,
+history) is imported when first opened: each costs the till's start, not its use.
+"""
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -27,7 +32,6 @@ from common.operations import (
 )
 from common.outcome import Rejected
 from desktop.engine.lookup import CardMatch
-from desktop.engine.manager_api import ManagerApi
 from desktop.engine.sync_client import SyncState
 from desktop.engine.terminal import Terminal
 from desktop.engine.till import Confirmed
@@ -36,16 +40,15 @@ from desktop.ui.action_dialogs import EarnDialog, EnrollDialog, RewardDialog, Vo
 from desktop.ui.background import Background
 from desktop.ui.camera import CameraView
 from desktop.ui.card_panel import ACTIONS, CardPanel
-from desktop.ui.card_print import CardLayout
-from desktop.ui.enroll_result import EnrollResultDialog
-from desktop.ui.history_view import AttentionList, HistoryDialog
-from desktop.ui.manager.login_dialog import ManagerLoginDialog
-from desktop.ui.manager.window import ManagerWindow
 from desktop.ui.pin_dialog import PinDialog
 from desktop.ui.settings_dialog import NO_CAMERA, CameraSettingsDialog
 from desktop.ui.style import STYLESHEET
 from desktop.ui.sync_status import SyncBridge, TillStatusBar
 from desktop.ui.wording import say
+
+if TYPE_CHECKING:
+    from desktop.engine.manager_api import ManagerApi
+    from desktop.ui.manager.window import ManagerWindow
 
 _DONE = {
     "stamp.add": "Stamp added",
@@ -301,6 +304,9 @@ class MainWindow(QMainWindow):
         if isinstance(result, Rejected):
             self.panel.show_result(say(result, self.terminal.zone), "error")
             return
+        from desktop.ui.card_print import CardLayout
+        from desktop.ui.enroll_result import EnrollResultDialog
+
         number = result.card.card_number
         match = self.terminal.till.search(number)
         customer = (match[0].name or match[0].email) if match else ""
@@ -318,6 +324,8 @@ class MainWindow(QMainWindow):
     # -- history, attention, manager --------------------------------------------------
 
     def show_history(self, store_only: bool = False, attention: bool = False) -> None:
+        from desktop.ui.history_view import AttentionList, HistoryDialog
+
         view = self.panel.view
         card_items = None
         if view is not None and not store_only and not attention:
@@ -343,11 +351,15 @@ class MainWindow(QMainWindow):
         if base_url is None or store_id is None:
             self.panel.show_result("Pair this till first.", "error")
             return
+        from desktop.ui.manager.login_dialog import ManagerLoginDialog
+
         login = ManagerLoginDialog(str(base_url), int(store_id), self)
         login.logged_in.connect(self._show_manager)
         self._open(login, lambda: None)
 
-    def _show_manager(self, api: ManagerApi) -> None:
+    def _show_manager(self, api: "ManagerApi") -> None:
+        from desktop.ui.manager.window import ManagerWindow
+
         self.manager = ManagerWindow(api, self)
         self.manager.setWindowFlag(Qt.WindowType.Window)
         self.manager.show()
