@@ -1,14 +1,27 @@
-"""Server configuration from the environment (``LOYALTY_*``, and ``DATABASE_URL``)."""
+"""Server configuration: ``LOYALTY_*`` and ``DATABASE_URL`` from the environment, over an
+optional TOML file named by ``LOYALTY_CONFIG_FILE`` (environment wins over the file)."""
 
+import os
+import tomllib
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 DEFAULT_SQLITE = f"sqlite:///{Path('var/loyalty.db').resolve()}"
+CONFIG_FILE_ENV = "LOYALTY_CONFIG_FILE"
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used: one line for the operator."""
 
 
 class Settings(BaseSettings):
@@ -16,7 +29,7 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default=DEFAULT_SQLITE,
-        validation_alias=AliasChoices("DATABASE_URL", "LOYALTY_DATABASE_URL"),
+        validation_alias=AliasChoices("database_url", "DATABASE_URL", "LOYALTY_DATABASE_URL"),
     )
     token_ttl_hours: int = 12
     pin_lockout_attempts: int = 5
@@ -30,9 +43,68 @@ class Settings(BaseSettings):
     # An op older than this (after clock correction) is dated to this bound.
     offline_max_age_days: int = 14
 
+    # Serving (``loyalty-server serve`` options override these).
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1)
+    # SIGTERM: stop accepting, give in-flight requests this long to finish.
+    shutdown_grace_seconds: int = Field(default=30, ge=1)
+    # Proxies trusted to set X-Forwarded-For/-Proto (the load balancer's address).
+    forwarded_allow_ips: str = "127.0.0.1"
+    # Logs: one JSON object per line, or plain text for a developer's terminal.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "plain"] = "json"
+    # /metrics is open unless a token is set; then it needs "Bearer <token>".
+    metrics_token: SecretStr | None = None
+    # Where worker processes share their metric files; a fresh temporary one if unset.
+    metrics_dir: Path | None = None
+    # A terminal counts as active when it called the server this recently.
+    active_terminal_minutes: int = Field(default=15, ge=1)
+
     @property
     def offline_max_age(self) -> timedelta:
         return timedelta(days=self.offline_max_age_days)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources = [init_settings, env_settings, dotenv_settings]
+        path = os.environ.get(CONFIG_FILE_ENV)
+        if path:
+            sources.append(_toml_source(settings_cls, Path(path)))
+        return (*sources, file_secret_settings)
+
+
+def _toml_source(settings_cls: type[BaseSettings], path: Path) -> PydanticBaseSettingsSource:
+    """The file named by the operator must exist, parse, and name only known settings:
+    a typo silently ignored would be a setting silently not applied."""
+    if not path.is_file():
+        raise ConfigError(f"{CONFIG_FILE_ENV}: no such file {path}")
+    try:
+        source = TomlConfigSettingsSource(settings_cls, toml_file=path)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from exc
+    unknown = sorted(set(source.toml_data) - _known_keys(settings_cls))
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting(s): {', '.join(unknown)}")
+    return source
+
+
+def _known_keys(settings_cls: type[BaseSettings]) -> set[str]:
+    keys: set[str] = set(settings_cls.model_fields)
+    for field in settings_cls.model_fields.values():
+        alias: Any = field.validation_alias
+        if isinstance(alias, AliasChoices):
+            keys |= {choice for choice in alias.choices if isinstance(choice, str)}
+    return keys
 
 
 @lru_cache

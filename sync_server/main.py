@@ -6,6 +6,7 @@ from sync_server.api.errors import install_error_handlers
 from sync_server.api.routes import install_routes
 from sync_server.config import Settings
 from sync_server.db import make_engine, make_session_factory
+from sync_server.observability.wiring import install_observability
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -20,5 +21,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     install_error_handlers(app, settings)
+    install_observability(app, settings)
     install_routes(app)
     return app

@@ -42,6 +42,7 @@ NowDep = Annotated[datetime, Depends(get_now)]
 
 
 def get_actor(
+    request: Request,
     session: SessionDep,
     now: NowDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -51,6 +52,7 @@ def get_actor(
     actor = tokens.resolve(session, credentials.credentials, now)
     if actor is None:
         raise ApiError("UNAUTHORIZED", "The token is invalid, expired or revoked.")
+    request.state.actor = actor  # its ids go on the request's log line
     return actor
 
 

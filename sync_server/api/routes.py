@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, FastAPI
 
-from sync_server.api import auth, sync, terminals
+from sync_server.api import auth, monitoring, sync, terminals
 from sync_server.api.store import cards, operations, pins, program
 
 STORE_PREFIX = "/api/v1/store/loyalty"
@@ -12,6 +12,7 @@ def install_routes(app: FastAPI) -> None:
     store = APIRouter(prefix=STORE_PREFIX)
     for module in (program, pins, cards, operations):
         store.include_router(module.router)
+    app.include_router(monitoring.router)
     app.include_router(auth.router)
     app.include_router(sync.router)
     app.include_router(terminals.router)

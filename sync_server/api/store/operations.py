@@ -7,7 +7,7 @@ never raised.
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
@@ -28,6 +28,7 @@ from sync_server.api.errors import rejection_response
 from sync_server.api.schemas import operations as s
 from sync_server.api.schemas.common import CardRef, IdPath, StaffConfirmation, error_responses
 from sync_server.errors import ApiError
+from sync_server.observability.metrics import Metrics
 from sync_server.repositories import programs as program_repo
 from sync_server.services import cards as card_service
 from sync_server.services.card_state import state_of
@@ -48,6 +49,7 @@ class Runner:
         settings: SettingsDep,
         meta: MetaDep,
         now: NowDep,
+        request: Request,
     ) -> None:
         self.actor, self.session, self.settings, self.meta, self.now = (
             actor,
@@ -56,6 +58,7 @@ class Runner:
             meta,
             now,
         )
+        self.metrics: Metrics = request.app.state.metrics
 
     def run(
         self, ref: CardRef, staff: StaffConfirmation, build: Callable[[str], ops.Operation]
@@ -68,6 +71,7 @@ class Runner:
             card_number=ref.card_number,
         )
         if isinstance(number, Rejected):
+            self.metrics.count_op("api", "rejected", number.code)
             return number
         try:
             op = build(number)
@@ -76,7 +80,12 @@ class Runner:
                 "VALIDATION_ERROR", "The operation is not valid.", errors=str(exc)
             ) from exc
         request = OpRequest(self.actor, op, _proof(staff), self.meta, self.now)
-        return apply_operation(self.session, request, self.settings)
+        result = apply_operation(self.session, request, self.settings)
+        if isinstance(result, Rejected):
+            self.metrics.count_op("api", "rejected", result.code)
+        else:
+            self.metrics.count_op("api", "applied", None)
+        return result
 
 
 RunnerDep = Annotated[Runner, Depends()]

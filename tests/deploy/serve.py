@@ -1,0 +1,90 @@
+"""A real ``loyalty-server`` process for the deploy tests: started from an argv, its log
+(stderr) kept in a file, stopped with SIGTERM like systemd and docker stop do."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support.server import free_port
+
+VENV_BIN = str(Path(sys.executable).parent)
+
+
+def server_env(database_url: str, port: int, **extra: str) -> dict[str, str]:
+    """The environment an operator's env file would give, on a free local port."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOYALTY_")}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    return {
+        **env,
+        "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '/usr/bin:/bin')}",
+        "DATABASE_URL": database_url,
+        "LOYALTY_HOST": "127.0.0.1",
+        "LOYALTY_PORT": str(port),
+        **extra,
+    }
+
+
+class Served:
+    def __init__(self, proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
+        self.proc, self.url, self.log = proc, url, log
+
+    def log_text(self) -> str:
+        return self.log.read_text()
+
+    def log_records(self) -> list[dict[str, Any]]:
+        """Every line, parsed: a line that is not one JSON object fails the test."""
+        return [json.loads(line) for line in self.log_text().splitlines() if line]
+
+    def wait_for_log(self, needle: str, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while needle not in self.log_text():
+            assert self.proc.poll() is None, f"server exited:\n{self.log_text()}"
+            assert time.monotonic() < deadline, f"never logged {needle!r}:\n{self.log_text()}"
+            time.sleep(0.05)
+
+    def terminate(self, seconds: float = 60) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=seconds)
+
+
+@contextmanager
+def serving(
+    argv: Sequence[str], env: dict[str, str], port: int, log: Path, cwd: Path | None = None
+) -> Iterator[Served]:
+    """Run ``argv`` unchanged until /health/ready answers 200; kill it if the test left
+    it running."""
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(list(argv), env=env, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT)
+    served = Served(proc, f"http://127.0.0.1:{port}", log)
+    try:
+        _wait_ready(served)
+        yield served
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _wait_ready(served: Served, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        assert served.proc.poll() is None, f"server exited:\n{served.log_text()}"
+        try:
+            if httpx.get(f"{served.url}/health/ready", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, f"not ready in time:\n{served.log_text()}"
+        time.sleep(0.1)
+
+
+__all__ = ["Served", "free_port", "server_env", "serving"]
