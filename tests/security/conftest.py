@@ -25,3 +25,7 @@ def clock(app: FastAPI) -> Clock:
     fake = Clock()
     app.dependency_overrides[get_now] = fake
     return fake
+
+
+# Merchants A and B of the store-API tests, built the same way here.
+from tests.store_api.conftest import a, b  # noqa: E402, F401
