@@ -10,7 +10,7 @@ from pathlib import Path
 from common.operations import Operation
 from common.outcome import Rejected
 from common.qr import encode_qr
-from desktop.engine import history, staff
+from desktop.engine import history, paths, staff
 from desktop.engine.card_view import CardView, card_view
 from desktop.engine.local_store import LocalStore, OutboxEntry
 from desktop.engine.lookup import CardMatch
@@ -27,7 +27,8 @@ class Terminal:
         local_now: Callable[[], datetime] | None = None,
     ) -> None:
         self.data_dir = data_dir
-        self.store = LocalStore(data_dir / "till.db", local_now=local_now)
+        paths.make_private(data_dir)
+        self.store = LocalStore(data_dir / paths.DATABASE_NAME, local_now=local_now)
         self.client = SyncClient(
             self.store, tokens or default_tokens(data_dir, keyring_account(data_dir))
         )
