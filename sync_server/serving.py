@@ -7,8 +7,10 @@ reads ``PROMETHEUS_MULTIPROC_DIR`` when first imported, so it must be set before
 
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
+from types import FrameType
 
 from sync_server.config import Settings
 
@@ -19,6 +21,7 @@ def run(settings: Settings, host: str, port: int, workers: int) -> None:
     """Serve until SIGTERM/SIGINT: then stop accepting, let in-flight requests finish
     (up to ``shutdown_grace_seconds``), and return."""
     metrics_dir = prepare_metrics_dir(settings.metrics_dir)
+    _stop_signals_end_cleanly()
     try:
         import uvicorn
 
@@ -38,6 +41,18 @@ def run(settings: Settings, host: str, port: int, workers: int) -> None:
     finally:
         if settings.metrics_dir is None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _stop_signals_end_cleanly() -> None:
+    """A single-process uvicorn re-raises the stop signal after its graceful shutdown,
+    to the handler it found: with the default one the process would die "killed by
+    SIGTERM". A stop that was asked for and completed is a clean exit (status 0)."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _exit_cleanly)
+
+
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def prepare_metrics_dir(configured: Path | None) -> Path:

@@ -58,15 +58,20 @@ class Served:
 
 @contextmanager
 def serving(
-    argv: Sequence[str], env: dict[str, str], port: int, log: Path, cwd: Path | None = None
+    argv: Sequence[str],
+    env: dict[str, str],
+    port: int,
+    log: Path,
+    cwd: Path | None = None,
+    probe: str = "/health/ready",
 ) -> Iterator[Served]:
-    """Run ``argv`` unchanged until /health/ready answers 200; kill it if the test left
-    it running."""
+    """Run ``argv`` unchanged until ``probe`` answers 200; kill it if the test left it
+    running."""
     with log.open("wb") as sink:
         proc = subprocess.Popen(list(argv), env=env, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT)
     served = Served(proc, f"http://127.0.0.1:{port}", log)
     try:
-        _wait_ready(served)
+        _wait_ready(served, probe)
         yield served
     finally:
         if proc.poll() is None:
@@ -74,12 +79,12 @@ def serving(
             proc.wait()
 
 
-def _wait_ready(served: Served, seconds: float = 90) -> None:
+def _wait_ready(served: Served, probe: str, seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while True:
         assert served.proc.poll() is None, f"server exited:\n{served.log_text()}"
         try:
-            if httpx.get(f"{served.url}/health/ready", timeout=2).status_code == 200:
+            if httpx.get(f"{served.url}{probe}", timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
