@@ -1,8 +1,10 @@
-"""A revoked till is refused everywhere at once (every endpoint, push and pull), and a
-push it tries after revocation applies nothing."""
+"""A revoked till is refused everywhere at once (every endpoint, push and pull), a push
+it tries after revocation applies nothing, and a deactivated person's live token stops
+working with the next request."""
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from sync_server.models import User
 from sync_server.models.sync import SyncOp
 from tests.security import routes
 from tests.store_api.conftest import API
@@ -47,3 +49,22 @@ def test_a_push_from_a_revoked_till_applies_nothing(client, session_factory, a):
     assert client.get(card, headers=a.owner).json()["points_balance"] == before
     with session_factory() as session:
         assert session.scalar(select(func.count()).select_from(SyncOp)) == 0
+
+
+def test_a_deactivated_manager_is_refused_at_once_with_the_token_already_issued(
+    client, session_factory, a
+):
+    assert client.get("/api/v1/auth/me", headers=a.manager).status_code == 200
+    with session_factory() as session:
+        session.execute(
+            update(User).where(User.email == "manager@a.example").values(is_active=False)
+        )
+        session.commit()
+
+    me = client.get("/api/v1/auth/me", headers=a.manager)
+    login = client.post(
+        "/api/v1/auth/login", json={"email": "manager@a.example", "password": "pw-manager"}
+    )
+
+    assert (me.status_code, me.json()["code"]) == (401, "UNAUTHORIZED")
+    assert login.status_code == 401
