@@ -5,29 +5,39 @@ previous round stopped and ``hi`` the horizon taken when this round began (see
 sync_server/changes.py: every stamp below it is committed). Entities are walked one
 after the other in a fixed order, each by (change_txid, id). The cursor is opaque to
 the terminal: base64 of that position.
+
+Rows are read as plain tuples (Core selects, no ORM objects) and walked by a row-value
+comparison ``(change_txid, id) > (k0, k1)`` that PostgreSQL answers from the pull index
+at any depth; the ``OR`` spelling of the same condition made it rescan every row
+before the key, so page n of a first sync cost n times page one.
 """
 
 import base64
 import binascii
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Date, Select, and_, select, tuple_
 from sqlalchemy.orm import Session
 
 from sync_server.actor import StoreActor
 from sync_server.changes import horizon
 from sync_server.models import Card, Customer, LedgerEntry, Merchant, StaffPin
+from sync_server.models.base import UTCDateTime
 from sync_server.models.sync import CardAlias, SyncOp
 
 CURSOR_VERSION = 1
 # A till away longer than this starts over: cheaper than replaying months of churn, and
 # the bound that would let the server forget old change stamps one day.
 CURSOR_MAX_AGE_S = 30 * 24 * 3600
+# Rows per page at most, whatever the till asks: the largest rows (an op outcome, a
+# ledger entry) are under 1 KB, so a page stays within a few megabytes.
+MAX_PAGE_ROWS = 5000
+
+WireFormat = Literal["objects", "columns"]
 
 
 class Cursor(BaseModel):
@@ -58,42 +68,35 @@ class Cursor(BaseModel):
         return cls(t=terminal_id), False
 
 
-@dataclass(frozen=True, slots=True)
 class Entity:
-    name: str
-    model: Any
-    scope: Callable[[StoreActor], Any]
-    render: Callable[[Any], dict[str, Any]]
+    """One synced table: which rows a store sees, and the columns it is sent, in order.
+    Dates and datetimes go out as ISO strings (found from the column types)."""
 
+    def __init__(
+        self,
+        name: str,
+        model: Any,
+        scope: Any,
+        columns: tuple[ColumnElement[Any], ...],
+    ) -> None:
+        self.name = name
+        self.model = model
+        self.scope = scope
+        self.exprs = columns
+        self.columns = tuple(c.key for c in columns)
+        self.iso = tuple(i for i, c in enumerate(columns) if isinstance(c.type, UTCDateTime | Date))
 
-def _card(c: Card) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "card_number": c.card_number,
-        "customer_id": c.customer_id,
-        "qr_code_data": c.qr_code_data,
-        "enrolled_at_store_id": c.enrolled_at_store_id,
-        "is_active": c.is_active,
-        "stamp_count": c.stamp_count,
-        "total_stamps_earned": c.total_stamps_earned,
-        "stamps_redeemed": c.stamps_redeemed,
-        "total_stamps_voided": c.total_stamps_voided,
-        "points_balance": c.points_balance,
-        "total_points_earned": c.total_points_earned,
-        "points_redeemed": c.points_redeemed,
-        "total_points_voided": c.total_points_voided,
-        "total_points_adjusted": c.total_points_adjusted,
-        "stamps_day": c.stamps_day.isoformat() if c.stamps_day else None,
-        "stamps_on_day": c.stamps_on_day,
-        "last_stamp_at": _iso(c.last_stamp_at),
-        "last_points_at": _iso(c.last_points_at),
-        "last_redemption_at": _iso(c.last_redemption_at),
-        "last_activity_at": _iso(c.last_activity_at),
-    }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    def render(self, rows: Any) -> list[list[Any]]:
+        """Wire values of fetched rows; the trailing (change_txid, id) stays behind."""
+        iso, out = self.iso, []
+        for row in rows:
+            values = list(row[:-2])
+            for i in iso:
+                value: date | datetime | None = values[i]
+                if value is not None:
+                    values[i] = value.isoformat()
+            out.append(values)
+        return out
 
 
 ENTITIES: tuple[Entity, ...] = (
@@ -101,69 +104,102 @@ ENTITIES: tuple[Entity, ...] = (
         "customers",
         Customer,
         lambda a: Customer.merchant_id == a.merchant_id,
-        lambda c: {"id": c.id, "email": c.email, "name": c.name, "phone": c.phone},
+        (Customer.id, Customer.email, Customer.name, Customer.phone),
     ),
-    Entity("cards", Card, lambda a: Card.merchant_id == a.merchant_id, _card),
+    Entity(
+        "cards",
+        Card,
+        lambda a: Card.merchant_id == a.merchant_id,
+        (
+            Card.id,
+            Card.card_number,
+            Card.customer_id,
+            Card.qr_code_data,
+            Card.enrolled_at_store_id,
+            Card.is_active,
+            Card.stamp_count,
+            Card.total_stamps_earned,
+            Card.stamps_redeemed,
+            Card.total_stamps_voided,
+            Card.points_balance,
+            Card.total_points_earned,
+            Card.points_redeemed,
+            Card.total_points_voided,
+            Card.total_points_adjusted,
+            Card.stamps_day,
+            Card.stamps_on_day,
+            Card.last_stamp_at,
+            Card.last_points_at,
+            Card.last_redemption_at,
+            Card.last_activity_at,
+        ),
+    ),
     Entity(
         "aliases",
         CardAlias,
         lambda a: CardAlias.merchant_id == a.merchant_id,
-        lambda x: {"card_number": x.card_number, "card_id": x.card_id},
+        (CardAlias.card_number, CardAlias.card_id),
     ),
     Entity(
         "staff_pins",
         StaffPin,
         lambda a: StaffPin.store_id == a.store_id,
-        lambda p: {
-            "id": p.id,
-            "name": p.name,
-            "staff_id": p.staff_id,
-            "pin_hash": p.pin_hash,
-            "is_active": p.is_active and p.deleted_at is None,
-            "deleted": p.deleted_at is not None,
-            "failed_attempts": p.failed_attempts,
-            "locked_until": _iso(p.locked_until),
-        },
+        (
+            StaffPin.id,
+            StaffPin.name,
+            StaffPin.staff_id,
+            StaffPin.pin_hash,
+            and_(StaffPin.is_active, StaffPin.deleted_at.is_(None)).label("is_active"),
+            StaffPin.deleted_at.is_not(None).label("deleted"),
+            StaffPin.failed_attempts,
+            StaffPin.locked_until,
+        ),
     ),
     Entity(
         "transactions",
         LedgerEntry,
         lambda a: LedgerEntry.store_id == a.store_id,
-        lambda e: {
-            "id": e.id,
-            "card_id": e.card_id,
-            "type": e.type,
-            "stamps_delta": e.stamps_delta,
-            "points_delta": e.points_delta,
-            "order_reference": e.order_reference,
-            "related_transaction_id": e.related_transaction_id,
-            "reward_id": e.reward_id,
-            "created_at": _iso(e.created_at),
-        },
+        (
+            LedgerEntry.id,
+            LedgerEntry.card_id,
+            LedgerEntry.type,
+            LedgerEntry.stamps_delta,
+            LedgerEntry.points_delta,
+            LedgerEntry.order_reference,
+            LedgerEntry.related_transaction_id,
+            LedgerEntry.reward_id,
+            LedgerEntry.created_at,
+        ),
     ),
     Entity(
         "op_outcomes",
         SyncOp,
         lambda a: SyncOp.terminal_id == a.terminal_id,
-        lambda o: {
-            "op_id": o.op_id,
-            "seq": o.seq,
-            "status": o.status,
-            "code": o.code,
-            "message": o.message,
-            "result": o.result,
-        },
+        (SyncOp.op_id, SyncOp.seq, SyncOp.status, SyncOp.code, SyncOp.message, SyncOp.result),
     ),
 )
 
 
 @dataclass
 class PullPage:
-    changes: dict[str, list[dict[str, Any]]]
+    rows: dict[str, list[list[Any]]]  # entity name: wire values, in ENTITIES' columns
     cursor: str
     has_more: bool
     reset: bool
     caught_up: bool
+
+    @property
+    def changes(self) -> dict[str, list[dict[str, Any]]]:
+        """The rows as objects (the original wire format)."""
+        return {
+            e.name: [dict(zip(e.columns, r, strict=True)) for r in self.rows[e.name]]
+            for e in ENTITIES
+        }
+
+    @property
+    def tables(self) -> dict[str, dict[str, Any]]:
+        """The rows as column names + value arrays (the compact wire format)."""
+        return {e.name: {"columns": e.columns, "rows": self.rows[e.name]} for e in ENTITIES}
 
 
 def pull(
@@ -173,23 +209,23 @@ def pull(
     cursor, reset = Cursor.decode(cursor_text, actor.terminal_id, now.timestamp())
     now_horizon = horizon(session)
     hi = cursor.hi if cursor.hi is not None else now_horizon.value
-    changes: dict[str, list[dict[str, Any]]] = {e.name: [] for e in ENTITIES}
-    room, index, key = limit, cursor.e, cursor.k
+    rows: dict[str, list[list[Any]]] = {e.name: [] for e in ENTITIES}
+    room, index, key = min(limit, MAX_PAGE_ROWS), cursor.e, cursor.k
     while index < len(ENTITIES) and room > 0:
         entity = ENTITIES[index]
-        rows = session.scalars(_page(entity, actor, cursor.lo, hi, key, room)).unique().all()
-        changes[entity.name].extend(entity.render(r) for r in rows)
-        room -= len(rows)
+        fetched = session.execute(_page(entity, actor, cursor.lo, hi, key, room)).all()
+        rows[entity.name].extend(entity.render(fetched))
+        room -= len(fetched)
         if room > 0:  # this entity is exhausted for the round
             index, key = index + 1, None
         else:
-            key = (rows[-1].change_txid, rows[-1].id)
+            key = (int(fetched[-1][-2]), int(fetched[-1][-1]))
     if index >= len(ENTITIES):
         done = Cursor(t=actor.terminal_id, lo=hi, at=int(now.timestamp()))
         caught_up = now_horizon.caught_up and hi >= now_horizon.value
-        return PullPage(changes, done.encode(), has_more=False, reset=reset, caught_up=caught_up)
+        return PullPage(rows, done.encode(), has_more=False, reset=reset, caught_up=caught_up)
     more = Cursor(t=actor.terminal_id, lo=cursor.lo, hi=hi, e=index, k=key)
-    return PullPage(changes, more.encode(), has_more=True, reset=reset, caught_up=False)
+    return PullPage(rows, more.encode(), has_more=True, reset=reset, caught_up=False)
 
 
 def _page(
@@ -197,9 +233,9 @@ def _page(
 ) -> Select[Any]:
     model = entity.model
     stamp, ident = model.change_txid, model.id
-    stmt = select(model).where(entity.scope(actor), stamp >= lo, stamp < hi)
+    stmt = select(*entity.exprs, stamp, ident).where(entity.scope(actor), stamp >= lo, stamp < hi)
     if key is not None:
-        stmt = stmt.where(or_(stamp > key[0], and_(stamp == key[0], ident > key[1])))
+        stmt = stmt.where(tuple_(stamp, ident) > tuple_(*key))
     return stmt.order_by(stamp, ident).limit(limit)
 
 

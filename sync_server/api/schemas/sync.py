@@ -122,6 +122,11 @@ class PullSettings(BaseModel):
     offline_overspend_allowed: bool
 
 
+class PullTable(BaseModel):
+    columns: list[str]
+    rows: list[list[Any]] = Field(description="one array per row, values in column order")
+
+
 class PullResponse(BaseModel):
     server_time: datetime
     cursor: str = Field(description="opaque: send it back to get what changed since")
@@ -139,6 +144,14 @@ class PullResponse(BaseModel):
     store: PullStore
     qr_key: str = Field(description="hex HMAC key to verify the merchant's QR payloads offline")
     settings: PullSettings
-    changes: dict[str, list[dict[str, Any]]] = Field(
-        description="customers, cards, aliases, staff_pins, transactions, op_outcomes"
+    changes: dict[str, list[dict[str, Any]]] | None = Field(
+        default=None,
+        description=(
+            "format=objects (the default): customers, cards, aliases, staff_pins, "
+            "transactions, op_outcomes, each a list of row objects"
+        ),
+    )
+    tables: dict[str, PullTable] | None = Field(
+        default=None,
+        description="format=columns: the same entities and rows, as column names + arrays",
     )
