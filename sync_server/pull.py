@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import ColumnElement, Date, Select, and_, select, tuple_
+from sqlalchemy import Date, Select, and_, select, tuple_
 from sqlalchemy.orm import Session
 
 from sync_server.actor import StoreActor
@@ -77,13 +77,13 @@ class Entity:
         name: str,
         model: Any,
         scope: Any,
-        columns: tuple[ColumnElement[Any], ...],
+        columns: tuple[Any, ...],  # mapped attributes or labelled expressions
     ) -> None:
         self.name = name
         self.model = model
         self.scope = scope
         self.exprs = columns
-        self.columns = tuple(c.key for c in columns)
+        self.columns: tuple[str, ...] = tuple(str(c.key) for c in columns)
         self.iso = tuple(i for i, c in enumerate(columns) if isinstance(c.type, UTCDateTime | Date))
 
     def render(self, rows: Any) -> list[list[Any]]:

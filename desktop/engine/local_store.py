@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, bindparam, create_engine, event, text
 
 from common.card import CardState
 from common.operations import Operation
-from desktop.engine import local_schema
+from desktop.engine import local_schema, pull_apply
 
 OPERATION: TypeAdapter[Operation] = TypeAdapter(Operation)
 _DATES = {"stamps_day"}
@@ -160,38 +160,16 @@ class LocalStore:
 
     # -- snapshot ---------------------------------------------------------------------
 
-    def apply_pull_page(self, page: dict[str, Any]) -> None:
+    def apply_pull_page(self, page: dict[str, Any], settle: bool = False) -> int:
         """A pulled page and its cursor land together, or not at all: a pull cut off
-        halfway is simply asked again from the last stored cursor."""
-        changes = page["changes"]
+        halfway is simply asked again from the last stored cursor. ``settle``: the page
+        ends a round, so settle the outbox in the same transaction (one commit, not
+        two, per incremental pull). Returns the rows the page carried."""
         with self.transaction() as conn:
             if page.get("reset"):
                 for table in ("cards", "customers", "staff_pins", "aliases", "transactions"):
                     conn.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608 - fixed names
-            # One executemany per entity: a first sync lands 100k cards in pages of 1000.
-            _upsert(conn, _CUSTOMERS_SQL, changes.get("customers", []), _CUSTOMER_COLUMNS)
-            _upsert(
-                conn,
-                _CARDS_SQL,
-                [
-                    {
-                        "n": c["card_number"],
-                        "id": c["id"],
-                        "cid": c["customer_id"],
-                        "s": json.dumps(c),
-                    }
-                    for c in changes.get("cards", [])
-                ],
-                None,
-            )
-            _upsert(
-                conn,
-                _ALIASES_SQL,
-                [{"n": a["card_number"], "id": a["card_id"]} for a in changes.get("aliases", [])],
-                None,
-            )
-            _upsert(conn, _TRANSACTIONS_SQL, changes.get("transactions", []), _TRANSACTION_COLUMNS)
-            _upsert(conn, _STAFF_SQL, changes.get("staff_pins", []), _STAFF_COLUMNS)
+            received = pull_apply.write(conn, page)
             for key in ("program", "settings", "store", "qr_key", "server_time"):
                 if key in page:
                     self.set_meta(conn, key, page[key])
@@ -202,29 +180,14 @@ class LocalStore:
                 offset = datetime.fromisoformat(page["server_time"]) - self.local_now()
                 self.set_meta(conn, "clock_offset_s", offset.total_seconds())
             self.set_meta(conn, "cursor", page["cursor"])
+            if settle:
+                _settle(conn)
+        return received
 
     def settle_pulled(self) -> None:
-        """After a complete pull round: an applied op is in the pulled snapshot once its
-        ledger entries are, since the server wrote them and the card row in one
-        transaction, which one round delivers whole. Refused ops never count."""
+        """After a complete pull round: see ``_settle``."""
         with self.transaction() as conn:
-            conn.exec_driver_sql(
-                "UPDATE outbox SET settled = 1 WHERE settled = 0 "
-                "AND status IN ('rejected', 'conflict')"
-            )
-            rows = conn.execute(
-                text("SELECT seq, outcome FROM outbox WHERE settled = 0 AND status = 'applied'")
-            ).all()
-            select_known = text("SELECT count(*) FROM transactions WHERE id IN :ids")
-            for seq, outcome in rows:
-                ids = [int(i) for i in json.loads(outcome or "{}").get("transaction_ids") or []]
-                if ids:
-                    found = conn.execute(
-                        select_known.bindparams(bindparam("ids", expanding=True)), {"ids": ids}
-                    ).scalar_one()
-                    if int(found) < len(ids):
-                        continue
-                conn.execute(text("UPDATE outbox SET settled = 1 WHERE seq = :s"), {"s": seq})
+            _settle(conn)
 
     def resolve_number(self, conn: Connection, card_number: str) -> str:
         """A merged (alias) number as the surviving card's number."""
@@ -433,46 +396,26 @@ class LocalStore:
                 )
 
 
-_CUSTOMER_COLUMNS = ("id", "email", "name", "phone")
-_STAFF_COLUMNS = ("id", "name", "pin_hash", "is_active", "failed_attempts", "locked_until")
-_CUSTOMERS_SQL = text(
-    "INSERT OR REPLACE INTO customers (id, email, name, phone) VALUES (:id, :email, :name, :phone)"
-)
-_CARDS_SQL = text(
-    "INSERT OR REPLACE INTO cards (card_number, id, customer_id, state) VALUES (:n, :id, :cid, :s)"
-)
-_ALIASES_SQL = text("INSERT OR REPLACE INTO aliases (card_number, card_id) VALUES (:n, :id)")
-_TRANSACTIONS_SQL = text(
-    "INSERT OR REPLACE INTO transactions (id, card_id, type, stamps_delta, points_delta, "
-    "order_reference, related_transaction_id, reward_id, created_at) VALUES (:id, :card_id, "
-    ":type, :stamps_delta, :points_delta, :order_reference, :related_transaction_id, "
-    ":reward_id, :created_at)"
-)
-_STAFF_SQL = text(
-    "INSERT OR REPLACE INTO staff_pins (id, name, pin_hash, is_active, failed_attempts, "
-    "locked_until) VALUES (:id, :name, :pin_hash, :is_active, :failed_attempts, :locked_until)"
-)
-
-
-def _upsert(
-    conn: Connection, sql: Any, rows: list[dict[str, Any]], columns: tuple[str, ...] | None
-) -> None:
-    if rows:
-        params = rows if columns is None else [{k: r.get(k) for k in columns} for r in rows]
-        conn.execute(sql, params)
-
-
-_TRANSACTION_COLUMNS = (
-    "id",
-    "card_id",
-    "type",
-    "stamps_delta",
-    "points_delta",
-    "order_reference",
-    "related_transaction_id",
-    "reward_id",
-    "created_at",
-)
+def _settle(conn: Connection) -> None:
+    """An applied op is in the pulled snapshot once its ledger entries are, since the
+    server wrote them and the card row in one transaction, which one round delivers
+    whole. Refused ops never count."""
+    conn.exec_driver_sql(
+        "UPDATE outbox SET settled = 1 WHERE settled = 0 AND status IN ('rejected', 'conflict')"
+    )
+    rows = conn.execute(
+        text("SELECT seq, outcome FROM outbox WHERE settled = 0 AND status = 'applied'")
+    ).all()
+    select_known = text("SELECT count(*) FROM transactions WHERE id IN :ids")
+    for seq, outcome in rows:
+        ids = [int(i) for i in json.loads(outcome or "{}").get("transaction_ids") or []]
+        if ids:
+            found = conn.execute(
+                select_known.bindparams(bindparam("ids", expanding=True)), {"ids": ids}
+            ).scalar_one()
+            if int(found) < len(ids):
+                continue
+        conn.execute(text("UPDATE outbox SET settled = 1 WHERE seq = :s"), {"s": seq})
 
 
 def _when(value: str | None) -> datetime | None:

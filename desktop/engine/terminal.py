@@ -71,6 +71,7 @@ class Terminal:
 
     def close(self) -> None:
         self.stop_sync()
+        self.client.close()
         self.store.close()
 
     def on_state(self, listener: Callable[[SyncState], None]) -> None:

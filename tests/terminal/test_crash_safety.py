@@ -53,6 +53,8 @@ def test_killing_the_till_at_random_points_loses_nothing_confirmed(tmp_path):
                 json.loads(s)["points_balance"]
                 for (s,) in conn.execute(text("SELECT state FROM cards"))
             }
-        assert balances == {int(cursor[1:])}  # the page and its cursor landed together
+        # The page and its cursor landed together (on a loaded machine the first kill
+        # may come before the till has written any page: then nothing at all).
+        assert balances == ({int(cursor[1:])} if cursor else set())
         store.close()
     assert len(confirmed) > KILLS
