@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1)
     # SIGTERM: stop accepting, give in-flight requests this long to finish.
     shutdown_grace_seconds: int = Field(default=30, ge=1)
+    # The supervisor restarts a worker that does not start, or answer its ping, in this
+    # long (uvicorn's 5 s default killed workers still importing on a busy 2-core box).
+    worker_healthcheck_seconds: int = Field(default=30, ge=1)
     # Proxies trusted to set X-Forwarded-For/-Proto (the load balancer's address).
     forwarded_allow_ips: str = "127.0.0.1"
     # Logs: one JSON object per line, or plain text for a developer's terminal.

@@ -36,6 +36,7 @@ def run(settings: Settings, host: str, port: int, workers: int) -> None:
             log_config=logging_config(settings),
             access_log=False,  # it would log query strings; our middleware logs requests
             timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+            timeout_worker_healthcheck=settings.worker_healthcheck_seconds,
             forwarded_allow_ips=settings.forwarded_allow_ips,
         )
     finally:

@@ -51,6 +51,14 @@ class Served:
             assert time.monotonic() < deadline, f"never logged {needle!r}:\n{self.log_text()}"
             time.sleep(0.05)
 
+    def wait_for_record(self, seconds: float = 60, **fields: Any) -> None:
+        """Until a log record carries all these fields."""
+        deadline = time.monotonic() + seconds
+        while not any(fields.items() <= r.items() for r in self.log_records()):
+            assert self.proc.poll() is None, f"server exited:\n{self.log_text()}"
+            assert time.monotonic() < deadline, f"never logged {fields}:\n{self.log_text()}"
+            time.sleep(0.05)
+
     def terminate(self, seconds: float = 60) -> int:
         self.proc.send_signal(signal.SIGTERM)
         return self.proc.wait(timeout=seconds)
