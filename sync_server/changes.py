@@ -77,11 +77,16 @@ def install_change_stamps(factory: sessionmaker[Session]) -> None:
     event.listen(factory, "after_transaction_end", _forget)
 
 
+def change_stamp(session: Session) -> Any:
+    """This transaction's change stamp, for rows written with Core statements."""
+    return _pg_txid() if _is_postgres(session) else _sqlite_txid(session)
+
+
 def _stamp(session: Session, _ctx: Any, _instances: Any) -> None:
     changed = [o for o in (*session.new, *session.dirty) if isinstance(o, TRACKED)]
     if not changed:
         return
-    stamp: Any = _pg_txid() if _is_postgres(session) else _sqlite_txid(session)
+    stamp = change_stamp(session)
     for obj in changed:
         obj.change_txid = stamp
 

@@ -3,7 +3,9 @@
 from common.card import CardState
 from sync_server.models import Card
 
-_FIELDS = tuple(f for f in CardState.__slots__ if f != "card_number")
+# The card columns that hold its CardState (everything but the number).
+STATE_FIELDS: tuple[str, ...] = tuple(f for f in CardState.__slots__ if f != "card_number")
+_FIELDS = STATE_FIELDS
 
 
 def state_of(card: Card) -> CardState:

@@ -7,6 +7,7 @@ the card and its ledger entries, all in the caller's transaction.
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -158,24 +159,50 @@ def _record(
 
 def _entry(req: OpRequest, card: Card, draft: EntryDraft, staff: StaffPin | None) -> LedgerEntry:
     return LedgerEntry(
-        merchant_id=card.merchant_id,
-        card_id=card.id,
-        store_id=req.actor.store_id,
-        staff_pin_id=staff.id if staff else None,
-        user_id=req.actor.user_id,
-        type=draft.type.value,
-        stamps_delta=draft.stamps_delta,
-        points_delta=draft.points_delta,
-        stamp_count_after=draft.stamp_count_after,
-        points_balance_after=draft.points_balance_after,
-        purchase_amount_cents=draft.purchase_amount_cents,
-        order_reference=draft.order_reference,
-        reward_id=draft.reward_id,
-        reward_name=draft.reward_name,
-        related_transaction_id=draft.related_transaction_id,
-        notes=draft.notes,
-        client_time=req.client_time,
-        created_at=req.now,
-        ip_address=req.meta.ip_address,
-        user_agent=(req.meta.user_agent or "")[:300] or None,
+        **entry_values(
+            draft,
+            merchant_id=card.merchant_id,
+            card_id=card.id,
+            actor=req.actor,
+            staff_pin_id=staff.id if staff else None,
+            now=req.now,
+            client_time=req.client_time,
+            meta=req.meta,
+        )
     )
+
+
+def entry_values(
+    draft: EntryDraft,
+    *,
+    merchant_id: int,
+    card_id: int,
+    actor: StoreActor,
+    staff_pin_id: int | None,
+    now: datetime,
+    client_time: datetime | None,
+    meta: RequestMeta,
+) -> dict[str, Any]:
+    """The columns of one ledger row: who, where and when, around what the rules decided."""
+    return {
+        "merchant_id": merchant_id,
+        "card_id": card_id,
+        "store_id": actor.store_id,
+        "staff_pin_id": staff_pin_id,
+        "user_id": actor.user_id,
+        "type": draft.type.value,
+        "stamps_delta": draft.stamps_delta,
+        "points_delta": draft.points_delta,
+        "stamp_count_after": draft.stamp_count_after,
+        "points_balance_after": draft.points_balance_after,
+        "purchase_amount_cents": draft.purchase_amount_cents,
+        "order_reference": draft.order_reference,
+        "reward_id": draft.reward_id,
+        "reward_name": draft.reward_name,
+        "related_transaction_id": draft.related_transaction_id,
+        "notes": draft.notes,
+        "client_time": client_time,
+        "created_at": now,
+        "ip_address": meta.ip_address,
+        "user_agent": (meta.user_agent or "")[:300] or None,
+    }

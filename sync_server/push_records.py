@@ -1,0 +1,170 @@
+"""What a pushed op leaves behind: its claim row, the outcome stored on it, and the
+answer a till gets (again, unchanged, for every replay)."""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from pydantic import TypeAdapter, ValidationError
+
+from common.codes import MESSAGES, Reason
+from common.operations import Operation
+from common.outcome import Rejected, reject
+from sync_server.actor import StoreActor
+from sync_server.api.schemas.sync import CardBalances, OpOutcome, PushedOp
+from sync_server.models.sync import SyncOp
+
+OPERATION: TypeAdapter[Operation] = TypeAdapter(Operation)
+
+
+def effective_time(
+    client_time: datetime, sent_at: datetime, now: datetime, max_age: timedelta
+) -> datetime:
+    """When an op happened, on the server's clock.
+
+    The till's clock may be hours off, but it is off by the same amount when it made
+    the op and when it sent the batch (``sent_at``), so the skew cancels out. The result
+    is clamped: never in the future, never older than the offline window."""
+    corrected = client_time + (now - sent_at)
+    return min(now, max(now - max_age, corrected))
+
+
+def body_hash(item: PushedOp) -> str:
+    canonical = json.dumps(item.body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def parse_operation(item: PushedOp) -> Operation | Rejected:
+    """Each op is validated on its own: one malformed op must not fail the batch."""
+    try:
+        return OPERATION.validate_python(item.body)
+    except ValidationError as exc:
+        errors = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()][:5]
+        return reject(Reason.INVALID_OPERATION, errors=errors)
+
+
+def claim_values(
+    actor: StoreActor, item: PushedOp, digest: str, when: datetime, now: datetime
+) -> dict[str, Any]:
+    return {
+        "merchant_id": actor.merchant_id,
+        "store_id": actor.store_id,
+        "terminal_id": actor.terminal_id,
+        "op_id": str(item.op_id),
+        "seq": item.seq,
+        "body_hash": digest,
+        "body": item.body,
+        "op_type": str(item.body.get("type", ""))[:32],
+        "card_number": str(item.body.get("card_number", ""))[:16],
+        "staff_pin_id": item.staff_pin_id,
+        "offline": item.offline,
+        "client_time": item.client_time,
+        "effective_time": when,
+        "received_at": now,
+        "status": "pending",
+        "result": {},
+        "change_txid": 0,
+    }
+
+
+class HasBalances(Protocol):
+    @property
+    def card_number(self) -> str: ...
+    @property
+    def stamp_count(self) -> int: ...
+    @property
+    def points_balance(self) -> int: ...
+    @property
+    def is_active(self) -> bool: ...
+
+
+def balances(card: HasBalances) -> CardBalances:
+    return CardBalances(
+        card_number=card.card_number,
+        stamp_count=card.stamp_count,
+        points_balance=card.points_balance,
+        is_active=card.is_active,
+    )
+
+
+@dataclass
+class Record:
+    """The outcome kept on a claimed row."""
+
+    status: str
+    code: str | None = None
+    message: str | None = None
+    result: dict[str, Any] = field(default_factory=dict)
+    redeemed_points: int | None = None
+
+
+def rejected_record(rejected: Rejected) -> Record:
+    return Record("rejected", rejected.code, rejected.message, {"detail": rejected.detail})
+
+
+def applied_record(
+    card: HasBalances, transaction_ids: list[int], merged_into: str | None = None
+) -> Record:
+    record = Record("applied", result={"card": balances(card).model_dump()})
+    if merged_into is not None:
+        record.result["merged_into"] = merged_into
+        return record
+    record.result["transaction_ids"] = transaction_ids
+    if card.points_balance < 0 or card.stamp_count < 0:
+        record.code = Reason.OFFLINE_OVERSPEND
+        record.message = MESSAGES[Reason.OFFLINE_OVERSPEND]
+    return record
+
+
+def keep(row: SyncOp, record: Record) -> None:
+    row.status, row.code, row.message = record.status, record.code, record.message
+    row.result = record.result
+    if record.redeemed_points is not None:
+        row.redeemed_points = record.redeemed_points
+
+
+def outcome(op_id: Any, seq: int, record: Record | SyncOp, status: str) -> OpOutcome:
+    """The answer for a stored outcome; ``status`` is "duplicate" for a replay."""
+    card = record.result.get("card")
+    detail = dict(record.result.get("detail", {}))
+    if "merged_into" in record.result:
+        detail["merged_into"] = record.result["merged_into"]
+    return OpOutcome(
+        op_id=op_id,
+        seq=seq,
+        status=status,
+        original_status=record.status if status == "duplicate" else None,
+        code=record.code,
+        message=record.message,
+        transaction_ids=record.result.get("transaction_ids", []),
+        card=CardBalances(**card) if card else None,
+        detail=detail,
+    )
+
+
+def refused(item: PushedOp, rejected: Rejected) -> OpOutcome:
+    """Refused without being stored: the (op_id, seq) slot belongs to another op."""
+    return OpOutcome(
+        op_id=item.op_id,
+        seq=item.seq,
+        status="rejected",
+        code=rejected.code,
+        message=rejected.message,
+        detail=rejected.detail,
+    )
+
+
+def replayed(
+    item: PushedOp, digest: str, existing: tuple[str, int, Record | SyncOp] | None
+) -> OpOutcome:
+    """An op whose claim was taken, given (body hash, seq, outcome) of the claim: the
+    same op again gets its stored answer; another op in a taken slot is refused and
+    nothing is stored."""
+    if existing is None:
+        return refused(item, reject(Reason.SEQ_REUSED, seq=item.seq))
+    stored_hash, stored_seq, record = existing
+    if stored_hash != digest or stored_seq != item.seq:
+        return refused(item, reject(Reason.OP_ID_REUSED, op_id=str(item.op_id)))
+    return outcome(item.op_id, item.seq, record, "duplicate")
