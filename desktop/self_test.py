@@ -14,6 +14,7 @@ import shutil
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,8 +26,8 @@ from common.qr import encode_qr, parse_qr
 if TYPE_CHECKING:
     from desktop.scan.frames import Frame, Image
 
-# Each check imports what it tests, inside: the window check, first, then loads the
-# till as a start does, and its time says how long that takes.
+# Each check imports what it tests. The window check runs first, so its time includes
+# loading the till, as at a start.
 QR_KEY = b"self-test key, not a merchant's"
 CARD_NUMBER = make_card_number(1, 2026)
 PAYLOAD = encode_qr(CARD_NUMBER, QR_KEY)
@@ -213,7 +214,8 @@ def run(parent: Path | None = None, out: TextIO = sys.stdout) -> int:
     try:
         workdir = Path(tempfile.mkdtemp(prefix="loyalty-self-test-", dir=parent))
     except OSError as exc:
-        print(f"FAIL setup: no scratch directory under {parent}: {exc}", file=out, flush=True)
+        where = parent or tempfile.gettempdir()
+        print(f"FAIL setup: no scratch directory under {where}: {exc}", file=out, flush=True)
         return 1
     try:
         for name, check in checks(workdir):
@@ -222,6 +224,7 @@ def run(parent: Path | None = None, out: TextIO = sys.stdout) -> int:
                 detail = check()
             except Exception as exc:  # reported with its reason: that is the point
                 took = _ms(begun)
+                traceback.print_exc()  # to stderr: where in the bundle it broke
                 print(f"FAIL {name:<9} {took:>6} ms  {type(exc).__name__}: {exc}", file=out)
                 return 1
             print(f"ok   {name:<9} {_ms(begun):>6} ms  {detail}", file=out, flush=True)
