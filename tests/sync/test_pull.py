@@ -212,3 +212,47 @@ def test_a_cursor_older_than_the_limit_means_a_full_resync(client, session_facto
 
     assert pages[0]["reset"] is True
     assert len({c["id"] for c in _rows(pages, "cards")}) == 2
+
+
+def test_the_columns_format_carries_the_same_rows_as_objects(client, session_factory):
+    shop = make_shop(session_factory)
+    numbers = _enroll(client, shop.owner_headers, 4)
+    client.post(f"{API}/stamp", json={"card_number": numbers[1]}, headers=shop.owner_headers)
+    till = pair(client, shop.owner_headers)
+
+    def first_page(wire: str) -> dict:
+        response = client.get(
+            "/api/v1/sync/pull", params={"format": wire, "limit": 50}, headers=till.headers
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    objects, columns = first_page("objects"), first_page("columns")
+
+    assert "tables" not in objects
+    assert "changes" not in columns
+    assert set(columns["tables"]) == set(objects["changes"])
+    for entity, table in columns["tables"].items():
+        as_objects = [dict(zip(table["columns"], row, strict=True)) for row in table["rows"]]
+        assert as_objects == objects["changes"][entity]
+    stamped = next(c for c in objects["changes"]["cards"] if c["card_number"] == numbers[1])
+    assert stamped["last_stamp_at"].endswith("+00:00")  # ISO datetimes, as ever
+    assert stamped["stamps_day"] is not None
+    assert objects["changes"]["staff_pins"][0]["is_active"] is True
+    assert objects["changes"]["staff_pins"][0]["deleted"] is False
+
+
+def test_a_page_never_holds_more_rows_than_the_cap(client, session_factory, monkeypatch):
+    from sync_server import pull as pull_service
+
+    shop = make_shop(session_factory)
+    numbers = _enroll(client, shop.owner_headers, 5)
+    till = pair(client, shop.owner_headers)
+    monkeypatch.setattr(pull_service, "MAX_PAGE_ROWS", 3)
+
+    pages = till.pull_all(limit=1000)
+
+    assert all(sum(len(rows) for rows in p["changes"].values()) <= 3 for p in pages)
+    assert sorted(c["card_number"] for c in _rows(pages, "cards")) == sorted(numbers)
+    too_many = client.get("/api/v1/sync/pull", params={"limit": 5001}, headers=till.headers)
+    assert too_many.status_code == 422

@@ -98,6 +98,36 @@ def test_offline_work_while_the_server_is_down_lands_exactly_as_projected(world,
     assert client.state.rejected == 0
 
 
+def test_a_first_sync_in_small_pages_resumes_after_a_page_that_failed_to_land(world, monkeypatch):
+    _, _, _, store, client, _, numbers = world
+    client.pull_rows = 2  # customers, cards and the PIN over several prefetched pages
+    land = store.apply_pull_page
+    landed: list[str] = []
+
+    def land_two_then_fail(page, settle=False):
+        if len(landed) == 2:
+            raise OSError("disk full")
+        landed.append(page["cursor"])
+        return land(page, settle)
+
+    monkeypatch.setattr(store, "apply_pull_page", land_two_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        client.sync_once()
+    monkeypatch.setattr(store, "apply_pull_page", land)
+
+    assert store.get_meta("cursor") == landed[-1]  # the last page written, and its rows
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM cards").scalar_one() == 0
+        assert conn.exec_driver_sql("SELECT count(*) FROM customers").scalar_one() == 4
+
+    assert client.sync_once().online
+
+    with store.engine.connect() as conn:
+        cards = {n for (n,) in conn.exec_driver_sql("SELECT card_number FROM cards")}
+    assert cards == set(numbers)
+    assert store.snapshot_card(numbers[0]).points_balance == 50
+
+
 def test_wrong_pins_lock_locally_and_reach_the_server(world):
     shop, _, _, store, client, factory, _ = world
     client.sync_once()
