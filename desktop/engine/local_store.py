@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, bindparam, create_engine, event, text
 from common.card import CardState
 from common.operations import Operation
 from desktop.engine import local_schema, pull_apply
+from desktop.engine.checkpoint import BACKSTOP_PAGES, Checkpointer
 
 OPERATION: TypeAdapter[Operation] = TypeAdapter(Operation)
 _DATES = {"stamps_day"}
@@ -68,6 +69,7 @@ class LocalStore:
         self._writer: Engine = create_engine(f"sqlite:///{path}")
         _configure(self.engine, "BEGIN")
         _configure(self._writer, "BEGIN IMMEDIATE")
+        self.checkpointer = Checkpointer(path)  # WAL checkpoints off the op path
         # Meta (program, settings, clock offset…) is read on every action and written
         # only by pulls: cached, dropped after every write transaction.
         self._meta: dict[str, Any] = {}
@@ -77,6 +79,7 @@ class LocalStore:
             local_schema.upgrade(conn)
 
     def close(self) -> None:
+        self.checkpointer.close()
         self.engine.dispose()
         self._writer.dispose()
 
@@ -88,6 +91,7 @@ class LocalStore:
                 conn.info["meta_written"] = written
                 yield conn
         finally:
+            self.checkpointer.nudge()
             if written:
                 self._meta_generation += 1
                 self._meta = {}
@@ -448,6 +452,9 @@ def _configure(engine: Engine, begin: str) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA busy_timeout=10000")
+        # Checkpoints run on the store's checkpointer thread; inline only as a backstop.
+        cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
+        cursor.execute("PRAGMA journal_size_limit=16777216")  # 16 MB kept after a big pull
         cursor.close()
 
     @event.listens_for(engine, "begin")
