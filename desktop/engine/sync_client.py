@@ -5,6 +5,7 @@ Runs in a background thread (``run``); the UI only listens to ``on_state``.
 """
 
 import contextlib
+import itertools
 import random
 import threading
 import time
@@ -163,9 +164,14 @@ class SyncClient:
                 params["cursor"] = cursor
             return _checked(http.get("/api/v1/sync/pull", params=params), fast=True)
 
+        first = fetch(self.store.get_meta("cursor"))
+        if not first["has_more"]:  # most rounds: no thread for the fetcher
+            self.store.apply_pull_page(first, settle=True)
+            self._publish(pulling=False)
+            return
         received = 0
-        with PagePrefetch(fetch, self.store.get_meta("cursor")) as pages:
-            for page in pages:
+        with PagePrefetch(fetch, first["cursor"]) as rest:
+            for page in itertools.chain([first], rest):
                 last = not page["has_more"]
                 received += self.store.apply_pull_page(page, settle=last)
                 if last:
