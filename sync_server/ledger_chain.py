@@ -7,15 +7,16 @@ takes, so it is held only for the seal and the commit, and it never takes part i
 deadlock with the card and PIN locks taken before it.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.ledger_chain import GENESIS, HASHED_FIELDS, entry_hash
 from sync_server.models import LedgerChainHead, LedgerEntry
+from sync_server.repositories.bulk_sql import update_rows
 from sync_server.repositories.upsert import insert_ignore
 
 _PENDING_KEY = "loyalty.ledger_unsealed"
@@ -46,41 +47,33 @@ def _forget(session: Session, transaction: Any) -> None:
         session.info.pop(_PENDING_KEY, None)
 
 
-def seal(session: Session) -> int:
-    """Chain every unsealed entry of this transaction; returns how many were sealed."""
-    rows = session.execute(
-        select(*_HASHED)
-        .where(_ENTRIES.c.chain_seq.is_(None))
-        .order_by(_ENTRIES.c.merchant_id, _ENTRIES.c.id)
-    ).mappings()
+def seal(session: Session, new_rows: Sequence[dict[str, Any]] = ()) -> None:
+    """Chain every unsealed entry of this transaction, then ``new_rows``: entries (with
+    their ids) the caller inserts right after, which get their chain fields in place."""
+    written = [
+        dict(row)
+        for row in session.execute(
+            select(*_HASHED).where(_ENTRIES.c.chain_seq.is_(None)).order_by(_ENTRIES.c.id)
+        ).mappings()
+    ]
     by_merchant: dict[int, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_merchant.setdefault(int(row["merchant_id"]), []).append(dict(row))
-    sealed: list[dict[str, Any]] = []
+    for entry in (*written, *new_rows):
+        by_merchant.setdefault(int(entry["merchant_id"]), []).append(entry)
     for merchant_id in sorted(by_merchant):
         head = _lock_head(session, merchant_id)
         seq, last = head.last_seq, head.last_hash
         for entry in by_merchant[merchant_id]:
             seq += 1
-            entry["chain_seq"] = seq
-            digest = entry_hash(last, entry)
-            sealed.append({"_id": entry["id"], "seq": seq, "prev": last, "hash": digest})
-            last = digest
+            entry["chain_seq"], entry["prev_hash"] = seq, last
+            entry["entry_hash"] = last = entry_hash(last, entry)
         head.last_seq, head.last_hash = seq, last
-    if sealed:
-        session.connection().execute(
-            update(_ENTRIES)
-            .where(_ENTRIES.c.id == bindparam("_id"))
-            .values(
-                chain_seq=bindparam("seq"),
-                prev_hash=bindparam("prev"),
-                entry_hash=bindparam("hash"),
-            ),
-            sealed,
-        )
-        session.flush()
+    update_rows(
+        session,
+        _ENTRIES,
+        [{k: e[k] for k in ("id", "chain_seq", "prev_hash", "entry_hash")} for e in written],
+    )
+    session.flush()
     session.info.pop(_PENDING_KEY, None)
-    return len(sealed)
 
 
 def _lock_head(session: Session, merchant_id: int) -> LedgerChainHead:

@@ -38,7 +38,7 @@ from common.rules import Facts, RuleContext, decide
 from sync_server.actor import RequestMeta, StoreActor
 from sync_server.api.schemas.sync import OpOutcome, PushedOp, PushRequest
 from sync_server.config import Settings
-from sync_server.ledger_chain import mark_unsealed
+from sync_server.ledger_chain import mark_unsealed, seal
 from sync_server.models.sync import SyncOp
 from sync_server.offline import OfflinePolicy, offline_policy
 from sync_server.push_records import (
@@ -90,6 +90,7 @@ class _Batch:
     dirty: dict[int, CardState] = field(default_factory=dict)
     entries: list[tuple[_Op, dict[str, Any]]] = field(default_factory=list)
     staff_used: dict[int, datetime] = field(default_factory=dict)
+    ops: list["_Op"] = field(default_factory=list)
 
     def can_decide(self, op: Operation | Rejected, item: PushedOp) -> bool:
         if not isinstance(op, _IN_MEMORY) or op.card_number not in self.cards.ids:
@@ -146,19 +147,31 @@ class _Batch:
             return reject(Reason.STAFF_PIN_NOT_FOUND)
         return None if active else reject(Reason.STAFF_PIN_INVALID, inactive=True)
 
-    def flush(self) -> None:
-        """Send the pending card and ledger writes; the entries' ids go to their ops."""
+    def flush(self, *, last: bool = False) -> None:
+        """Send the pending writes. Entries get their ids first, so their ops' outcomes
+        can name them; the last flush chains them as it inserts them (the chain head's
+        lock is the transaction's last), an earlier one leaves them to the seal at commit.
+        """
+        ids = bulk.allocate_entry_ids(self.session, len(self.entries))
+        rows = []
+        for (pending, values), entry_id in zip(self.entries, ids, strict=True):
+            assert pending.record is not None
+            pending.record.result["transaction_ids"].append(entry_id)
+            rows.append({"id": entry_id, **values})
+        self.entries.clear()
         bulk.write_cards(self.session, self.dirty, self.now)
         self.dirty.clear()
-        if self.entries:
-            mark_unsealed(self.session)
-            ids = bulk.insert_entries(self.session, [values for _, values in self.entries])
-            for (pending, _), entry_id in zip(self.entries, ids, strict=True):
-                assert pending.record is not None
-                pending.record.result["transaction_ids"].append(entry_id)
-            self.entries.clear()
         bulk.touch_staff(self.session, self.staff_used)
         self.staff_used.clear()
+        if last:
+            bulk.store_outcomes(self.session, [_stored(p) for p in self.ops if not p.stored])
+            seal(self.session, rows)
+        elif rows:
+            mark_unsealed(self.session)
+            rows = [
+                {**row, "chain_seq": None, "prev_hash": None, "entry_hash": None} for row in rows
+            ]
+        bulk.insert_entries(self.session, rows)
 
 
 def apply_batch(
@@ -232,6 +245,7 @@ def _apply_fresh(
         cards=cards,
         staff=bulk.staff_pins(session, actor.store_id, _staff_ids(ops)),
         earned=bulk.earned_order_references(session, _earn_refs(ops, cards)),
+        ops=ops,
     )
     for pending in ops:
         if isinstance(pending.op, Rejected):
@@ -244,8 +258,7 @@ def _apply_fresh(
             # Stored at once: the offline limits of a later op count this one.
             bulk.store_outcomes(session, [_stored(pending)])
             pending.stored = True
-    batch.flush()
-    bulk.store_outcomes(session, [_stored(p) for p in ops if not p.stored])
+    batch.flush(last=True)
 
 
 def _one(
@@ -272,7 +285,7 @@ def _stored(pending: _Op) -> dict[str, Any]:
     record = pending.record
     assert record is not None
     return {
-        "_id": pending.row_id,
+        "id": pending.row_id,
         "status": record.status,
         "code": record.code,
         "message": record.message,

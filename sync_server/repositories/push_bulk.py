@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, Table, func, or_, select, text, tuple_
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from common.card import CardState
@@ -17,13 +17,13 @@ from common.ledger import TransactionType
 from sync_server.changes import change_stamp
 from sync_server.models import Card, LedgerEntry, StaffPin
 from sync_server.models.sync import CardAlias, SyncOp
+from sync_server.repositories.bulk_sql import PG_TXID, is_postgres, pg_insert, update_rows
 from sync_server.services.card_state import STATE_FIELDS
 
 _CARDS = cast(Table, Card.__table__)
 _LEDGER = cast(Table, LedgerEntry.__table__)
 _OPS = cast(Table, SyncOp.__table__)
 _PINS = cast(Table, StaffPin.__table__)
-_CHUNK = 500  # rows per multi-row INSERT: well inside SQLite's bound-parameter limit
 
 
 def claim(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
@@ -32,17 +32,12 @@ def claim(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
 
     Rows go in seq order, so two requests racing with the same ops wait on the first
     shared op before holding any other; the loser then sees the winner's claims."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    claimed: dict[str, int] = {}
-    for start in range(0, len(rows), _CHUNK):
-        stmt = (
-            dialect.insert(_OPS)
-            .values(list(rows[start : start + _CHUNK]))
-            .on_conflict_do_nothing()
-            .returning(_OPS.c.id, _OPS.c.op_id)
-        )
-        claimed.update({op_id: int(row_id) for row_id, op_id in session.execute(stmt)})
-    return claimed
+    if is_postgres(session):
+        found = pg_insert(session, _OPS, rows, returning=("id", "op_id"), ignore_conflicts=True)
+        return {str(op_id): int(row_id) for row_id, op_id in found}
+    stmt = sqlite.insert(_OPS).on_conflict_do_nothing().returning(_OPS.c.id, _OPS.c.op_id)
+    result = session.connection().execute(stmt, list(rows))
+    return {op_id: int(row_id) for row_id, op_id in result}
 
 
 def existing_ops(session: Session, terminal_id: int, op_ids: Iterable[str]) -> dict[str, SyncOp]:
@@ -115,62 +110,49 @@ def earned_order_references(session: Session, pairs: set[tuple[int, str]]) -> se
 
 
 def write_cards(session: Session, states: Mapping[int, CardState], now: datetime) -> None:
-    if not states:
-        return
-    stmt = (
-        update(_CARDS)
-        .where(_CARDS.c.id == bindparam("_id"))
-        .values({f: bindparam(f"v_{f}", type_=_CARDS.c[f].type) for f in STATE_FIELDS})
-        .values(updated_at=now, change_txid=change_stamp(session))
-    )
-    params = [
-        {"_id": card_id, **{f"v_{f}": getattr(state, f) for f in STATE_FIELDS}}
+    rows = [
+        {"id": card_id, **{f: getattr(state, f) for f in STATE_FIELDS}, "updated_at": now}
         for card_id, state in sorted(states.items())
     ]
-    session.connection().execute(stmt, params)
+    update_rows(session, _CARDS, rows, extra={"change_txid": _stamp(session)})
 
 
-def insert_entries(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert ledger rows; their ids, in the order given."""
-    if not rows:
+def allocate_entry_ids(session: Session, n: int) -> list[int]:
+    """Ids for ledger rows about to be written, so outcomes and the hash chain can name
+    them before the insert. SQLite: the transaction holds the database's write lock and
+    inserts these rows before any other ledger row."""
+    if n == 0:
         return []
-    stmt = (
-        _LEDGER.insert()
-        .values(change_txid=change_stamp(session))
-        .returning(_LEDGER.c.id, sort_by_parameter_order=True)
-    )
-    result = session.connection().execute(stmt, list(rows))
-    return [int(row_id) for (row_id,) in result]
+    if is_postgres(session):
+        stmt = text(
+            "SELECT nextval(pg_get_serial_sequence('ledger_entries', 'id')) "
+            "FROM generate_series(1, :n)"
+        )
+        return [int(i) for (i,) in session.execute(stmt, {"n": n})]
+    top = int(session.scalar(select(func.coalesce(func.max(_LEDGER.c.id), 0))) or 0)
+    return list(range(top + 1, top + n + 1))
+
+
+def insert_entries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ledger rows that already carry their ids."""
+    if not rows:
+        return
+    if is_postgres(session):
+        pg_insert(session, _LEDGER, rows, returning=("id",), extra={"change_txid": PG_TXID})
+        return
+    stmt = _LEDGER.insert().values(change_txid=change_stamp(session))
+    session.connection().execute(stmt, list(rows))
 
 
 def store_outcomes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """rows: _id, status, code, message, result, redeemed_points."""
-    if not rows:
-        return
-    stmt = (
-        update(_OPS)
-        .where(_OPS.c.id == bindparam("_id"))
-        .values(
-            status=bindparam("v_status"),
-            code=bindparam("v_code"),
-            message=bindparam("v_message"),
-            result=bindparam("v_result", type_=_OPS.c.result.type),
-            redeemed_points=bindparam("v_redeemed_points"),
-            change_txid=change_stamp(session),
-        )
-    )
-    params = [{"_id": r["_id"], **{f"v_{k}": v for k, v in r.items() if k != "_id"}} for r in rows]
-    session.connection().execute(stmt, params)
+    """rows: id, status, code, message, result, redeemed_points."""
+    update_rows(session, _OPS, rows, extra={"change_txid": _stamp(session)})
 
 
 def touch_staff(session: Session, last_used: Mapping[int, datetime]) -> None:
-    if not last_used:
-        return
-    stmt = (
-        update(_PINS)
-        .where(and_(_PINS.c.id == bindparam("_id")))
-        .values(last_used_at=bindparam("v_at", type_=_PINS.c.last_used_at.type))
-        .values(change_txid=change_stamp(session))
-    )
-    params = [{"_id": pin_id, "v_at": at} for pin_id, at in sorted(last_used.items())]
-    session.connection().execute(stmt, params)
+    rows = [{"id": pin_id, "last_used_at": at} for pin_id, at in sorted(last_used.items())]
+    update_rows(session, _PINS, rows, extra={"change_txid": _stamp(session)})
+
+
+def _stamp(session: Session) -> Any:
+    return PG_TXID if is_postgres(session) else change_stamp(session)
