@@ -35,6 +35,9 @@ def _vm_rss_mb(pid: int) -> float:
 
 
 def _child(data_dir: Path, mode: str, seconds: float) -> None:
+    from desktop.malloc import tune_malloc
+
+    tune_malloc()  # as desktop.app.main does first
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop.engine import paths
+from desktop.malloc import tune_malloc
 
 if TYPE_CHECKING:
     from desktop.engine.terminal import Terminal
@@ -52,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return self_test.run(args.data_dir)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    tune_malloc()  # before any thread starts: see desktop.malloc
     # Qt is imported here, not at module level: `--help` works without a display.
     from PySide6.QtWidgets import QApplication
 

@@ -101,12 +101,27 @@ def test_the_worker_reads_when_decoding_every_other_frame(held_a):
     previews: list[object] = []
     worker.code_read.connect(codes.append)
     worker.status_changed.connect(statuses.append)
-    worker.frame_ready.connect(previews.append)
+    worker.frame_ready.connect(lambda image: (previews.append(image), worker.preview_taken()))
     worker.run()  # not moved to a thread: runs here, signals delivered directly
     assert codes == [A]
     assert statuses == [STARTING, READY, CAMERA_LOST]
     assert len(previews) == len(held_a)
     assert source.closed
+
+
+def test_a_preview_not_yet_taken_holds_back_the_next_but_not_decoding(held_a):
+    """A UI thread that falls behind gets frames skipped, not queued (each is 2.7 MB
+    at 720p); codes are still read from every frame."""
+    source = GeneratedFrames(held_a)
+    worker = CameraWorker(serving(source), 0, max_fps=FAST)
+    codes: list[str] = []
+    previews: list[object] = []
+    worker.code_read.connect(codes.append)
+    worker.frame_ready.connect(previews.append)  # never taken
+    worker.run()
+    assert len(previews) == 1
+    assert codes == [A]
+    assert source.reads == len(held_a)
 
 
 def test_the_preview_shows_the_frames_with_the_guide_and_flashes_on_a_read(qtbot, view, held_a):
