@@ -69,6 +69,8 @@ class TooManyAttempts(ApiError):
 
     def __init__(self, message: str, wait: timedelta) -> None:
         seconds = max(1, math.ceil(wait.total_seconds()))
+        minutes = math.ceil(seconds / 60)
+        message = f"{message} Try again in {minutes} minute{'s' if minutes > 1 else ''}."
         super().__init__("TOO_MANY_ATTEMPTS", message, retry_after_s=seconds)
         self.retry_after_s = seconds
 

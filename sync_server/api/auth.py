@@ -32,7 +32,7 @@ def post_login(
     ]
     wait = attempts.wait_needed(session, charges, now)
     if wait is not None:
-        raise TooManyAttempts("Too many failed logins; wait a while.", wait)
+        raise TooManyAttempts("Too many failed logins.", wait)
     try:
         user, store, issued = login(
             session,

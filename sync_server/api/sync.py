@@ -44,7 +44,7 @@ def pair(body: PairRequest, session: SessionDep, meta: MetaDep, now: NowDep) -> 
     charges = [(attempts.PAIR_PER_IP, attempts.client_key(meta.ip_address))]
     wait = attempts.wait_needed(session, charges, now)
     if wait is not None:
-        raise TooManyAttempts("Too many wrong pairing codes; wait a while.", wait)
+        raise TooManyAttempts("Too many wrong pairing codes.", wait)
     paired = pairing.redeem_code(session, body.code, body.name, now)
     if paired is None:
         attempts.charge(session, charges, now)

@@ -35,6 +35,7 @@ def test_an_account_is_blocked_after_its_budget_of_wrong_passwords_from_any_ips(
     assert refused.json()["code"] == "TOO_MANY_ATTEMPTS"
     assert 0 < int(refused.headers["Retry-After"]) <= LOGIN_PER_ACCOUNT.window.total_seconds()
     assert refused.json()["detail"]["retry_after_s"] == int(refused.headers["Retry-After"])
+    assert refused.json()["message"] == "Too many failed logins. Try again in 15 minutes."
 
 
 def test_one_ip_is_blocked_after_its_budget_whatever_emails_it_tries(app, session_factory, clock):
