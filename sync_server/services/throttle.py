@@ -1,4 +1,7 @@
-"""Fixed-window failure counters in the database, so every worker process shares them."""
+"""Fixed-window failure counters in the database, so every worker process shares them.
+
+Rows are keyed by what is being guessed from (``login-ip:<ip>``, ``pair:<ip>``…); a
+check takes the row lock, so concurrent guesses from one key are counted one by one."""
 
 from datetime import datetime, timedelta
 
@@ -20,10 +23,6 @@ def _locked(session: Session, key: str, now: datetime, window: timedelta) -> Thr
     if now - row.window_start >= window:
         row.window_start, row.count = now, 0
     return row
-
-
-def is_blocked(session: Session, key: str, limit: int, window: timedelta, now: datetime) -> bool:
-    return _locked(session, key, now, window).count >= limit
 
 
 def blocked_for(
