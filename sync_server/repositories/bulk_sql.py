@@ -1,17 +1,18 @@
-"""Many rows in one small statement: on PostgreSQL, each column travels as one array
-and ``unnest`` turns the arrays back into rows, so a batch of any size is one short
-query (no thousands of placeholders to build and parse) and one round trip. SQLite,
-in-process, gets plain executemany.
+"""Many rows in one small statement. On PostgreSQL the rows travel as one JSON
+document that ``json_to_recordset`` turns back into typed rows, so a batch of any size
+is one short query with one parameter: no thousands of placeholders to build and parse,
+no per-value adaptation in Python (the JSON encoder is C). SQLite, in-process, gets
+plain executemany.
 """
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
-from sqlalchemy.types import JSON
 
 _PG = postgresql.dialect()  # type: ignore[no-untyped-call]
 PG_TXID = "pg_current_xact_id()::text::bigint"
@@ -21,31 +22,20 @@ def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _pg_type(table: Table, name: str) -> str:
-    return table.c[name].type.compile(dialect=_PG)
+def _json_value(value: object) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"cannot send {type(value).__name__} as JSON")
 
 
-def _arrays(table: Table, names: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> list[Any]:
-    arrays = []
-    for name in names:
-        values = [row[name] for row in rows]
-        if isinstance(table.c[name].type, JSON):
-            values = [None if v is None else json.dumps(v) for v in values]
-        arrays.append(values)
-    return arrays
+def _recordset(table: Table, names: Sequence[str]) -> str:
+    """``json_to_recordset(%s::json) AS v(c T, …)`` with each column's own type."""
+    columns = ", ".join(f"{n} {table.c[n].type.compile(dialect=_PG)}" for n in names)
+    return f"json_to_recordset(%s::json) AS v({columns})"
 
 
-def _unnest(table: Table, names: Sequence[str]) -> str:
-    """``unnest(%s::T[], …) AS v(c, …)``; JSON travels as text and is cast back."""
-    arrays = ", ".join(
-        f"%s::{'text' if isinstance(table.c[n].type, JSON) else _pg_type(table, n)}[]"
-        for n in names
-    )
-    return f"unnest({arrays}) AS v({', '.join(names)})"
-
-
-def _value(table: Table, name: str) -> str:
-    return f"v.{name}::json" if isinstance(table.c[name].type, JSON) else f"v.{name}"
+def _document(names: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
+    return json.dumps([{n: row[n] for n in names} for row in rows], default=_json_value)
 
 
 def pg_insert(
@@ -57,19 +47,22 @@ def pg_insert(
     extra: Mapping[str, str] | None = None,
     ignore_conflicts: bool = False,
 ) -> list[tuple[Any, ...]]:
-    """INSERT … SELECT … FROM unnest(…) [ON CONFLICT DO NOTHING] RETURNING …, in row
-    order (WITH ORDINALITY keeps it)."""
+    """INSERT … SELECT … FROM json_to_recordset(…) [ON CONFLICT DO NOTHING] RETURNING …;
+    ``extra``: columns set by one SQL expression for every row (e.g. the change stamp).
+    """
+    if not rows:
+        return []
     names = list(rows[0])
     extra = dict(extra or {})
     columns = ", ".join([*names, *extra])
-    values = ", ".join([*(_value(table, n) for n in names), *extra.values()])
+    values = ", ".join([*(f"v.{n}" for n in names), *extra.values()])
     sql = (
-        f"INSERT INTO {table.name} ({columns}) SELECT {values} "  # noqa: S608 - names from the model
-        f"FROM {_unnest(table, names)} "
+        f"INSERT INTO {table.name} ({columns}) SELECT {values} "  # noqa: S608 - model names
+        f"FROM {_recordset(table, names)} "
         + ("ON CONFLICT DO NOTHING " if ignore_conflicts else "")
         + f"RETURNING {', '.join(returning)}"
     )
-    result = session.connection().exec_driver_sql(sql, tuple(_arrays(table, names, rows)))
+    result = session.connection().exec_driver_sql(sql, (_document(names, rows),))
     return [tuple(row) for row in result]
 
 
@@ -88,13 +81,13 @@ def update_rows(
         return
     names = [n for n in rows[0] if n != key]
     if is_postgres(session):
-        sets = [f"{n} = {_value(table, n)}" for n in names]
+        sets = [f"{n} = v.{n}" for n in names]
         sets += [f"{n} = {value}" for n, value in (extra or {}).items()]
         sql = (
-            f"UPDATE {table.name} SET {', '.join(sets)} "  # noqa: S608 - names from the model
-            f"FROM {_unnest(table, [key, *names])} WHERE {table.name}.{key} = v.{key}"
+            f"UPDATE {table.name} SET {', '.join(sets)} "  # noqa: S608 - model names
+            f"FROM {_recordset(table, [key, *names])} WHERE {table.name}.{key} = v.{key}"
         )
-        session.connection().exec_driver_sql(sql, tuple(_arrays(table, [key, *names], rows)))
+        session.connection().exec_driver_sql(sql, (_document([key, *names], rows),))
         return
     stmt = (
         update(table)
