@@ -71,7 +71,7 @@ def push(
     now: NowDep,
 ) -> PushResponse:
     """Apply a batch of operations in seq order, each exactly once."""
-    session.commit()  # end the auth transaction: each op now runs in its own
+    session.commit()  # end the auth transaction: the batch runs in its own
     factory = request.app.state.session_factory
     response = push_service.push(factory, actor, body, meta, settings, now)
     request.app.state.metrics.count_push(response)
