@@ -82,6 +82,12 @@ def part_push(quick: bool) -> Figures:
     return push_load.run(cards=100_000, seconds=20, batch=100)
 
 
+def part_push_profile(quick: bool) -> Figures:
+    from bench import push_profile
+
+    return push_profile.run(cards=500, batches=2, batch=20) if quick else push_profile.run()
+
+
 def part_pull(quick: bool) -> Figures:
     from bench import pull_load
 
@@ -116,6 +122,7 @@ def part_terminal(quick: bool) -> Figures:
 PARTS: dict[str, Callable[[bool], Figures]] = {
     "anchors": part_anchors,
     "push": part_push,
+    "push_profile": part_push_profile,
     "pull": part_pull,
     "local_ops": part_local_ops,
     "qr": part_qr,
@@ -251,6 +258,22 @@ def markdown(results: Figures, info: dict[str, str], quick: bool, date: str) -> 
             f"| `{target.key}` | {target.what} | {_fmt(results.get(target.key))} "
             f"| {bound} | {ratio} | {met} |"
         )
+    tree = results.get("push_profile_tree")
+    if isinstance(tree, str):
+        lines += [
+            "",
+            "## Where push spends its time",
+            "",
+            f"`python -m bench.push_profile`: {results.get('push_profile_batch')}-op batches "
+            "pushed in-process through the real app to PostgreSQL, pyinstrument around "
+            f"`sync_server.sync.push`: {results.get('push_profile_ms_per_op')} ms per op "
+            f"({results.get('push_profile_cpu_ms_per_op')} ms of it on the CPU), "
+            f"{results.get('push_profile_statements_per_batch')} SQL statements per batch.",
+            "",
+            "```",
+            tree.strip("\n"),
+            "```",
+        ]
     errors = {k: v for k, v in results.items() if k.startswith("error_")}
     if errors:
         lines += ["", "## Parts that failed", ""]
@@ -270,7 +293,8 @@ def write(
 ) -> None:
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     info = machine()
-    out = {**results, "bench_date": date, "bench_quick": quick}
+    figures = {k: v for k, v in results.items() if k != "push_profile_tree"}
+    out = {**figures, "bench_date": date, "bench_quick": quick}
     out.update({f"machine_{k}": v for k, v in info.items()})
     results_path.write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
     doc_path.parent.mkdir(parents=True, exist_ok=True)
@@ -283,6 +307,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--parts", default=",".join(PARTS), help=f"comma-separated subset of {', '.join(PARTS)}"
     )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="write results.json and benchmarks.md into this folder instead (CI smoke runs)",
+    )
     args = parser.parse_args(argv)
     names = [p for p in args.parts.split(",") if p]
     unknown = [p for p in names if p not in PARTS]
@@ -291,8 +320,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     results = run_parts(names, args.quick)
     results["bench_total_seconds"] = round(time.monotonic() - started, 1)
-    write(results, args.quick)
-    print(DOC.read_text())
+    results_path, doc_path = RESULTS, DOC
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        results_path, doc_path = args.out / "results.json", args.out / "benchmarks.md"
+    write(results, args.quick, results_path, doc_path)
+    print(doc_path.read_text())
     return 1 if any(k.startswith("error_") for k in results) else 0
 
 
