@@ -17,7 +17,7 @@ from desktop.engine.staff import check_pin
 from desktop.engine.sync_client import KeyringTokens, SyncClient
 from desktop.engine.till import Confirmed, Till
 from sync_server.db import make_engine, make_session_factory
-from sync_server.models import Card, StaffPin
+from sync_server.models import Card, StaffPin, Store
 from tests.support.shop import make_shop
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -164,9 +164,19 @@ class SkewedClock:
         return datetime.now(UTC) + self.skew + self.elapsed
 
 
+def _zone_at_local_noon() -> str:
+    """A fixed-offset zone where it is about noon now, so 45 minutes of stamps never
+    straddle the store's midnight whatever time of day the test runs."""
+    offset = 12 - datetime.now(UTC).hour  # -11 … +12 hours from UTC
+    return "Etc/GMT" + (f"{-offset:+d}" if offset else "")  # Etc/ signs are inverted
+
+
 @pytest.mark.parametrize("hours", [-6, 5], ids=["till 6h behind", "till 5h ahead"])
 def test_a_skewed_till_decides_cooldown_and_daily_limit_like_the_server(world, tmp_path, hours):
     shop, _, http, _, _, factory, numbers = world
+    with factory() as session:
+        session.get_one(Store, shop.store_ids[0]).timezone = _zone_at_local_noon()
+        session.commit()
     http.put(f"{API}/program", json={"cooldown_minutes": 15, "max_daily_stamps": 2})
     clock = SkewedClock(hours)
     store = LocalStore(tmp_path / "skewed.db", local_now=clock)
