@@ -152,6 +152,13 @@ class LocalStore:
             ):
                 conn.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608 - fixed names
             conn.info["meta_written"]["yes"] = True
+        # The deleted rows still stand in the WAL until a checkpoint copies the (zeroed,
+        # secure_delete) pages back and truncates it: do it now, not some day later.
+        raw = self._writer.raw_connection()
+        try:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+        finally:
+            raw.close()
 
     def next_serial(self) -> int:
         """This till's next card-number serial, taken under the write lock and stored
@@ -451,6 +458,7 @@ def _configure(engine: Engine, begin: str) -> None:
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA secure_delete=ON")  # deleted customer data is zeroed
         cursor.execute("PRAGMA busy_timeout=10000")
         # Checkpoints run on the store's checkpointer thread; inline only as a backstop.
         cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")

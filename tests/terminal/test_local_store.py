@@ -247,3 +247,21 @@ def test_an_applied_op_counts_once_whether_or_not_its_pull_has_landed(tmp_path):
 
     assert before == 1
     assert project(store, NUMBER, ctx).card.stamp_count == 1
+
+
+def test_a_wiped_till_keeps_no_customer_data_in_any_of_its_files(tmp_path):
+    """Revocation wipes the cache: the deleted rows must not linger in the WAL or in
+    freed pages for someone who copies the files."""
+    store = LocalStore(tmp_path / "till.db")
+    customers = [
+        {"id": i, "email": f"secret{i}@x.example", "name": f"Name{i}", "phone": None}
+        for i in range(1, 201)
+    ]
+    store.apply_pull_page(_page(customers=customers))
+    files = lambda: b"".join(p.read_bytes() for p in tmp_path.glob("till.db*"))  # noqa: E731
+    assert b"secret17@x.example" in files()  # the control: the data was on disk
+
+    store.wipe()
+
+    assert b"@x.example" not in files()
+    store.close()
