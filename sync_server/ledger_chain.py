@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.ledger_chain import GENESIS, HASHED_FIELDS, entry_hash
@@ -30,8 +30,6 @@ def mark_unsealed(session: Session) -> None:
 
 
 def install_sealing(factory: sessionmaker[Session]) -> None:
-    from sqlalchemy import event
-
     event.listen(factory, "before_commit", _before_commit)
     event.listen(factory, "after_transaction_end", _forget)
 

@@ -118,13 +118,6 @@ def applied_record(
     return record
 
 
-def keep(row: SyncOp, record: Record) -> None:
-    row.status, row.code, row.message = record.status, record.code, record.message
-    row.result = record.result
-    if record.redeemed_points is not None:
-        row.redeemed_points = record.redeemed_points
-
-
 def outcome(op_id: Any, seq: int, record: Record | SyncOp, status: str) -> OpOutcome:
     """The answer for a stored outcome; ``status`` is "duplicate" for a replay."""
     card = record.result.get("card")

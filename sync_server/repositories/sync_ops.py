@@ -1,35 +1,16 @@
-"""Pushed operations: the claim that makes each (terminal, op_id) apply exactly once."""
+"""Pushed operations' records: offline-limit counts, PIN-failure events, attention.
+
+The claims of (terminal, op_id) are made in bulk in repositories/push_bulk.py."""
 
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sync_server.models.sync import PinFailureEvent, SyncOp
-
-
-def _insert_returning_id(session: Session, model: Any, values: dict[str, Any]) -> int | None:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id: None when the key is taken.
-
-    On PostgreSQL a concurrent insert of the same key waits for the first transaction:
-    if it commits, this one sees the conflict; if it rolls back, this one claims it."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
-    found = session.execute(stmt).scalar_one_or_none()
-    return int(found) if found is not None else None
-
-
-def claim(session: Session, values: dict[str, Any]) -> SyncOp | None:
-    row_id = _insert_returning_id(session, SyncOp, values)
-    return session.get_one(SyncOp, row_id) if row_id is not None else None
-
-
-def by_op_id(session: Session, terminal_id: int, op_id: str) -> SyncOp | None:
-    stmt = select(SyncOp).where(SyncOp.terminal_id == terminal_id, SyncOp.op_id == op_id)
-    return session.scalars(stmt).one_or_none()
+from sync_server.repositories.upsert import insert_ignore
 
 
 def offline_redemptions_since(
@@ -50,7 +31,8 @@ def offline_redemptions_since(
 
 
 def claim_pin_failure(session: Session, values: dict[str, Any]) -> bool:
-    return _insert_returning_id(session, PinFailureEvent, values) is not None
+    """True the first time an event id is seen (a concurrent duplicate waits, then sees it)."""
+    return insert_ignore(session, PinFailureEvent, values)
 
 
 def needing_attention(

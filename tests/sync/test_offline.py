@@ -217,3 +217,18 @@ def test_wrong_pins_typed_at_two_offline_tills_lock_the_pin_for_the_store(client
         assert session.get_one(StaffPin, pin).failed_attempts == 3
     till_b.pull_all()
     assert till_b.state["staff_pins"][str(pin)]["locked_until"] is not None
+
+
+def test_insert_ignore_tells_a_new_row_from_an_existing_key(session_factory):
+    """The PIN-failure claim above relies on it; rowcount said "inserted" for a conflict
+    on PostgreSQL."""
+    from sync_server.models import SyncClock
+    from sync_server.repositories.upsert import insert_ignore
+
+    with session_factory() as session:
+        first = insert_ignore(session, SyncClock, {"id": 7, "value": 0})
+        again = insert_ignore(session, SyncClock, {"id": 7, "value": 1})
+        session.rollback()
+
+    assert first is True
+    assert again is False

@@ -180,8 +180,10 @@ def test_offline_the_till_keeps_working_and_says_so(qtbot, window, till):
     qtbot.waitUntil(lambda: window.status.pending.text() == "1 waiting to sync", timeout=5000)
 
 
-def test_refused_operations_wait_on_the_attention_list_until_acknowledged(qtbot, window, till):
-    point_at(till, "http://127.0.0.1:9")  # the server is now unreachable  # offline
+def overspend_offline(qtbot, window, till) -> None:
+    """Redeem a reward offline while the card's points are spent online at another till
+    meanwhile; then come back online."""
+    point_at(till, "http://127.0.0.1:9")  # the server is now unreachable
     open_card(qtbot, window, till.cards[0])
     for _ in range(3):  # the 30 welcome points are spent online at another till meanwhile
         spent = till.http.post(
@@ -194,6 +196,10 @@ def test_refused_operations_wait_on_the_attention_list_until_acknowledged(qtbot,
     enter_pin(qtbot, window, "2468")
     qtbot.waitUntil(lambda: "Reward redeemed" in banner(window), timeout=5000)
     point_at(till, str(till.http.base_url))  # back online
+
+
+def test_refused_operations_wait_on_the_attention_list_until_acknowledged(qtbot, window, till):
+    overspend_offline(qtbot, window, till)
 
     qtbot.waitUntil(lambda: window.status.rejected.text() == "1 need attention", timeout=5000)
     attention = till.terminal.attention()
@@ -269,18 +275,7 @@ def test_the_camera_is_chosen_in_settings_and_remembered(qtbot, till):
 
 
 def test_a_manager_acknowledges_the_attention_list_with_their_name(qtbot, window, till):
-    point_at(till, "http://127.0.0.1:9")  # the server is now unreachable
-    open_card(qtbot, window, till.cards[0])
-    for _ in range(3):
-        till.http.post(
-            f"{API}/points/redeem", json={"card_number": till.cards[0], "reward_id": "ten"}
-        )
-    qtbot.mouseClick(window.panel.buttons["reward"], Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.dialog is not None, timeout=5000)
-    window.dialog.buttons.accepted.emit()
-    enter_pin(qtbot, window, "2468")
-    qtbot.waitUntil(lambda: "Reward redeemed" in banner(window), timeout=5000)
-    point_at(till, str(till.http.base_url))  # back online
+    overspend_offline(qtbot, window, till)
 
     listing = AttentionList(till.terminal.attention, till.terminal.acknowledge, lambda: "Sam")
     qtbot.addWidget(listing)
