@@ -91,11 +91,15 @@ class Till:
         zone = (self.store.get_meta("store") or {}).get("timezone", "UTC")
         return RuleContext(rules_from_program(program), StoreClock(zone), at)
 
-    def snapshot_age_s(self) -> int | None:
+    def snapshot_taken_at(self) -> datetime | None:
         pulled = self.store.get_meta("pulled_at")
-        if pulled is None:
+        return datetime.fromisoformat(pulled) if pulled is not None else None
+
+    def snapshot_age_s(self) -> int | None:
+        taken = self.snapshot_taken_at()
+        if taken is None:
             return None
-        return max(0, int((self.now() - datetime.fromisoformat(pulled)).total_seconds()))
+        return max(0, int((self.now() - taken).total_seconds()))
 
     # -- lookup -----------------------------------------------------------------------
 
@@ -180,7 +184,9 @@ class Till:
         max_age = int(limits.get("offline_max_cache_age_minutes", 0)) * 60
         if age is None or age > max_age:
             return reject(Reason.OFFLINE_LIMIT_EXCEEDED, limit="cache_age", snapshot_age_s=age)
-        since = now - timedelta(seconds=age)
+        # From the snapshot itself, not now - age: the age travels in whole seconds, and a
+        # window up to a second short let the till miss a redemption the server counts.
+        since = self.snapshot_taken_at() or now - timedelta(seconds=age)
         earlier = [
             e
             for e in self.store.entries(status=None, card_number=op.card_number)
