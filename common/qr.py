@@ -16,6 +16,8 @@ from common.outcome import Rejected, reject
 
 PREFIX = "LOY1"
 TAG_LENGTH = 10
+# A printed payload is 32 characters; anything far longer is not one of ours.
+MAX_PAYLOAD = 256
 
 
 def _tag(card_number: str, key: bytes) -> str:
@@ -31,11 +33,18 @@ def encode_qr(card_number: str, key: bytes) -> str:
 
 
 def parse_qr(payload: str, key: bytes | None) -> str | Rejected:
-    """Return the card number a payload carries, or why it is refused."""
-    parts = payload.strip().split(":")
-    if len(parts) != 3 or parts[0] != PREFIX or not is_valid_card_number(parts[1]):
+    """Return the card number a payload carries, or why it is refused; any string gets
+    one of the two. The number must be exactly as printed (16 ASCII digits, no
+    separators), and the tag is compared as bytes: ``compare_digest`` raises on a str
+    holding anything but ASCII, and a scanner can send anything."""
+    parts = payload.strip().split(":") if len(payload) <= MAX_PAYLOAD else []
+    if len(parts) != 3 or parts[0] != PREFIX or not _exact_number(parts[1]):
         return reject(Reason.INVALID_QR_PAYLOAD)
-    number, tag = parts[1], parts[2]
-    if key is not None and not hmac.compare_digest(tag, _tag(number, key)):
+    number, tag = parts[1], parts[2].encode("utf-8", "surrogatepass")
+    if key is not None and not hmac.compare_digest(tag, _tag(number, key).encode()):
         return reject(Reason.QR_SIGNATURE_MISMATCH)
     return number
+
+
+def _exact_number(text: str) -> bool:
+    return normalize(text) == text and is_valid_card_number(text)
