@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop.engine import paths
+from desktop.engine import paths, server_address
 from desktop.malloc import tune_malloc
 
 if TYPE_CHECKING:
@@ -34,6 +34,14 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
         "--pairing-code",
         default=os.environ.get("LOYALTY_PAIRING_CODE", ""),
         help="pair at once with this one-time code (first run)",
+    )
+    parser.add_argument(
+        server_address.ALLOW_INSECURE_FLAG,
+        action="store_true",
+        default=server_address.insecure_allowed_by(os.environ),
+        help="for a test lab only: accept a plain http:// server that is not this machine "
+        f"(env {server_address.ALLOW_INSECURE_ENV}=1); the device token then crosses the "
+        "network unencrypted",
     )
     parser.add_argument("--camera", type=int, default=0, help="camera index (default 0)")
     parser.add_argument("--sync-interval", type=float, default=5.0)
@@ -74,7 +82,9 @@ def open_till(args: argparse.Namespace) -> "tuple[Terminal, MainWindow | None]":
     from desktop.engine.terminal import Terminal
     from desktop.ui.main_window import MainWindow
 
-    terminal = Terminal(args.data_dir or paths.data_dir())
+    terminal = Terminal(
+        args.data_dir or paths.data_dir(), allow_insecure_http=args.allow_insecure_http
+    )
     if not terminal.paired:
         from desktop.ui.pairing import PairingDialog  # a first start only
 

@@ -18,12 +18,14 @@ from common.codes import MESSAGES, Reason
 from common.operations import MAX_ADJUSTMENT
 from common.pins import is_valid_pin_format
 from common.program import Reward
+from desktop.engine.server_address import refusal
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 D = TypeVar("D", bound="DataclassInstance")
 OFFLINE = "OFFLINE"
+INSECURE_ADDRESS = "INSECURE_SERVER_ADDRESS"
 OFFLINE_MESSAGE = "The server cannot be reached; the manager area needs the network."
 STORE_API = "/api/v1/store/loyalty"
 TERMINALS_API = "/api/v1/terminals"
@@ -169,8 +171,13 @@ class ManagerApi:
         store_id: int | None,
         transport: httpx.BaseTransport | None = None,
         timeout: float = 10.0,
+        allow_insecure_http: bool = False,
     ) -> ManagerApi:
-        """Trade email + password for a token acting for ``store_id``."""
+        """Trade email + password for a token acting for ``store_id``; never over plain
+        http:// to another machine (see ``server_address``) unless a lab allows it."""
+        refused = refusal(base_url, allow_insecure_http)
+        if refused is not None:
+            raise ManagerApiError(INSECURE_ADDRESS, refused)
         http = httpx.Client(base_url=base_url.rstrip("/"), transport=transport, timeout=timeout)
         try:
             body = _call(

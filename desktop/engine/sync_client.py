@@ -20,6 +20,7 @@ from keyring.errors import PasswordDeleteError
 from pydantic_core import from_json
 from sqlalchemy import text
 
+from desktop.engine import server_address
 from desktop.engine.local_store import LocalStore, OutboxEntry
 from desktop.engine.prefetch import PagePrefetch
 
@@ -69,6 +70,12 @@ class PairingFailed(Exception):
 
 
 class SyncClient:
+    """Args:
+    allow_insecure_http: talk plain http:// to a server that is not this machine (a
+        lab; see ``server_address``).
+    transport: the HTTP transport (tests serve answers from a fake one).
+    """
+
     def __init__(
         self,
         store: LocalStore,
@@ -77,8 +84,12 @@ class SyncClient:
         batch: int = 100,
         timeout: float = 10.0,
         pull_rows: int = PULL_PAGE_ROWS,
+        allow_insecure_http: bool = False,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.store = store
+        self.allow_insecure_http = allow_insecure_http
+        self._transport = transport
         self.tokens = tokens
         self.on_state = on_state or (lambda _: None)
         self.batch = batch
@@ -92,12 +103,15 @@ class SyncClient:
     # -- pairing ----------------------------------------------------------------------
 
     def pair(self, base_url: str, code: str, name: str = "Till") -> None:
+        refused = server_address.refusal(base_url, self.allow_insecure_http)
+        if refused is not None:
+            raise PairingFailed(refused)
+        base_url = base_url.strip()
         try:
-            response = httpx.post(
-                f"{base_url.rstrip('/')}/api/v1/sync/pair",
-                json={"code": code, "name": name},
-                timeout=self.timeout,
-            )
+            with httpx.Client(transport=self._transport, timeout=self.timeout) as http:
+                response = http.post(
+                    f"{base_url.rstrip('/')}/api/v1/sync/pair", json={"code": code, "name": name}
+                )
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise PairingFailed(
                 f"No answer from {base_url}: check the address and the network."
@@ -118,6 +132,9 @@ class SyncClient:
         token, base = self.tokens.get(), self.store.get_meta("base_url")
         if token is None or base is None:
             return self._publish(needs_pairing=True, online=False)
+        refused = server_address.refusal(str(base), self.allow_insecure_http)
+        if refused is not None:  # never send the token in clear
+            return self._publish(online=False, pulling=False, error=refused)
         try:
             http = self._client(base, token)
             self._push(http)
@@ -186,7 +203,10 @@ class SyncClient:
         if self._http is None or self._http_for != (base, token):
             self.close()
             self._http = httpx.Client(
-                base_url=base, timeout=self.timeout, headers={"Authorization": f"Bearer {token}"}
+                base_url=base,
+                timeout=self.timeout,
+                headers={"Authorization": f"Bearer {token}"},
+                transport=self._transport,
             )
             self._http_for = (base, token)
         return self._http

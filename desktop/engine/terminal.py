@@ -25,12 +25,15 @@ class Terminal:
         data_dir: Path,
         tokens: TokenStore | None = None,
         local_now: Callable[[], datetime] | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         self.data_dir = data_dir
         paths.make_private(data_dir)
         self.store = LocalStore(data_dir / paths.DATABASE_NAME, local_now=local_now)
         self.client = SyncClient(
-            self.store, tokens or default_tokens(data_dir, keyring_account(data_dir))
+            self.store,
+            tokens or default_tokens(data_dir, keyring_account(data_dir)),
+            allow_insecure_http=allow_insecure_http,
         )
         self.till = Till(
             self.store, online=lambda: self.client.state.online, verdict=self.client.await_verdict

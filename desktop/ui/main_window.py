@@ -353,7 +353,12 @@ class MainWindow(QMainWindow):
             return
         from desktop.ui.manager.login_dialog import ManagerLoginDialog
 
-        login = ManagerLoginDialog(str(base_url), int(store_id), self)
+        login = ManagerLoginDialog(
+            str(base_url),
+            int(store_id),
+            self,
+            allow_insecure_http=self.terminal.client.allow_insecure_http,
+        )
         login.logged_in.connect(self._show_manager)
         self._open(login, lambda: None)
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.engine.server_address import refusal
 from desktop.engine.sync_client import PairingFailed
 from desktop.engine.terminal import Terminal
 from desktop.ui.background import Background
@@ -56,8 +57,9 @@ class PairingDialog(QDialog):
 
     def pair(self) -> None:
         url, code = self.url.text().strip(), self.code.text().strip().upper()
-        if not url.startswith(("http://", "https://")):
-            self.message.setText("The server address starts with http:// or https://.")
+        refused = refusal(url, self.terminal.client.allow_insecure_http)
+        if refused is not None:
+            self.message.setText(refused)
             return
         if not code:
             self.message.setText("Enter the pairing code.")

@@ -13,7 +13,7 @@ from sync_server.auth import accounts, tokens
 from tests.support.shop import make_shop
 
 API = "/api/v1/store/loyalty"
-BASE = "http://testserver"
+BASE = "https://testserver"
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from sync_server.auth import accounts
 from tests.support.shop import make_shop
 
 API = "/api/v1/store/loyalty"
-BASE = "http://testserver"
+BASE = "https://testserver"
 WAIT = 15_000  # ms; a ceiling for slow machines, not a timing assertion
 
 

@@ -37,9 +37,11 @@ class ManagerLoginDialog(QDialog):
         store_id: int | None,
         parent: QWidget | None = None,
         transport: httpx.BaseTransport | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         super().__init__(parent)
         self.base_url = base_url
+        self.allow_insecure_http = allow_insecure_http
         self.store_id = store_id
         self.transport = transport
         self.api: ManagerApi | None = None
@@ -86,8 +88,11 @@ class ManagerLoginDialog(QDialog):
         self.password.clear()
         self._busy(True)
         base_url, store_id, transport = self.base_url, self.store_id, self.transport
+        insecure = self.allow_insecure_http
         self.background.run(
-            lambda: ManagerApi.login(base_url, email, password, store_id, transport),
+            lambda: ManagerApi.login(
+                base_url, email, password, store_id, transport, allow_insecure_http=insecure
+            ),
             self._logged_in,
             self._refused,
         )
