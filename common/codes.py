@@ -27,6 +27,7 @@ class Reason(StrEnum):
     REWARD_NOT_FOUND = "REWARD_NOT_FOUND"
     REWARD_INACTIVE = "REWARD_INACTIVE"
     ADJUSTMENT_OUT_OF_BOUNDS = "ADJUSTMENT_OUT_OF_BOUNDS"
+    BALANCE_LIMIT = "BALANCE_LIMIT"
     # voids
     VOID_EXCEEDS_EARNED = "VOID_EXCEEDS_EARNED"
     ORIGINAL_TRANSACTION_NOT_FOUND = "ORIGINAL_TRANSACTION_NOT_FOUND"
@@ -73,6 +74,7 @@ MESSAGES: dict[Reason, str] = {
     Reason.REWARD_NOT_FOUND: "No such reward.",
     Reason.REWARD_INACTIVE: "This reward is not available.",
     Reason.ADJUSTMENT_OUT_OF_BOUNDS: "Adjustments are limited to ±100000 points.",
+    Reason.BALANCE_LIMIT: "This would take the card beyond the largest balance it can hold.",
     Reason.VOID_EXCEEDS_EARNED: "Cannot void more than was earned.",
     Reason.ORIGINAL_TRANSACTION_NOT_FOUND: "The original transaction was not found on this card.",
     Reason.ORIGINAL_TRANSACTION_NOT_VOIDABLE: "That transaction cannot be voided.",

@@ -5,6 +5,7 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from common.card_number import is_valid_card_number, normalize
+from common.text import PlainText
 
 MAX_ADJUSTMENT = 100_000
 
@@ -17,8 +18,8 @@ def _card_number(value: str) -> str:
 
 
 CardNumber = Annotated[str, Field(max_length=32), AfterValidator(_card_number)]
-Notes = Annotated[str | None, Field(default=None, max_length=500)]
-OrderReference = Annotated[str, Field(min_length=1, max_length=100)]
+Notes = Annotated[PlainText | None, Field(default=None, max_length=500)]
+OrderReference = Annotated[PlainText, Field(min_length=1, max_length=100)]
 
 
 class _CardOp(BaseModel):
@@ -41,7 +42,7 @@ class VoidStamps(_CardOp):
 
     type: Literal["stamp.void"] = "stamp.void"
     stamps_to_void: int | None = Field(default=None, ge=1, le=1000)
-    original_transaction_id: int | None = Field(default=None, ge=1)
+    original_transaction_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
 
     @model_validator(mode="after")
     def _one_target(self) -> Self:
@@ -58,7 +59,7 @@ class EarnPoints(_CardOp):
 
 class RedeemPoints(_CardOp):
     type: Literal["points.redeem"] = "points.redeem"
-    reward_id: str = Field(min_length=1, max_length=64)
+    reward_id: PlainText = Field(min_length=1, max_length=64)
 
 
 class VoidPoints(_CardOp):
@@ -66,7 +67,7 @@ class VoidPoints(_CardOp):
 
     type: Literal["points.void"] = "points.void"
     points_to_void: int | None = Field(default=None, ge=1, le=10_000_000)
-    original_transaction_id: int | None = Field(default=None, ge=1)
+    original_transaction_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
     order_reference: OrderReference | None = None
 
     @model_validator(mode="after")
@@ -82,7 +83,7 @@ class VoidPoints(_CardOp):
 class AdjustPoints(_CardOp):
     type: Literal["points.adjust"] = "points.adjust"
     points_delta: int = Field(ge=-MAX_ADJUSTMENT, le=MAX_ADJUSTMENT)
-    reason: str = Field(min_length=1, max_length=500)
+    reason: PlainText = Field(min_length=1, max_length=500)
 
     @model_validator(mode="after")
     def _not_zero(self) -> Self:
@@ -95,8 +96,8 @@ class CustomerDetails(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     email: EmailStr
-    name: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=40)
+    name: PlainText | None = Field(default=None, max_length=200)
+    phone: PlainText | None = Field(default=None, max_length=40)
 
 
 class Enroll(_CardOp):

@@ -29,6 +29,7 @@ _STATUS: dict[str, int] = {
     "BODY_TOO_LARGE": 413,
     "PAIRING_CODE_INVALID": 404,
     "TOO_MANY_ATTEMPTS": 429,
+    "NOT_A_LOGIN": 403,
     "INTERNAL_ERROR": 500,
 }
 

@@ -14,12 +14,13 @@ before the key, so page n of a first sync cost n times page one.
 
 import base64
 import binascii
-import json
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import Date, Select, and_, select, tuple_
 from sqlalchemy.orm import Session
 
@@ -27,7 +28,7 @@ from sync_server.actor import StoreActor
 from sync_server.changes import horizon
 from sync_server.models import Card, Customer, LedgerEntry, Merchant, StaffPin
 from sync_server.models.base import UTCDateTime
-from sync_server.models.sync import CardAlias, SyncOp
+from sync_server.models.sync import CardAlias, SyncOp, Terminal
 
 CURSOR_VERSION = 1
 # A till away longer than this starts over: cheaper than replaying months of churn, and
@@ -40,32 +41,58 @@ MAX_PAGE_ROWS = 5000
 WireFormat = Literal["objects", "columns"]
 
 
+_INT64 = 2**63 - 1
+
+
 class Cursor(BaseModel):
     v: int = CURSOR_VERSION
     t: int  # the terminal it was made for
-    lo: int = 0
-    hi: int | None = None  # None: the next page starts a new round
-    e: int = 0  # entity index
+    lo: int = Field(default=0, ge=0, le=_INT64)
+    hi: int | None = Field(default=None, ge=0, le=_INT64)  # None: a new round starts
+    e: int = Field(default=0, ge=0)  # entity index
     k: tuple[int, int] | None = None  # last (change_txid, id) handed out in entity e
     at: int = 0  # when the round that made it ended (epoch seconds)
 
-    def encode(self) -> str:
-        return base64.urlsafe_b64encode(self.model_dump_json().encode()).decode()
+    def encode(self, key: str) -> str:
+        """base64 of the position, a dot, and its HMAC under the till's cursor key."""
+        body = base64.urlsafe_b64encode(self.model_dump_json().encode()).decode()
+        return f"{body}.{_sign(key, body)}"
 
     @classmethod
-    def decode(cls, text: str | None, terminal_id: int, now: float) -> tuple["Cursor", bool]:
-        """(cursor, reset): a foreign, stale-version, too old or garbled cursor means a
-        full resync from the beginning; no cursor is simply a first sync."""
-        if text:
-            try:
-                cursor = cls.model_validate_json(base64.urlsafe_b64decode(text.encode()))
-                fresh = cursor.hi is not None or now - cursor.at <= CURSOR_MAX_AGE_S
-                if cursor.v == CURSOR_VERSION and cursor.t == terminal_id and fresh:
-                    return cursor, False
-            except (ValidationError, binascii.Error, ValueError, json.JSONDecodeError):
-                pass
-            return cls(t=terminal_id), True
-        return cls(t=terminal_id), False
+    def decode(
+        cls, text: str | None, terminal_id: int, key: str, now: float, horizon: int
+    ) -> tuple["Cursor", bool]:
+        """(cursor, reset): a cursor this server did not sign for this till, of another
+        version, too old, garbled, or ahead of the present (a restored database, a
+        forged one) means a full resync from the beginning; no cursor is a first sync."""
+        if not text:
+            return cls(t=terminal_id), False
+        cursor = _verified(text, key)
+        if cursor is not None and cursor.usable(terminal_id, now, horizon):
+            return cursor, False
+        return cls(t=terminal_id), True
+
+    def usable(self, terminal_id: int, now: float, horizon: int) -> bool:
+        fresh = self.hi is not None or now - self.at <= CURSOR_MAX_AGE_S
+        keys = self.k is None or all(0 <= part <= _INT64 for part in self.k)
+        in_range = self.e < len(ENTITIES) and keys
+        behind_present = self.lo <= horizon and (self.hi is None or self.lo <= self.hi <= horizon)
+        mine = self.v == CURSOR_VERSION and self.t == terminal_id
+        return mine and fresh and in_range and behind_present
+
+
+def _sign(key: str, body: str) -> str:
+    return hmac.new(key.encode(), body.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _verified(text: str, key: str) -> Cursor | None:
+    body, _, tag = text.partition(".")
+    if not hmac.compare_digest(tag.encode(), _sign(key, body).encode()):
+        return None
+    try:
+        return Cursor.model_validate_json(base64.urlsafe_b64decode(body.encode()))
+    except (ValidationError, binascii.Error, ValueError):
+        return None
 
 
 class Entity:
@@ -205,27 +232,34 @@ class PullPage:
 def pull(
     session: Session, actor: StoreActor, cursor_text: str | None, limit: int, now: datetime
 ) -> PullPage:
+    """A page of changes. A completed round records when this till last pulled: the
+    server's own fact about how old the till's snapshot is (offline limits use it)."""
     assert actor.terminal_id is not None
-    cursor, reset = Cursor.decode(cursor_text, actor.terminal_id, now.timestamp())
+    terminal = session.get_one(Terminal, actor.terminal_id)
+    key = terminal.cursor_key
     now_horizon = horizon(session)
+    cursor, reset = Cursor.decode(
+        cursor_text, actor.terminal_id, key, now.timestamp(), now_horizon.value
+    )
     hi = cursor.hi if cursor.hi is not None else now_horizon.value
     rows: dict[str, list[list[Any]]] = {e.name: [] for e in ENTITIES}
-    room, index, key = min(limit, MAX_PAGE_ROWS), cursor.e, cursor.k
+    room, index, position = min(limit, MAX_PAGE_ROWS), cursor.e, cursor.k
     while index < len(ENTITIES) and room > 0:
         entity = ENTITIES[index]
-        fetched = session.execute(_page(entity, actor, cursor.lo, hi, key, room)).all()
+        fetched = session.execute(_page(entity, actor, cursor.lo, hi, position, room)).all()
         rows[entity.name].extend(entity.render(fetched))
         room -= len(fetched)
         if room > 0:  # this entity is exhausted for the round
-            index, key = index + 1, None
+            index, position = index + 1, None
         else:
-            key = (int(fetched[-1][-2]), int(fetched[-1][-1]))
+            position = (int(fetched[-1][-2]), int(fetched[-1][-1]))
     if index >= len(ENTITIES):
         done = Cursor(t=actor.terminal_id, lo=hi, at=int(now.timestamp()))
         caught_up = now_horizon.caught_up and hi >= now_horizon.value
-        return PullPage(rows, done.encode(), has_more=False, reset=reset, caught_up=caught_up)
-    more = Cursor(t=actor.terminal_id, lo=cursor.lo, hi=hi, e=index, k=key)
-    return PullPage(rows, more.encode(), has_more=True, reset=reset, caught_up=False)
+        terminal.last_pull_at = now
+        return PullPage(rows, done.encode(key), has_more=False, reset=reset, caught_up=caught_up)
+    more = Cursor(t=actor.terminal_id, lo=cursor.lo, hi=hi, e=index, k=position)
+    return PullPage(rows, more.encode(key), has_more=True, reset=reset, caught_up=False)
 
 
 def _page(

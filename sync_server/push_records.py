@@ -15,6 +15,7 @@ from common.outcome import Rejected, reject
 from sync_server.actor import StoreActor
 from sync_server.api.schemas.sync import CardBalances, OpOutcome, PushedOp
 from sync_server.models.sync import SyncOp
+from sync_server.storable import safe_text, storable
 
 OPERATION: TypeAdapter[Operation] = TypeAdapter(Operation)
 
@@ -26,14 +27,17 @@ def effective_time(
 
     The till's clock may be hours off, but it is off by the same amount when it made
     the op and when it sent the batch (``sent_at``), so the skew cancels out. The result
-    is clamped: never in the future, never older than the offline window."""
-    corrected = client_time + (now - sent_at)
-    return min(now, max(now - max_age, corrected))
+    is clamped: never in the future, never older than the offline window. The op's age
+    is clamped before it is subtracted, so clocks at year 1 or 9999 cannot overflow."""
+    age = min(max(sent_at - client_time, timedelta(0)), max_age)
+    return now - age
 
 
 def body_hash(item: PushedOp) -> str:
+    """Over the body as sent (NaN, lone surrogates and all, escaped to ASCII), so an
+    altered replay is told apart even where the stored copy had to be escaped."""
     canonical = json.dumps(item.body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
 def parse_operation(item: PushedOp) -> Operation | Rejected:
@@ -41,7 +45,9 @@ def parse_operation(item: PushedOp) -> Operation | Rejected:
     try:
         return OPERATION.validate_python(item.body)
     except ValidationError as exc:
-        errors = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()][:5]
+        errors = [
+            safe_text(f"{'.'.join(map(str, e['loc']))}: {e['msg']}", 300) for e in exc.errors()
+        ][:5]
         return reject(Reason.INVALID_OPERATION, errors=errors)
 
 
@@ -55,9 +61,9 @@ def claim_values(
         "op_id": str(item.op_id),
         "seq": item.seq,
         "body_hash": digest,
-        "body": item.body,
-        "op_type": str(item.body.get("type", ""))[:32],
-        "card_number": str(item.body.get("card_number", ""))[:16],
+        "body": storable(item.body),
+        "op_type": safe_text(str(item.body.get("type", "")), 32),
+        "card_number": safe_text(str(item.body.get("card_number", "")), 16),
         "staff_pin_id": item.staff_pin_id,
         "offline": item.offline,
         "client_time": item.client_time,

@@ -46,7 +46,7 @@ def apply_one(
         refused = policy.check(session, actor, item, op, when)
         if refused is not None:
             return SingleResult(rejected_record(refused), None)
-        overdraft = policy.allow_overspend
+        overdraft = policy.may_overspend(session, actor, op.card_number)
     req = operations.OpRequest(
         actor, op, staff, meta, when, client_time=item.client_time, allow_overdraft=overdraft
     )
@@ -69,6 +69,11 @@ def _enroll(session: Session, req: operations.OpRequest, settings: Settings) -> 
     assert req.actor.terminal_id is not None
     if node_of(op.card_number) != terminal_node(req.actor.terminal_id):
         return SingleResult(rejected_record(reject(Reason.CARD_NUMBER_NOT_YOURS)), None)
+    card_repo.lock_node(session, node_of(op.card_number))
+    if card_repo.number_taken(session, op.card_number):
+        # Issued once, a number means one card for good: never re-pointed, never merged.
+        refused = reject(Reason.CARD_ALREADY_EXISTS, card_number=op.card_number)
+        return SingleResult(rejected_record(refused), None)
     customer = card_repo.lock_or_create_customer(
         session, req.actor.merchant_id, op.customer.email, op.customer.name, op.customer.phone
     )

@@ -3,8 +3,8 @@
 A terminal's batch is applied in one database transaction (sync_server/push_batch.py):
 claims of (terminal, op_id), card locks, rule checks, ledger writes and the stored
 outcomes commit together or not at all, so a replay finds the claim and gets the
-stored outcome back. Wrong PINs typed offline are counted after the ops, each in its
-own short transaction.
+stored outcome back. Wrong PINs typed offline are counted after the ops, in the same
+transaction: a push is answered in full with everything committed, or not at all.
 
 Pull lives in sync_server/pull.py.
 """
@@ -48,28 +48,17 @@ def push(
     settings: Settings,
     now: datetime,
 ) -> PushResponse:
-    results = _in_transaction(
-        factory, lambda s: apply_batch(s, actor, request, meta, settings, now)
-    )
-    failures = [
-        _pin_failure_counted(factory, actor, ev, request, settings, now)
-        for ev in request.pin_failures
-    ]
-    return PushResponse(server_time=now, results=results, pin_failures=failures)
+    """The ops, then the wrong PINs typed offline, in one transaction: the answer is
+    either an error with nothing committed, or every outcome with all of it committed."""
 
+    def work(session: Session) -> PushResponse:
+        results = apply_batch(session, actor, request, meta, settings, now)
+        failures = [
+            _pin_failure(session, actor, ev, request, settings, now) for ev in request.pin_failures
+        ]
+        return PushResponse(server_time=now, results=results, pin_failures=failures)
 
-def _pin_failure_counted(
-    factory: sessionmaker[Session],
-    actor: StoreActor,
-    event: PinFailure,
-    request: PushRequest,
-    settings: Settings,
-    now: datetime,
-) -> PinFailureOutcome:
-    def count(session: Session) -> PinFailureOutcome:
-        return _pin_failure(session, actor, event, request, settings, now)
-
-    return _in_transaction(factory, count)
+    return _in_transaction(factory, work)
 
 
 def _in_transaction(factory: sessionmaker[Session], work: Callable[[Session], T]) -> T:

@@ -1,5 +1,6 @@
 """One entry point for every operation: the guards all rules share, then the rule."""
 
+from common.bounds import crossed_bound
 from common.card import CardState
 from common.codes import Reason
 from common.operations import (
@@ -15,7 +16,7 @@ from common.operations import (
     VoidPoints,
     VoidStamps,
 )
-from common.outcome import Decision, Rejected, reject
+from common.outcome import Applied, Decision, Rejected, reject
 from common.rules import lifecycle, points, stamps
 from common.rules.context import Facts, RuleContext
 
@@ -38,7 +39,10 @@ def decide(
     refused = _guard(ctx, card, op)
     if refused is not None:
         return refused
-    return _dispatch(ctx, card, op, facts)
+    decision = _dispatch(ctx, card, op, facts)
+    if isinstance(decision, Applied) and (bound := crossed_bound(card, decision.card)):
+        return reject(Reason.BALANCE_LIMIT, bound=bound)
+    return decision
 
 
 def _guard(ctx: RuleContext, card: CardState, op: Operation) -> Rejected | None:

@@ -56,15 +56,23 @@ def post_login(
     )
 
 
-@router.post("/logout", status_code=204, responses=error_responses())
+@router.post("/logout", status_code=204, responses=error_responses(403))
 def post_logout(
     actor: ActorDep,
     session: SessionDep,
     now: NowDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Response:
-    """Revoke the token of this request."""
+    """Revoke the login token of this request.
+
+    A till's device token is not a login: it is refused here (NOT_A_LOGIN) rather than
+    answered 204 while it keeps working; an owner revokes a till from the terminals."""
     assert credentials is not None  # get_actor already required it
+    if actor.terminal_id is not None:
+        raise ApiError(
+            "NOT_A_LOGIN",
+            "A till's device token cannot log out: the owner revokes the till instead.",
+        )
     tokens.revoke(session, credentials.credentials, now)
     return Response(status_code=204)
 

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic_core import to_json
 
+from common.text import PlainText
 from sync_server import pull as pull_service
 from sync_server import sync as push_service
 from sync_server.actor import StoreActor
@@ -84,7 +85,7 @@ def pull(
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
-    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    cursor: Annotated[PlainText | None, Query(max_length=2000)] = None,
     limit: Annotated[int, Query(ge=1, le=pull_service.MAX_PAGE_ROWS)] = 1000,
     wire: Annotated[pull_service.WireFormat, Query(alias="format")] = "objects",
 ) -> Response:

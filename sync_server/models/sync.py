@@ -1,5 +1,6 @@
 """Paired terminals, pairing codes, pushed operations and throttles."""
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -7,6 +8,10 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Uni
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sync_server.models.base import Base, BigId, UTCDateTime, utcnow
+
+
+def new_cursor_key() -> str:
+    return secrets.token_hex(32)
 
 
 class Terminal(Base):
@@ -22,6 +27,12 @@ class Terminal(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_pull_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, doc="when the server last served this till a pull: its snapshot's age"
+    )
+    cursor_key: Mapped[str] = mapped_column(
+        String(64), default=new_cursor_key, doc="signs the pull cursors made for this till"
+    )
 
 
 class PairingCode(Base):

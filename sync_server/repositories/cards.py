@@ -1,6 +1,7 @@
 """Cards and customers of one merchant; the card row lock is taken here."""
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
@@ -14,20 +15,49 @@ from sync_server.repositories.upsert import insert_ignore
 def lock_by_number(session: Session, merchant_id: int, card_number: str) -> Card | None:
     """SELECT … FOR UPDATE: every rule is checked after this, never before.
 
-    A number merged into another card (an offline enrollment) locks that card."""
+    A number merged into another card (an offline enrollment) locks that card. The card
+    number is looked up first, then the alias, as get_by_number_or_alias does: a lookup
+    and an operation always resolve a number to the same card."""
     card_id = session.scalar(
-        select(CardAlias.card_id).where(
-            CardAlias.merchant_id == merchant_id, CardAlias.card_number == card_number
-        )
+        select(Card.id).where(Card.merchant_id == merchant_id, Card.card_number == card_number)
     )
-    match = Card.id == card_id if card_id is not None else Card.card_number == card_number
+    if card_id is None:
+        card_id = session.scalar(
+            select(CardAlias.card_id).where(
+                CardAlias.merchant_id == merchant_id, CardAlias.card_number == card_number
+            )
+        )
+    if card_id is None:
+        return None
     stmt = (
         select(Card)
-        .where(Card.merchant_id == merchant_id, match)
+        .where(Card.merchant_id == merchant_id, Card.id == card_id)
         .with_for_update(of=Card)
         .execution_options(populate_existing=True)
     )
     return session.scalars(stmt).unique().one_or_none()
+
+
+def number_taken(session: Session, card_number: str) -> bool:
+    """Is this number a card's or an alias's, of any merchant (numbers are unique)?"""
+    as_card = select(Card.id).where(Card.card_number == card_number)
+    as_alias = select(CardAlias.card_id).where(CardAlias.card_number == card_number)
+    return session.scalar(as_card.union_all(as_alias).limit(1)) is not None
+
+
+def lock_node(session: Session, node: int) -> None:
+    """Serialize enrollments of one issuing node: with its allocator row locked, the
+    check that a number is free and the insert that takes it cannot interleave."""
+    insert_ignore(session, NumberAllocator, {"node": node, "next_serial": 1})
+    session.execute(
+        select(NumberAllocator.node).where(NumberAllocator.node == node).with_for_update()
+    )
+
+
+def last_change(session: Session, merchant_id: int, card_number: str) -> datetime | None:
+    """When the card a number resolves to was last written (None: no such card)."""
+    card = get_by_number_or_alias(session, merchant_id, card_number)
+    return card.updated_at if card is not None else None
 
 
 def get(session: Session, merchant_id: int, card_id: int) -> Card | None:

@@ -54,8 +54,9 @@ class LockedCards:
 
     def add(self, card_id: int, state: CardState, *numbers: str) -> None:
         self.states[card_id] = state
-        for number in (state.card_number, *numbers):
-            self.ids[number] = card_id
+        self.ids[state.card_number] = card_id
+        for number in numbers:  # an alias never shadows a card's own number
+            self.ids.setdefault(number, card_id)
 
 
 def lock_cards(session: Session, merchant_id: int, numbers: set[str]) -> LockedCards:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from sync_server.models.sync import PinFailureEvent, SyncOp
@@ -14,9 +14,10 @@ from sync_server.repositories.upsert import insert_ignore
 
 
 def offline_redemptions_since(
-    session: Session, terminal_id: int, card_number: str, since: datetime
+    session: Session, terminal_id: int, card_number: str, since: datetime, received_after: datetime
 ) -> tuple[int, int]:
-    """(count, points) of this till's offline redemptions on a card since a moment."""
+    """(count, points) of this till's offline redemptions on a card made since a moment
+    or received after another (whatever time the till claims for them)."""
     count, points = session.execute(
         select(func.count(SyncOp.id), func.coalesce(func.sum(SyncOp.redeemed_points), 0)).where(
             SyncOp.terminal_id == terminal_id,
@@ -24,7 +25,7 @@ def offline_redemptions_since(
             SyncOp.offline.is_(True),
             SyncOp.redeemed_points.is_not(None),
             SyncOp.status == "applied",
-            SyncOp.effective_time >= since,
+            or_(SyncOp.effective_time >= since, SyncOp.received_at > received_after),
         )
     ).one()
     return int(count), int(points or 0)

@@ -5,6 +5,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+from common.text import PlainText
 from sync_server.api.schemas.common import Strict
 
 
@@ -106,8 +107,8 @@ class CardEnrollRequest(Strict):
 
     customer_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     email: EmailStr | None = None
-    customer_name: str | None = Field(default=None, max_length=200)
-    customer_phone: str | None = Field(default=None, max_length=40)
+    customer_name: PlainText | None = Field(default=None, max_length=200)
+    customer_phone: PlainText | None = Field(default=None, max_length=40)
 
     @model_validator(mode="after")
     def _one_customer(self) -> Self:

@@ -6,11 +6,12 @@ from typing import Self
 from pydantic import BaseModel, Field, model_validator
 
 from common.operations import MAX_ADJUSTMENT
+from common.text import PlainText
 from sync_server.api.schemas.common import CardRef, StaffConfirmation, Strict
 
 
 class _CardAction(CardRef, StaffConfirmation):
-    notes: str | None = Field(default=None, max_length=500)
+    notes: PlainText | None = Field(default=None, max_length=500)
 
 
 class StampRequest(_CardAction):
@@ -34,17 +35,17 @@ class StampVoidRequest(_CardAction):
 
 class PointsEarnRequest(_CardAction):
     purchase_amount_cents: int = Field(ge=1, le=100_000_000)
-    order_reference: str | None = Field(default=None, min_length=1, max_length=100)
+    order_reference: PlainText | None = Field(default=None, min_length=1, max_length=100)
 
 
 class PointsRedeemRequest(_CardAction):
-    reward_id: str = Field(min_length=1, max_length=64)
+    reward_id: PlainText = Field(min_length=1, max_length=64)
 
 
 class PointsVoidRequest(_CardAction):
     points_to_void: int | None = Field(default=None, ge=1, le=10_000_000)
     original_transaction_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
-    order_reference: str | None = Field(default=None, min_length=1, max_length=100)
+    order_reference: PlainText | None = Field(default=None, min_length=1, max_length=100)
 
     @model_validator(mode="after")
     def _one_target(self) -> Self:
@@ -58,7 +59,7 @@ class PointsVoidRequest(_CardAction):
 
 class PointsAdjustRequest(StaffConfirmation, Strict):
     points_delta: int = Field(ge=-MAX_ADJUSTMENT, le=MAX_ADJUSTMENT)
-    reason: str = Field(min_length=1, max_length=500)
+    reason: PlainText = Field(min_length=1, max_length=500)
 
     @model_validator(mode="after")
     def _not_zero(self) -> Self:
@@ -68,7 +69,7 @@ class PointsAdjustRequest(StaffConfirmation, Strict):
 
 
 class CardStatusRequest(StaffConfirmation, Strict):
-    notes: str | None = Field(default=None, max_length=500)
+    notes: PlainText | None = Field(default=None, max_length=500)
 
 
 class OperationResponse(BaseModel):

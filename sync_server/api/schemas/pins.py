@@ -6,20 +6,23 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from common.pins import PIN_PATTERN
-from sync_server.api.schemas.common import Strict
+from common.text import PlainText
+from sync_server.api.schemas.common import Patch, Strict
 
 PinText = Field(pattern=PIN_PATTERN.pattern, description="4 to 8 digits")
 
 
 class PinCreate(Strict):
-    name: str = Field(min_length=1, max_length=100)
-    staff_id: str | None = Field(default=None, max_length=50)
+    name: PlainText = Field(min_length=1, max_length=100)
+    staff_id: PlainText | None = Field(default=None, max_length=50)
     pin: str = PinText
 
 
-class PinUpdate(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    staff_id: str | None = Field(default=None, max_length=50)
+class PinUpdate(Patch):
+    nullable = frozenset({"staff_id"})
+
+    name: PlainText | None = Field(default=None, min_length=1, max_length=100)
+    staff_id: PlainText | None = Field(default=None, max_length=50)
     pin: str | None = Field(default=None, pattern=PIN_PATTERN.pattern)
     is_active: bool | None = None
 

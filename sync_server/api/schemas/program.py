@@ -6,12 +6,13 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from common.program import LoyaltyType
-from sync_server.api.schemas.common import Strict
+from common.text import PlainText
+from sync_server.api.schemas.common import Patch, Strict
 
 
 class RewardSchema(Strict):
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
-    name: str = Field(min_length=1, max_length=200)
+    name: PlainText = Field(min_length=1, max_length=200)
     points_required: int = Field(ge=1, le=10_000_000)
     is_active: bool = True
 
@@ -24,9 +25,9 @@ def _unique_reward_ids(rewards: list[RewardSchema] | None) -> None:
 
 class ProgramFields(Strict):
     loyalty_type: LoyaltyType = LoyaltyType.STAMPS
-    display_name: str = Field(default="Loyalty program", min_length=1, max_length=200)
+    display_name: PlainText = Field(default="Loyalty program", min_length=1, max_length=200)
     stamps_target: int = Field(default=10, ge=1, le=100)
-    stamps_reward_description: str = Field(default="Free item", min_length=1, max_length=255)
+    stamps_reward_description: PlainText = Field(default="Free item", min_length=1, max_length=255)
     cooldown_minutes: int = Field(default=15, ge=0, le=1440)
     max_daily_stamps: int = Field(default=5, ge=1, le=100)
     points_per_currency_unit: int = Field(default=1, ge=0, le=1000)
@@ -43,11 +44,11 @@ class ProgramCreate(ProgramFields):
         return self
 
 
-class ProgramUpdate(Strict):
+class ProgramUpdate(Patch):
     loyalty_type: LoyaltyType | None = None
-    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+    display_name: PlainText | None = Field(default=None, min_length=1, max_length=200)
     stamps_target: int | None = Field(default=None, ge=1, le=100)
-    stamps_reward_description: str | None = Field(default=None, min_length=1, max_length=255)
+    stamps_reward_description: PlainText | None = Field(default=None, min_length=1, max_length=255)
     cooldown_minutes: int | None = Field(default=None, ge=0, le=1440)
     max_daily_stamps: int | None = Field(default=None, ge=1, le=100)
     points_per_currency_unit: int | None = Field(default=None, ge=0, le=1000)

@@ -6,14 +6,15 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 
+from common.text import PlainText
 from sync_server.api.schemas.common import IsoDateTime, Strict
 
 MAX_BATCH = 500
 
 
 class PairRequest(Strict):
-    code: str = Field(min_length=4, max_length=32)
-    name: str = Field(default="Till", min_length=1, max_length=100)
+    code: PlainText = Field(min_length=4, max_length=32)
+    name: PlainText = Field(default="Till", min_length=1, max_length=100)
 
 
 class PairResponse(BaseModel):

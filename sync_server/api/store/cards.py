@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from common.codes import Reason
 from common.operations import CustomerDetails, Enroll
 from common.outcome import Rejected, reject
+from common.text import PlainText
 from sync_server.actor import StoreActor
 from sync_server.api.deps import ActorDep, MetaDep, NowDep, SessionDep, SettingsDep
 from sync_server.api.errors import rejection_response
@@ -47,7 +48,7 @@ def list_cards(
     skip: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     is_active: bool | None = None,
-    search: Annotated[str | None, Query(max_length=100)] = None,
+    search: Annotated[PlainText | None, Query(max_length=100)] = None,
     enrolled_here: Annotated[bool, Query(description="only cards enrolled at this store")] = False,
 ) -> CardListResponse:
     """The merchant's cards (a card works at every store of its merchant)."""
@@ -81,7 +82,7 @@ def search_card(
     session: SessionDep,
     now: NowDep,
     q: Annotated[
-        str, Query(min_length=1, max_length=200, description="card number, email or name")
+        PlainText, Query(min_length=1, max_length=200, description="card number, email or name")
     ],
 ) -> CardLookupResponse:
     """Find a card by card number, then customer email, then customer name."""
@@ -97,8 +98,8 @@ def lookup_card(
     session: SessionDep,
     now: NowDep,
     card_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    qr_code: Annotated[str | None, Query(max_length=200)] = None,
-    card_number: Annotated[str | None, Query(max_length=32)] = None,
+    qr_code: Annotated[PlainText | None, Query(max_length=200)] = None,
+    card_number: Annotated[PlainText | None, Query(max_length=32)] = None,
 ) -> CardLookupResponse:
     """Look a card up by id, scanned QR payload, or card number."""
     try:

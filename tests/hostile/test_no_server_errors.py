@@ -1,0 +1,143 @@
+"""Every endpoint, fed hostile values one part at a time, answers with a verdict.
+
+For each endpoint of tests/hostile/endpoints.py, hypothesis mutates one part of a valid
+request (a body field replaced by NaN, 2^63, a NUL, a lone surrogate, a naive or year-1
+date, a wrong type; a key dropped, added or repeated; a query value; a path id) and
+checks: no 5xx; a refusal has the error shape with a stable code; a refusal changed
+nothing (balances, ledger, chain head, claims, customers, aliases, program, PINs).
+HOSTILE_EXAMPLES sets the examples per endpoint (CI: the default)."""
+
+import os
+import re
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sync_server.auth import tokens
+from sync_server.models import User
+from sync_server.services import programs
+from tests.hostile.endpoints import ENDPOINTS, Endpoint
+from tests.hostile.mutations import Request, body_mutation, path_values, query_mutation, render
+from tests.hostile.world import World, chain_intact, fingerprint
+from tests.support.shop import PROGRAM
+
+pytestmark = pytest.mark.postgres
+
+EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "25"))
+CODE = re.compile(r"^[A-Z][A-Z0-9_]{2,63}$")
+
+
+@st.composite
+def hostile_request(draw: st.DrawFn, endpoint: Endpoint, world: World) -> Request:
+    body = endpoint.body(world) if endpoint.body else None
+    query = endpoint.query(world) if endpoint.query else {}
+    path_id = endpoint.path_id(world) if endpoint.path_id else None
+    parts = ["query"]
+    if body is not None:
+        parts += ["body", "body", "body"]
+    if path_id is not None:
+        parts.append("path")
+    part = draw(st.sampled_from(parts))
+    what = "as is"
+    if part == "body":
+        body, what = draw(body_mutation(body))
+    elif part == "query":
+        query, what = draw(query_mutation(query))
+    else:
+        path_id = draw(path_values())
+        what = f"path id {path_id}"
+    return render(endpoint.method, endpoint.path, path_id, query, body, what)
+
+
+def _headers(world: World, auth: str) -> dict[str, str]:
+    if auth == "owner":
+        return world.shop.owner_headers
+    if auth == "till":
+        return world.till.headers
+    return {}
+
+
+def _restore(world: World) -> None:
+    """Undo what a destructive endpoint's valid request did: the program, the token."""
+    with world.factory() as session:
+        if programs_missing(session, world.shop.merchant_id):
+            programs.create(
+                session,
+                world.shop.merchant_id,
+                PROGRAM | {"cooldown_minutes": 0, "max_daily_stamps": 100},
+            )
+        owner = session.query(User).filter_by(email=world.shop.owner_email).one()
+        issued = tokens.issue(session, owner, world.shop.store_ids[0], tokens_now(), tokens_ttl())
+        session.commit()
+    world.shop.owner_headers = {"Authorization": f"Bearer {issued.token}"}
+
+
+def programs_missing(session: Any, merchant_id: int) -> bool:
+    from sync_server.repositories import programs as program_repo
+
+    return program_repo.for_merchant(session, merchant_id) is None
+
+
+def tokens_now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+def tokens_ttl() -> Any:
+    from datetime import timedelta
+
+    return timedelta(hours=2)
+
+
+def check_verdict(response: Any, request: Request) -> None:
+    where = f"{request.method} {request.url[:200]} ({request.what})"
+    assert response.status_code < 500, f"{where} -> {response.status_code}: {response.text[:500]}"
+    if response.status_code >= 400:
+        body = response.json()
+        assert set(body) == {"code", "message", "detail"}, f"{where}: {body}"
+        assert CODE.match(body["code"]), f"{where}: code {body['code']!r}"
+        assert isinstance(body["message"], str) and body["message"], where
+        assert isinstance(body["detail"], dict), where
+
+
+def check_push_answer(response: Any, request: Request) -> None:
+    if response.status_code != 200:
+        return
+    for result in response.json()["results"]:
+        assert result["status"] in {"applied", "duplicate", "rejected"}, request.what
+        if result["status"] == "rejected":
+            assert CODE.match(result["code"] or ""), f"{request.what}: {result}"
+
+
+@pytest.mark.parametrize(
+    "endpoint", ENDPOINTS, ids=lambda e: f"{e.name}{e.extra.get('variant', '')}"
+)
+def test_every_hostile_request_gets_a_verdict_and_a_refusal_changes_nothing(
+    hostile_world: World, endpoint: Endpoint
+) -> None:
+    world = hostile_world
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=os.environ.get("CI", "").lower() == "true",
+    )
+    @given(data=st.data())
+    def run(data: st.DataObject) -> None:
+        request = data.draw(hostile_request(endpoint, world))
+        before = fingerprint(world.factory)
+        response = request.send(world.client, _headers(world, endpoint.auth))
+        check_verdict(response, request)
+        if response.status_code >= 400:
+            assert fingerprint(world.factory) == before, f"refused but changed: {request.what}"
+        if endpoint.path.endswith("/push"):
+            check_push_answer(response, request)
+        if endpoint.extra.get("destructive"):
+            _restore(world)
+
+    run()
+    assert chain_intact(world.factory, [world.shop.merchant_id, world.other.merchant_id]) == []
