@@ -96,8 +96,10 @@ def test_an_enrollment_with_a_number_already_issued_is_refused_and_the_number_ke
         ]
     ).json()["results"][0]
 
-    assert takeover["status"] == "rejected" and takeover["code"] == "CARD_ALREADY_EXISTS"
-    assert earn["card"]["card_number"] == mine and earn["card"]["points_balance"] == 10
+    assert takeover["status"] == "rejected"
+    assert takeover["code"] == "CARD_ALREADY_EXISTS"
+    assert earn["card"]["card_number"] == mine
+    assert earn["card"]["points_balance"] == 10
     assert _balance(client, shop.owner_headers, other["card_number"]) == 0
     with session_factory() as session:
         assert session.scalar(select(func.count(CardAlias.card_number))) == 0
@@ -188,7 +190,8 @@ def test_one_malformed_op_is_refused_alone_and_the_valid_ops_around_it_apply(
 
     assert first.status_code == 200, first.text
     statuses = [(r["status"], r["code"]) for r in first.json()["results"]]
-    assert statuses[0][0] == "applied" and statuses[2][0] == "applied"
+    assert statuses[0][0] == "applied"
+    assert statuses[2][0] == "applied"
     assert statuses[1] == ("rejected", "INVALID_OPERATION")
     assert [r["status"] for r in replay.json()["results"]] == ["duplicate"] * 3
     assert _balance(client, shop.owner_headers, number) == 5
@@ -268,7 +271,8 @@ def test_a_naive_time_anywhere_in_a_push_is_a_422_and_nothing_is_applied(
         till, [op], sent_at=naive if where == "sent_at" else None, pin_failures=[failure]
     )
 
-    assert pushed.status_code == 422 and pushed.json()["code"] == "VALIDATION_ERROR"
+    assert pushed.status_code == 422
+    assert pushed.json()["code"] == "VALIDATION_ERROR"
     assert _ledger_size(session_factory) == before
     with session_factory() as session:
         assert session.scalar(select(func.count(SyncOp.id))) == 0
@@ -422,7 +426,8 @@ def test_an_earn_that_would_pass_the_largest_balance_is_refused_on_the_api_and_o
         ]
     ).json()["results"][0]
 
-    assert api.status_code == 409 and api.json()["code"] == "BALANCE_LIMIT"
+    assert api.status_code == 409
+    assert api.json()["code"] == "BALANCE_LIMIT"
     assert pushed["code"] == "BALANCE_LIMIT"
     assert _balance(client, shop.owner_headers, card["card_number"]) == 1_000_000_000
 

@@ -9,6 +9,7 @@ HOSTILE_EXAMPLES sets the examples per endpoint (CI: the default)."""
 
 import os
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 
 from sync_server.auth import tokens
 from sync_server.models import User
+from sync_server.repositories import programs as program_repo
 from sync_server.services import programs
 from tests.hostile.endpoints import ENDPOINTS, Endpoint
 from tests.hostile.mutations import Request, body_mutation, path_values, query_mutation, render
@@ -62,34 +64,18 @@ def _headers(world: World, auth: str) -> dict[str, str]:
 def _restore(world: World) -> None:
     """Undo what a destructive endpoint's valid request did: the program, the token."""
     with world.factory() as session:
-        if programs_missing(session, world.shop.merchant_id):
+        if program_repo.for_merchant(session, world.shop.merchant_id) is None:
             programs.create(
                 session,
                 world.shop.merchant_id,
                 PROGRAM | {"cooldown_minutes": 0, "max_daily_stamps": 100},
             )
         owner = session.query(User).filter_by(email=world.shop.owner_email).one()
-        issued = tokens.issue(session, owner, world.shop.store_ids[0], tokens_now(), tokens_ttl())
+        issued = tokens.issue(
+            session, owner, world.shop.store_ids[0], datetime.now(UTC), timedelta(hours=2)
+        )
         session.commit()
     world.shop.owner_headers = {"Authorization": f"Bearer {issued.token}"}
-
-
-def programs_missing(session: Any, merchant_id: int) -> bool:
-    from sync_server.repositories import programs as program_repo
-
-    return program_repo.for_merchant(session, merchant_id) is None
-
-
-def tokens_now() -> Any:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)
-
-
-def tokens_ttl() -> Any:
-    from datetime import timedelta
-
-    return timedelta(hours=2)
 
 
 def check_verdict(response: Any, request: Request) -> None:
@@ -99,7 +85,8 @@ def check_verdict(response: Any, request: Request) -> None:
         body = response.json()
         assert set(body) == {"code", "message", "detail"}, f"{where}: {body}"
         assert CODE.match(body["code"]), f"{where}: code {body['code']!r}"
-        assert isinstance(body["message"], str) and body["message"], where
+        assert isinstance(body["message"], str), where
+        assert body["message"], where
         assert isinstance(body["detail"], dict), where
 
 

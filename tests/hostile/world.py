@@ -107,7 +107,8 @@ _FINGERPRINT = {
     "cards": "SELECT count(*), coalesce(sum(points_balance), 0), coalesce(sum(stamp_count), 0),"
     " coalesce(sum(total_points_earned), 0), sum(CASE WHEN is_active THEN 1 ELSE 0 END),"
     " coalesce(max(change_txid), 0) FROM cards",
-    "ledger": "SELECT count(*), coalesce(max(id), 0), coalesce(sum(points_delta), 0) FROM ledger_entries",
+    "ledger": "SELECT count(*), coalesce(max(id), 0), coalesce(sum(points_delta), 0)"
+    " FROM ledger_entries",
     "chain": "SELECT coalesce(max(last_seq), 0), count(*) FROM ledger_chain_heads",
     "customers": "SELECT count(*), coalesce(max(change_txid), 0) FROM customers",
     "aliases": "SELECT count(*) FROM card_aliases",
@@ -115,7 +116,8 @@ _FINGERPRINT = {
     "program": "SELECT count(*), coalesce(max(updated_at)::text, '') FROM programs",
     "pins": "SELECT count(*), coalesce(max(name), ''), sum(CASE WHEN is_active THEN 1 ELSE 0 END),"
     " sum(CASE WHEN deleted_at IS NULL THEN 0 ELSE 1 END) FROM staff_pins",
-    "terminals": "SELECT count(*), sum(CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END) FROM terminals",
+    "terminals": "SELECT count(*), sum(CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END)"
+    " FROM terminals",
     "settings": "SELECT count(*) FROM merchant_settings",
 }
 
