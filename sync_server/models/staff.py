@@ -21,6 +21,11 @@ class StaffPin(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Progressive lockout (common/pins.py): lockouts since a manager's unlock, and the
+    # wrong entries of the day that began at daily_since, successes or not.
+    lockout_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    daily_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    daily_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Deleted PINs stay for the ledger entries that name them, invisible to the API.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

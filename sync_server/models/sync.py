@@ -39,6 +39,7 @@ class PairingCode(Base):
     """A short-lived, single-use code an owner hands to a new till (hash stored)."""
 
     __tablename__ = "pairing_codes"
+    __table_args__ = (Index("ix_pairing_codes_expires_at", "expires_at"),)  # purge
 
     id: Mapped[int] = mapped_column(primary_key=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
@@ -55,6 +56,7 @@ class Throttle(Base):
     """Failed attempts per key (e.g. 'pair:<ip>') in a fixed window, shared by workers."""
 
     __tablename__ = "throttles"
+    __table_args__ = (Index("ix_throttles_window_start", "window_start"),)  # purge
 
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -103,7 +105,10 @@ class PinFailureEvent(Base):
     """A wrong PIN typed at an offline till, counted once toward the store's lockout."""
 
     __tablename__ = "pin_failure_events"
-    __table_args__ = (UniqueConstraint("terminal_id", "event_id"),)
+    __table_args__ = (
+        UniqueConstraint("terminal_id", "event_id"),
+        Index("ix_pin_failure_events_received_at", "received_at"),  # purge
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     terminal_id: Mapped[int] = mapped_column(ForeignKey("terminals.id"))
