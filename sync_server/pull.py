@@ -180,6 +180,9 @@ ENTITIES: tuple[Entity, ...] = (
             StaffPin.deleted_at.is_not(None).label("deleted"),
             StaffPin.failed_attempts,
             StaffPin.locked_until,
+            StaffPin.lockout_level,
+            StaffPin.daily_failures,
+            StaffPin.daily_since,
         ),
     ),
     Entity(

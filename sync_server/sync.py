@@ -3,7 +3,8 @@
 A terminal's batch is applied in one database transaction (sync_server/push_batch.py):
 claims of (terminal, op_id), card locks, rule checks, ledger writes and the stored
 outcomes commit together or not at all, so a replay finds the claim and gets the
-stored outcome back. Wrong PINs typed offline are counted after the ops, in the same
+stored outcome back. Wrong PINs typed offline are counted after the ops, then the PINs
+the ops confirmed forgive their row of mistakes (sync_server/push_pins.py), in the same
 transaction: a push is answered in full with everything committed, or not at all.
 
 Pull lives in sync_server/pull.py.
@@ -18,20 +19,12 @@ from typing import TypeVar
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from common.pins import PinLockState, after_failure
+from sync_server import push_pins
 from sync_server.actor import RequestMeta, StoreActor
-from sync_server.api.schemas.sync import (
-    PinFailure,
-    PinFailureOutcome,
-    PushRequest,
-    PushResponse,
-)
+from sync_server.api.schemas.sync import PushRequest, PushResponse
 from sync_server.config import Settings
 from sync_server.push_batch import apply_batch
 from sync_server.push_records import OPERATION, effective_time
-from sync_server.repositories import pins as pin_repo
-from sync_server.repositories import sync_ops as repo
-from sync_server.services.programs import lockout_policy
 
 __all__ = ["OPERATION", "effective_time", "push"]
 
@@ -54,8 +47,10 @@ def push(
     def work(session: Session) -> PushResponse:
         results = apply_batch(session, actor, request, meta, settings, now)
         failures = [
-            _pin_failure(session, actor, ev, request, settings, now) for ev in request.pin_failures
+            push_pins.count_failure(session, actor, ev, request, settings, now)
+            for ev in request.pin_failures
         ]
+        push_pins.count_successes(session, actor, request, results, settings, now)
         return PushResponse(server_time=now, results=results, pin_failures=failures)
 
     return _in_transaction(factory, work)
@@ -82,38 +77,3 @@ def _in_transaction(factory: sessionmaker[Session], work: Callable[[Session], T]
                 raise
         time.sleep(random.uniform(0, 0.02 * attempt))  # noqa: S311 - jitter, not secrecy
     raise AssertionError("unreachable")
-
-
-def _pin_failure(
-    session: Session,
-    actor: StoreActor,
-    event: PinFailure,
-    request: PushRequest,
-    settings: Settings,
-    now: datetime,
-) -> PinFailureOutcome:
-    """A wrong PIN typed offline counts toward the lockout of every till of the store."""
-    assert actor.terminal_id is not None
-    when = effective_time(event.occurred_at, request.sent_at, now, settings.offline_max_age)
-    pin = pin_repo.lock(session, actor.store_id, event.staff_pin_id)
-    if pin is None:
-        return PinFailureOutcome(event_id=event.event_id, status="rejected")
-    fresh = repo.claim_pin_failure(
-        session,
-        {
-            "terminal_id": actor.terminal_id,
-            "event_id": str(event.event_id),
-            "staff_pin_id": pin.id,
-            "occurred_at": when,
-            "received_at": now,
-        },
-    )
-    if fresh:
-        policy = lockout_policy(session, actor.merchant_id, settings)
-        state = after_failure(PinLockState(pin.failed_attempts, pin.locked_until), policy, when)
-        pin.failed_attempts, pin.locked_until = state.failed_attempts, state.locked_until
-    return PinFailureOutcome(
-        event_id=event.event_id,
-        status="counted" if fresh else "duplicate",
-        locked_until=pin.locked_until,
-    )

@@ -85,6 +85,14 @@ def _v4(conn: Connection) -> None:
     conn.exec_driver_sql("ALTER TABLE outbox ADD COLUMN acknowledged_by TEXT")
 
 
+@step
+def _v5(conn: Connection) -> None:
+    """Progressive PIN lockout (common/pins.py): lockouts since a manager's unlock and
+    the day's wrong entries, pulled with the PIN (NULL from an older server: none)."""
+    for column in ("lockout_level INTEGER", "daily_failures INTEGER", "daily_since TEXT"):
+        conn.exec_driver_sql(f"ALTER TABLE staff_pins ADD COLUMN {column}")
+
+
 def version(conn: Connection) -> int:
     return int(conn.execute(text("PRAGMA user_version")).scalar_one())
 

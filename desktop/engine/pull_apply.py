@@ -41,7 +41,17 @@ _TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "staff_pins": (
         "staff_pins",
-        ("id", "name", "pin_hash", "is_active", "failed_attempts", "locked_until"),
+        (
+            "id",
+            "name",
+            "pin_hash",
+            "is_active",
+            "failed_attempts",
+            "locked_until",
+            "lockout_level",
+            "daily_failures",
+            "daily_since",
+        ),
     ),
 }
 _CARDS_INSERT = "INSERT OR REPLACE INTO cards (card_number, id, customer_id, state) VALUES"

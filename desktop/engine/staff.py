@@ -1,6 +1,8 @@
 """Staff PINs at the till: the cashier picks their name first, so one entry costs one
-argon2id verify whatever the number of staff; wrong entries lock locally at once and
-are queued for the server, which counts them for every till of the store."""
+argon2id verify whatever the number of staff; wrong entries lock locally at once, by the
+same progressive policy as the server's (common/pins.py), and are queued for the server,
+which counts them for every till of the store; a right PIN forgives the row of mistakes
+here, and on the server when the op it confirmed is pushed."""
 
 import uuid
 from dataclasses import dataclass
@@ -10,7 +12,14 @@ from sqlalchemy import text
 
 from common.codes import Reason
 from common.outcome import Rejected, reject
-from common.pins import LockoutPolicy, PinLockState, after_failure, after_success, verify_pin
+from common.pins import (
+    LockoutPolicy,
+    PinLockState,
+    after_failure,
+    after_success,
+    attempts_left,
+    verify_pin,
+)
 from desktop.engine.local_store import LocalStore
 
 
@@ -43,27 +52,36 @@ def check_pin(store: LocalStore, staff_pin_id: int, pin: str, now: datetime) -> 
     with store.engine.connect() as conn:
         row = conn.execute(
             text(
-                "SELECT pin_hash, is_active, failed_attempts, locked_until FROM staff_pins "
-                "WHERE id = :id"
+                "SELECT pin_hash, is_active, failed_attempts, locked_until, lockout_level, "
+                "daily_failures, daily_since FROM staff_pins WHERE id = :id"
             ),
             {"id": staff_pin_id},
         ).first()
     if row is None or not row.is_active:
         return reject(Reason.STAFF_PIN_NOT_FOUND)
-    state = PinLockState(row.failed_attempts, _when(row.locked_until))
+    state = PinLockState(
+        row.failed_attempts,
+        _when(row.locked_until),
+        row.lockout_level or 0,
+        row.daily_failures or 0,
+        _when(row.daily_since),
+    )
     if state.is_locked(now):
-        assert state.locked_until is not None
-        return reject(Reason.STAFF_PIN_LOCKED, locked_until=state.locked_until.isoformat())
+        return _locked(state)
     if verify_pin(row.pin_hash, pin):
-        _save(store, staff_pin_id, after_success(), None)
+        _save(store, staff_pin_id, after_success(state), None)
         return staff_pin_id
-    failed = after_failure(state, _policy(store), now)
+    policy = _policy(store)
+    failed = after_failure(state, policy, now)
     _save(store, staff_pin_id, failed, now)
     if failed.is_locked(now):
-        assert failed.locked_until is not None
-        return reject(Reason.STAFF_PIN_LOCKED, locked_until=failed.locked_until.isoformat())
-    remaining = max(0, _policy(store).max_attempts - failed.failed_attempts)
-    return reject(Reason.STAFF_PIN_INVALID, attempts_remaining=remaining)
+        return _locked(failed)
+    return reject(Reason.STAFF_PIN_INVALID, attempts_remaining=attempts_left(failed, policy))
+
+
+def _locked(state: PinLockState) -> Rejected:
+    assert state.locked_until is not None
+    return reject(Reason.STAFF_PIN_LOCKED, locked_until=state.locked_until.isoformat())
 
 
 def _policy(store: LocalStore) -> LockoutPolicy:
@@ -79,10 +97,17 @@ def _save(
 ) -> None:
     with store.transaction() as conn:
         conn.execute(
-            text("UPDATE staff_pins SET failed_attempts = :n, locked_until = :u WHERE id = :id"),
+            text(
+                "UPDATE staff_pins SET failed_attempts = :n, locked_until = :u, "
+                "lockout_level = :level, daily_failures = :daily, daily_since = :since "
+                "WHERE id = :id"
+            ),
             {
                 "n": state.failed_attempts,
-                "u": state.locked_until.isoformat() if state.locked_until else None,
+                "u": _iso(state.locked_until),
+                "level": state.lockout_level,
+                "daily": state.daily_failures,
+                "since": _iso(state.daily_since),
                 "id": staff_pin_id,
             },
         )
@@ -98,3 +123,7 @@ def _save(
 
 def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

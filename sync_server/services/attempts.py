@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from sync_server.services import throttle
+from sync_server.services import purge, throttle
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,7 @@ class Budget:
 LOGIN_PER_IP = Budget("login-ip", 30, timedelta(minutes=15))
 LOGIN_PER_ACCOUNT = Budget("login-account", 10, timedelta(minutes=15))
 PAIR_PER_IP = Budget("pair", 10, timedelta(minutes=15))
+LONGEST_WINDOW = max(b.window for b in (LOGIN_PER_IP, LOGIN_PER_ACCOUNT, PAIR_PER_IP))
 
 Charge = tuple[Budget, str]
 
@@ -56,8 +57,10 @@ def wait_needed(session: Session, charges: Sequence[Charge], now: datetime) -> t
 
 
 def charge(session: Session, charges: Sequence[Charge], now: datetime) -> None:
+    """Count the failures, and sweep away counters whose window ended (services/purge)."""
     for budget, who in charges:
         throttle.count_failure(session, budget.key(who), budget.window, now)
+    purge.throttles(session, now, LONGEST_WINDOW)
 
 
 def forgive(session: Session, budget: Budget, who: str) -> None:

@@ -12,6 +12,7 @@ from common.card_number import terminal_node
 from sync_server.auth.tokens import digest
 from sync_server.models import Store
 from sync_server.models.sync import PairingCode, Terminal
+from sync_server.services import purge
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed by hand
 CODE_LENGTH = 10  # 32**10 = 2**50 codes; guesses are throttled on top
@@ -53,6 +54,7 @@ def issue_code(session: Session, store: Store, user_id: int | None, now: datetim
         )
     )
     session.flush()
+    purge.pairing_codes(session, now)
     return IssuedCode(code=f"{code[:5]}-{code[5:]}", expires_at=now + CODE_TTL, store_id=store.id)
 
 

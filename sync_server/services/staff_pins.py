@@ -11,12 +11,13 @@ from common.pins import (
     LockoutPolicy,
     PinLockState,
     after_failure,
-    after_success,
+    attempts_left,
     hash_pin,
     verify_pin,
 )
 from sync_server.models import StaffPin, Store
 from sync_server.repositories import pins as repo
+from sync_server.services import pin_lock
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,14 +60,13 @@ def _check_named(
     pin = repo.lock(session, store_id, proof.staff_pin_id)
     if pin is None:
         return reject(Reason.STAFF_PIN_NOT_FOUND)
-    state = PinLockState(pin.failed_attempts, pin.locked_until)
+    state = pin_lock.lock_state(pin)
     if state.is_locked(now):
         return _locked(state)
     if pin.is_active and verify_pin(pin.pin_hash, proof.pin):
-        _store_state(pin, after_success())
+        pin_lock.count_success(pin)
         return pin
-    failed = after_failure(state, policy, now)
-    _store_state(pin, failed)
+    failed = pin_lock.count_failure(pin, policy, now)
     if failed.is_locked(now):
         return _locked(failed)
     return _invalid(failed, policy)
@@ -75,7 +75,8 @@ def _check_named(
 def _check_anonymous(
     session: Session, store_id: int, pin_text: str, policy: LockoutPolicy, now: datetime
 ) -> StaffPin | Rejected:
-    """Without a staff id every active PIN is tried; misses count on the store."""
+    """Without a staff id every active PIN is tried; misses count on the store (its
+    two columns: a lockout there is not progressive, see docs/security.md row 3)."""
     store = session.get_one(Store, store_id)
     store_state = PinLockState(store.anonymous_pin_failures, store.anonymous_pin_locked_until)
     if store_state.is_locked(now):
@@ -84,10 +85,10 @@ def _check_anonymous(
         if verify_pin(candidate.pin_hash, pin_text):
             pin = repo.lock(session, store_id, candidate.id)
             assert pin is not None
-            state = PinLockState(pin.failed_attempts, pin.locked_until)
+            state = pin_lock.lock_state(pin)
             if state.is_locked(now):
                 return _locked(state)
-            _store_state(pin, after_success())
+            pin_lock.count_success(pin)
             return pin
     store = repo.lock_store(session, store_id)
     failed = after_failure(
@@ -100,19 +101,13 @@ def _check_anonymous(
     return _invalid(failed, policy)
 
 
-def _store_state(pin: StaffPin, state: PinLockState) -> None:
-    pin.failed_attempts = state.failed_attempts
-    pin.locked_until = state.locked_until
-
-
 def _locked(state: PinLockState) -> Rejected:
     assert state.locked_until is not None
     return reject(Reason.STAFF_PIN_LOCKED, locked_until=state.locked_until.isoformat())
 
 
 def _invalid(state: PinLockState, policy: LockoutPolicy) -> Rejected:
-    remaining = max(0, policy.max_attempts - state.failed_attempts)
-    return reject(Reason.STAFF_PIN_INVALID, attempts_remaining=remaining)
+    return reject(Reason.STAFF_PIN_INVALID, attempts_remaining=attempts_left(state, policy))
 
 
 def is_pin_taken(session: Session, store_id: int, pin_text: str, except_id: int | None) -> bool:
@@ -152,12 +147,12 @@ def change_pin(session: Session, pin: StaffPin, pin_text: str) -> Rejected | Non
     if is_pin_taken(session, pin.store_id, pin_text, pin.id):
         return reject(Reason.STAFF_PIN_DUPLICATE)
     pin.pin_hash = hash_pin(pin_text)
-    _store_state(pin, after_success())
+    pin_lock.reset(pin)
     return None
 
 
 def unlock(pin: StaffPin) -> None:
-    _store_state(pin, after_success())
+    pin_lock.reset(pin)
 
 
 def delete(pin: StaffPin, now: datetime) -> None:

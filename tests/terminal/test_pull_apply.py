@@ -96,7 +96,7 @@ def test_both_wire_formats_land_the_same_rows(tmp_path):
     assert objects.apply_pull_page(_objects_page(**ROWS)) == 6
 
     assert _dump(compact) == _dump(objects)
-    assert _dump(compact)["staff_pins"] == [(5, "Bo", "$argon2id$x", 1, 2, None)]
+    assert _dump(compact)["staff_pins"] == [(5, "Bo", "$argon2id$x", 1, 2, None, None, None, None)]
 
 
 def test_a_card_state_keeps_json_types_and_reads_back_as_the_rules_state(tmp_path):
