@@ -284,7 +284,7 @@ def test_a_naive_time_anywhere_in_a_push_is_a_422_and_nothing_is_applied(
 def test_a_push_that_fails_after_its_ops_commits_none_of_them(client, session_factory, monkeypatch):
     """Planted fault: counting the offline PIN failures raises after the ops were
     applied. The ops and the failures share one transaction, so nothing is left."""
-    from sync_server import sync
+    from sync_server import push_pins
 
     shop = make_shop(session_factory)
     till = pair(client, shop.owner_headers)
@@ -294,7 +294,7 @@ def test_a_push_that_fails_after_its_ops_commits_none_of_them(client, session_fa
     def broken(*args, **kwargs):
         raise RuntimeError("planted: the PIN failure cannot be counted")
 
-    monkeypatch.setattr(sync, "_pin_failure", broken)
+    monkeypatch.setattr(push_pins, "count_failure", broken)
     op = till.op(
         {"type": "points.earn", "card_number": number, "purchase_amount_cents": 900},
         staff_pin_id=pin,
