@@ -10,6 +10,7 @@ from sync_server import pull as pull_service
 from sync_server import sync as push_service
 from sync_server.actor import StoreActor
 from sync_server.api.deps import ActorDep, MetaDep, NowDep, SessionDep, SettingsDep
+from sync_server.api.schemas import links
 from sync_server.api.schemas.common import error_responses
 from sync_server.api.schemas.sync import (
     PairRequest,
@@ -39,7 +40,7 @@ def require_terminal(actor: ActorDep) -> StoreActor:
 TerminalDep = Annotated[StoreActor, Depends(require_terminal)]
 
 
-@router.post("/pair", responses=error_responses(404, 429))
+@router.post("/pair", responses={**error_responses(404, 429), **links.PAIRED})
 def pair(body: PairRequest, session: SessionDep, meta: MetaDep, now: NowDep) -> PairResponse:
     """Trade a one-time pairing code for a terminal id and a device token."""
     charges = [(attempts.PAIR_PER_IP, attempts.client_key(meta.ip_address))]

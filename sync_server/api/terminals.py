@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from sync_server.api.deps import NowDep, OwnerDep, PersonDep, SessionDep
+from sync_server.api.schemas import links
 from sync_server.api.schemas.common import IdPath, error_responses
 from sync_server.api.schemas.sync import (
     PairingCodeResponse,
@@ -33,7 +34,11 @@ def _terminal(t: Terminal) -> TerminalResponse:
     )
 
 
-@router.post("/pairing-codes", status_code=201, responses=error_responses(403))
+@router.post(
+    "/pairing-codes",
+    status_code=201,
+    responses={**error_responses(403), **links.CODE_ISSUED},
+)
 def issue_pairing_code(actor: OwnerDep, session: SessionDep, now: NowDep) -> PairingCodeResponse:
     """A one-time code (15 minutes) that pairs one new till to this store."""
     store = program_repo.store(session, actor.store_id)
@@ -86,7 +91,7 @@ def _item(op: SyncOp) -> AttentionItem:
     return AttentionItem.model_validate(op, from_attributes=True)
 
 
-@router.get("/attention", responses=error_responses(403))
+@router.get("/attention", responses={**error_responses(403), **links.ATTENTION})
 def attention(
     actor: PersonDep,
     session: SessionDep,

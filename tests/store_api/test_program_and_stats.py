@@ -41,9 +41,13 @@ def test_updating_the_target_never_rescales_balances(client, a):
 
 
 def test_duplicate_reward_ids_are_refused(client, a):
+    """A rule JSON Schema cannot state (unique by id): a conflict with its own code, not
+    a 422 for a body the OpenAPI document allows."""
     rewards = [{"id": "x", "name": "X", "points_required": 1}] * 2
     response = client.put(f"{API}/program", json={"points_rewards": rewards}, headers=a.owner)
-    assert response.status_code == 422
+    assert response.status_code == 409
+    assert response.json()["code"] == "REWARD_ID_DUPLICATE"
+    assert response.json()["detail"] == {"reward_ids": ["x"]}
 
 
 def test_deleting_the_program_keeps_cards_and_refuses_operations_until_a_new_one(client, a):

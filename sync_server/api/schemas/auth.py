@@ -5,13 +5,13 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from common.text import PlainText
-from sync_server.api.schemas.common import Strict
+from sync_server.api.schemas.common import JsonInt, Strict
 
 
 class LoginRequest(Strict):
     email: PlainText = Field(min_length=3, max_length=254)
     password: str = Field(min_length=1, max_length=200)
-    store_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    store_id: JsonInt | None = Field(default=None, ge=1, le=2**31 - 1)
 
 
 class LoginResponse(BaseModel):

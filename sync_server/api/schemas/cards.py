@@ -1,12 +1,12 @@
 """Card, customer and transaction bodies."""
 
 from datetime import datetime
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, WithJsonSchema, model_validator
 
 from common.text import PlainText
-from sync_server.api.schemas.common import Strict
+from sync_server.api.schemas.common import EMAIL_SCHEMA, JsonInt, Strict
 
 
 class CardResponse(BaseModel):
@@ -105,8 +105,10 @@ class TransactionListResponse(BaseModel):
 class CardEnrollRequest(Strict):
     """Enroll an existing customer by id, or by email (created if new)."""
 
-    customer_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    email: EmailStr | None = None
+    one_of = (("customer_id", "email"),)
+
+    customer_id: JsonInt | None = Field(default=None, ge=1, le=2**31 - 1)
+    email: Annotated[EmailStr, WithJsonSchema(EMAIL_SCHEMA)] | None = None
     customer_name: PlainText | None = Field(default=None, max_length=200)
     customer_phone: PlainText | None = Field(default=None, max_length=40)
 

@@ -11,11 +11,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    StrictInt,
     model_validator,
 )
 
-from common.text import PlainText
+from common.text import TEXT_PATTERN, PlainText
 
 
 class ErrorResponse(BaseModel):
@@ -30,13 +29,96 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorResponse} for status in (400, 401, 422, *statuses)}
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def _json_integer(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("an integer is a JSON number, not a boolean or a string")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("an integer has no fractional part")
+        return int(value)
+    return value
 
 
-def _without_null(schema: dict[str, Any], model: type[Any]) -> None:
+MAX_JSON_INT = 2**53 - 1
+"""The largest integer every JSON reader holds exactly (I-JSON, RFC 7493): a bound above
+it would be checked as a double by a client's validator and exactly here."""
+
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
+"""An integer as JSON Schema means it: 3 and 3.0 are integers; true, "3" and 3.5 are
+not (pydantic's lax int took true and "3", its strict int refused 3.0)."""
+
+
+_SPECIAL_USE = ("arpa", "invalid", "local", "localhost", "onion", "test")
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.upper()}{c}]" for c in word)
+
+
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "format": "email",
+    "pattern": rf"^{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}$",
+    "not": {"pattern": rf"\.(?:{'|'.join(map(_any_case, _SPECIAL_USE))})$"},
+    "maxLength": 254,
+}
+"""OpenAPI: the addresses an ``EmailStr`` takes, beyond "format: email": a dotted local
+part (no quotes), a domain name with a dot (no IP literal), not a special-use domain."""
+
+
+def exactly_one(*names: str) -> dict[str, Any]:
+    """OpenAPI: exactly one of these (nullable) fields is given and not null, as the
+    body's validator demands; a field left out or null counts as not given."""
+    return {
+        "oneOf": [
+            {
+                "required": [name],
+                "properties": {
+                    other: ({"not": {"type": "null"}} if other == name else {"type": "null"})
+                    for other in names
+                },
+            }
+            for name in names
+        ]
+    }
+
+
+def _refine(schema: dict[str, Any], model: type[Any]) -> None:
+    """OpenAPI: the rules a body's validators enforce beyond its fields' types, so the
+    document is the contract the server applies (see ``Strict``)."""
+    for prop in schema.get("properties", {}).values():
+        for branch in [prop, *prop.get("anyOf", ())]:
+            _standard_bounds(branch)
+    if getattr(model, "refuses_null", False):
+        _without_null(schema, getattr(model, "nullable", frozenset()))
+    groups: list[dict[str, Any]] = []
+    for cls in reversed(model.__mro__):
+        own = vars(cls).get("one_of")
+        if own is not None:
+            groups.extend(exactly_one(*names) for names in own)
+    if len(groups) == 1:
+        schema.update(groups[0])
+    elif groups:
+        schema["allOf"] = groups
+    if getattr(model, "not_empty", False):
+        schema["minProperties"] = 1
+
+
+_BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+
+
+def _standard_bounds(schema: dict[str, Any]) -> None:
+    """pydantic writes the bounds of an optional ``JsonInt`` as ``ge``/``le``, words
+    JSON Schema does not know (so a client would not see them): give them their names."""
+    for short, name in _BOUNDS.items():
+        if short in schema:
+            schema[name] = schema.pop(short)
+
+
+def _without_null(schema: dict[str, Any], nullable: frozenset[str]) -> None:
     """OpenAPI: a patch field that refuses null is documented as not nullable."""
-    nullable: frozenset[str] = getattr(model, "nullable", frozenset())
     for name, prop in schema.get("properties", {}).items():
         branches = prop.get("anyOf")
         if name in nullable or not branches:
@@ -48,11 +130,23 @@ def _without_null(schema: dict[str, Any], model: type[Any]) -> None:
             prop.update(kept[0])
 
 
+class Strict(BaseModel):
+    """A request body: unknown fields refused. A subclass names in ``one_of`` the field
+    groups of which exactly one must be given (its validator enforces it; the OpenAPI
+    document says it with ``oneOf``), and sets ``not_empty`` when it needs at least
+    one field."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_refine)
+    one_of: ClassVar[tuple[tuple[str, ...], ...] | None] = None
+    not_empty: ClassVar[bool] = False
+    refuses_null: ClassVar[bool] = False
+
+
 class Patch(Strict):
     """A partial update: a field left out stays as it is; null is refused, except for
     the fields in ``nullable`` (null there means: clear it, or back to the default)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_without_null)
+    refuses_null = True
     nullable: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="before")
@@ -72,7 +166,9 @@ class Patch(Strict):
 class CardRef(Strict):
     """Which card: exactly one of its id, its QR payload, or its number."""
 
-    card_id: StrictInt | None = Field(default=None, ge=1, le=2**31 - 1)
+    one_of: ClassVar[tuple[tuple[str, ...], ...] | None] = (("card_id", "qr_code", "card_number"),)
+
+    card_id: JsonInt | None = Field(default=None, ge=1, le=2**31 - 1)
     qr_code: PlainText | None = Field(default=None, max_length=200)
     card_number: PlainText | None = Field(default=None, max_length=32)
 
@@ -84,11 +180,40 @@ class CardRef(Strict):
         return self
 
 
+class CardRefQuery(CardRef):
+    """The same reference in a query string: ``card_id`` arrives as text."""
+
+    card_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+
+CARD_REF_QUERY: dict[str, Any] = {
+    "name": "card",
+    "in": "query",
+    "required": True,
+    "style": "form",
+    "explode": True,
+    "description": "exactly one of card_id, qr_code, card_number (e.g. ?card_id=7)",
+    "schema": {
+        "type": "object",
+        "properties": {
+            "card_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+            "qr_code": {"type": "string", "maxLength": 200, "pattern": TEXT_PATTERN},
+            "card_number": {"type": "string", "maxLength": 32, "pattern": TEXT_PATTERN},
+        },
+        "additionalProperties": False,
+        "minProperties": 1,
+        "maxProperties": 1,
+    },
+}
+"""OpenAPI: the card reference of ``POST /cards/lookup``, one query object exploded
+into its single key (a list of three optional parameters could not say "exactly one")."""
+
+
 class StaffConfirmation(BaseModel):
     """The staff PIN, and optionally who is typing it (one hash check instead of many)."""
 
     staff_pin: PlainText | None = Field(default=None, min_length=1, max_length=16)
-    staff_pin_id: StrictInt | None = Field(default=None, ge=1, le=2**31 - 1)
+    staff_pin_id: JsonInt | None = Field(default=None, ge=1, le=2**31 - 1)
 
 
 IdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -7,7 +7,13 @@ from pydantic import BaseModel, Field, model_validator
 
 from common.operations import MAX_ADJUSTMENT
 from common.text import PlainText
-from sync_server.api.schemas.common import CardRef, StaffConfirmation, Strict
+from sync_server.api.schemas.common import (
+    MAX_JSON_INT,
+    CardRef,
+    JsonInt,
+    StaffConfirmation,
+    Strict,
+)
 
 
 class _CardAction(CardRef, StaffConfirmation):
@@ -23,8 +29,10 @@ class StampRedeemRequest(_CardAction):
 
 
 class StampVoidRequest(_CardAction):
-    stamps_to_void: int | None = Field(default=None, ge=1, le=1000)
-    original_transaction_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    one_of = (("stamps_to_void", "original_transaction_id"),)
+
+    stamps_to_void: JsonInt | None = Field(default=None, ge=1, le=1000)
+    original_transaction_id: JsonInt | None = Field(default=None, ge=1, le=MAX_JSON_INT)
 
     @model_validator(mode="after")
     def _one_target(self) -> Self:
@@ -34,7 +42,7 @@ class StampVoidRequest(_CardAction):
 
 
 class PointsEarnRequest(_CardAction):
-    purchase_amount_cents: int = Field(ge=1, le=100_000_000)
+    purchase_amount_cents: JsonInt = Field(ge=1, le=100_000_000)
     order_reference: PlainText | None = Field(default=None, min_length=1, max_length=100)
 
 
@@ -43,8 +51,10 @@ class PointsRedeemRequest(_CardAction):
 
 
 class PointsVoidRequest(_CardAction):
-    points_to_void: int | None = Field(default=None, ge=1, le=10_000_000)
-    original_transaction_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    one_of = (("points_to_void", "original_transaction_id", "order_reference"),)
+
+    points_to_void: JsonInt | None = Field(default=None, ge=1, le=10_000_000)
+    original_transaction_id: JsonInt | None = Field(default=None, ge=1, le=MAX_JSON_INT)
     order_reference: PlainText | None = Field(default=None, min_length=1, max_length=100)
 
     @model_validator(mode="after")
@@ -58,7 +68,12 @@ class PointsVoidRequest(_CardAction):
 
 
 class PointsAdjustRequest(StaffConfirmation, Strict):
-    points_delta: int = Field(ge=-MAX_ADJUSTMENT, le=MAX_ADJUSTMENT)
+    points_delta: JsonInt = Field(
+        ge=-MAX_ADJUSTMENT,
+        le=MAX_ADJUSTMENT,
+        json_schema_extra={"not": {"const": 0}},
+        description="not zero",
+    )
     reason: PlainText = Field(min_length=1, max_length=500)
 
     @model_validator(mode="after")

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from common.pins import PIN_PATTERN
 from common.text import PlainText
@@ -20,11 +20,12 @@ class PinCreate(Strict):
 
 class PinUpdate(Patch):
     nullable = frozenset({"staff_id"})
+    not_empty = True
 
     name: PlainText | None = Field(default=None, min_length=1, max_length=100)
     staff_id: PlainText | None = Field(default=None, max_length=50)
     pin: str | None = Field(default=None, pattern=PIN_PATTERN.pattern)
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
     @model_validator(mode="after")
     def _something(self) -> Self:

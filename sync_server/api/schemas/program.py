@@ -1,66 +1,58 @@
 """Program, settings and stats bodies."""
 
 from datetime import datetime
-from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from common.program import LoyaltyType
 from common.text import PlainText
-from sync_server.api.schemas.common import Patch, Strict
+from sync_server.api.schemas.common import JsonInt, Patch, Strict
 
 
 class RewardSchema(Strict):
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     name: PlainText = Field(min_length=1, max_length=200)
-    points_required: int = Field(ge=1, le=10_000_000)
-    is_active: bool = True
+    points_required: JsonInt = Field(ge=1, le=10_000_000)
+    is_active: StrictBool = True
 
 
-def _unique_reward_ids(rewards: list[RewardSchema] | None) -> None:
+def duplicate_reward_ids(rewards: list[RewardSchema] | None) -> list[str]:
+    """Reward ids given more than once. JSON Schema cannot say "unique by id", so this is
+    refused by the route with a stable code (409 REWARD_ID_DUPLICATE), not as a 422."""
     ids = [r.id for r in rewards or []]
-    if len(ids) != len(set(ids)):
-        raise ValueError("reward ids must be unique")
+    return sorted({i for i in ids if ids.count(i) > 1})
 
 
 class ProgramFields(Strict):
     loyalty_type: LoyaltyType = LoyaltyType.STAMPS
     display_name: PlainText = Field(default="Loyalty program", min_length=1, max_length=200)
-    stamps_target: int = Field(default=10, ge=1, le=100)
+    stamps_target: JsonInt = Field(default=10, ge=1, le=100)
     stamps_reward_description: PlainText = Field(default="Free item", min_length=1, max_length=255)
-    cooldown_minutes: int = Field(default=15, ge=0, le=1440)
-    max_daily_stamps: int = Field(default=5, ge=1, le=100)
-    points_per_currency_unit: int = Field(default=1, ge=0, le=1000)
+    cooldown_minutes: JsonInt = Field(default=15, ge=0, le=1440)
+    max_daily_stamps: JsonInt = Field(default=5, ge=1, le=100)
+    points_per_currency_unit: JsonInt = Field(default=1, ge=0, le=1000)
     points_rewards: list[RewardSchema] = Field(default_factory=list, max_length=100)
-    welcome_bonus_points: int = Field(default=0, ge=0, le=100_000)
-    require_staff_pin: bool = True
-    is_active: bool = True
+    welcome_bonus_points: JsonInt = Field(default=0, ge=0, le=100_000)
+    require_staff_pin: StrictBool = True
+    is_active: StrictBool = True
 
 
 class ProgramCreate(ProgramFields):
-    @model_validator(mode="after")
-    def _check(self) -> Self:
-        _unique_reward_ids(self.points_rewards)
-        return self
+    pass
 
 
 class ProgramUpdate(Patch):
     loyalty_type: LoyaltyType | None = None
     display_name: PlainText | None = Field(default=None, min_length=1, max_length=200)
-    stamps_target: int | None = Field(default=None, ge=1, le=100)
+    stamps_target: JsonInt | None = Field(default=None, ge=1, le=100)
     stamps_reward_description: PlainText | None = Field(default=None, min_length=1, max_length=255)
-    cooldown_minutes: int | None = Field(default=None, ge=0, le=1440)
-    max_daily_stamps: int | None = Field(default=None, ge=1, le=100)
-    points_per_currency_unit: int | None = Field(default=None, ge=0, le=1000)
+    cooldown_minutes: JsonInt | None = Field(default=None, ge=0, le=1440)
+    max_daily_stamps: JsonInt | None = Field(default=None, ge=1, le=100)
+    points_per_currency_unit: JsonInt | None = Field(default=None, ge=0, le=1000)
     points_rewards: list[RewardSchema] | None = Field(default=None, max_length=100)
-    welcome_bonus_points: int | None = Field(default=None, ge=0, le=100_000)
-    require_staff_pin: bool | None = None
-    is_active: bool | None = None
-
-    @model_validator(mode="after")
-    def _check(self) -> Self:
-        _unique_reward_ids(self.points_rewards)
-        return self
+    welcome_bonus_points: JsonInt | None = Field(default=None, ge=0, le=100_000)
+    require_staff_pin: StrictBool | None = None
+    is_active: StrictBool | None = None
 
 
 class ProgramResponse(BaseModel):
@@ -86,8 +78,8 @@ class ProgramResponse(BaseModel):
 
 
 class SettingsUpdate(Strict):
-    pin_lockout_attempts: int | None = Field(default=None, ge=1, le=100)
-    pin_lockout_minutes: int | None = Field(default=None, ge=1, le=1440)
+    pin_lockout_attempts: JsonInt | None = Field(default=None, ge=1, le=100)
+    pin_lockout_minutes: JsonInt | None = Field(default=None, ge=1, le=1440)
 
 
 class SettingsResponse(BaseModel):

@@ -4,10 +4,10 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt
+from pydantic import BaseModel, Field, StrictBool
 
 from common.text import PlainText
-from sync_server.api.schemas.common import IsoDateTime, Strict
+from sync_server.api.schemas.common import MAX_JSON_INT, IsoDateTime, JsonInt, Strict
 
 MAX_BATCH = 500
 
@@ -46,11 +46,11 @@ class TerminalListResponse(BaseModel):
 
 class PushedOp(Strict):
     op_id: UUID
-    seq: StrictInt = Field(ge=1, le=2**62)
-    staff_pin_id: StrictInt | None = Field(default=None, ge=1, le=2**31 - 1)
+    seq: JsonInt = Field(ge=1, le=MAX_JSON_INT)
+    staff_pin_id: JsonInt | None = Field(default=None, ge=1, le=2**31 - 1)
     client_time: IsoDateTime
     offline: StrictBool = Field(default=False, description="made while the till was offline")
-    snapshot_age_s: StrictInt | None = Field(
+    snapshot_age_s: JsonInt | None = Field(
         default=None, ge=0, le=10**9, description="age of the till's cache when it was made"
     )
     body: dict[str, Any] = Field(
@@ -65,7 +65,7 @@ class PushedOp(Strict):
 
 class PinFailure(Strict):
     event_id: UUID
-    staff_pin_id: StrictInt = Field(ge=1, le=2**31 - 1)
+    staff_pin_id: JsonInt = Field(ge=1, le=2**31 - 1)
     occurred_at: IsoDateTime
 
 

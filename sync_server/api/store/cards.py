@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
@@ -14,6 +14,7 @@ from common.text import PlainText
 from sync_server.actor import StoreActor
 from sync_server.api.deps import ActorDep, MetaDep, NowDep, SessionDep, SettingsDep
 from sync_server.api.errors import rejection_response
+from sync_server.api.schemas import links
 from sync_server.api.schemas.cards import (
     CardDetailResponse,
     CardEnrollRequest,
@@ -22,7 +23,12 @@ from sync_server.api.schemas.cards import (
     CardResponse,
     TransactionListResponse,
 )
-from sync_server.api.schemas.common import CardRef, IdPath, error_responses
+from sync_server.api.schemas.common import (
+    CARD_REF_QUERY,
+    CardRefQuery,
+    IdPath,
+    error_responses,
+)
 from sync_server.api.store.views import (
     card_detail,
     card_lookup,
@@ -41,7 +47,7 @@ from sync_server.services import operations
 router = APIRouter(tags=["cards"])
 
 
-@router.get("/cards", responses=error_responses())
+@router.get("/cards", responses={**error_responses(), **links.LISTED_CARDS})
 def list_cards(
     actor: ActorDep,
     session: SessionDep,
@@ -92,18 +98,18 @@ def search_card(
     return _lookup_view(session, actor, card, now)
 
 
-@router.post("/cards/lookup", responses=error_responses(400, 404))
+@router.post(
+    "/cards/lookup",
+    responses=error_responses(400, 404),
+    openapi_extra={"parameters": [CARD_REF_QUERY]},
+)
 def lookup_card(
-    actor: ActorDep,
-    session: SessionDep,
-    now: NowDep,
-    card_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    qr_code: Annotated[PlainText | None, Query(max_length=200)] = None,
-    card_number: Annotated[PlainText | None, Query(max_length=32)] = None,
+    request: Request, actor: ActorDep, session: SessionDep, now: NowDep
 ) -> CardLookupResponse:
-    """Look a card up by id, scanned QR payload, or card number."""
+    """Look a card up by id, scanned QR payload, or card number: exactly one of them,
+    as a query parameter (``?card_id=7``, ``?qr_code=…`` or ``?card_number=…``)."""
     try:
-        ref = CardRef(card_id=card_id, qr_code=qr_code, card_number=card_number)
+        ref = CardRefQuery.model_validate(dict(request.query_params))
     except ValueError as exc:
         raise ApiError(
             "VALIDATION_ERROR", "Give exactly one of card_id, qr_code, card_number."
@@ -186,7 +192,7 @@ def _transactions(
     "/cards/enroll",
     status_code=201,
     response_model=CardResponse,
-    responses=error_responses(404, 409),
+    responses={**error_responses(404, 409), **links.ENROLLED},
 )
 def enroll_customer(
     body: CardEnrollRequest,

@@ -25,6 +25,7 @@ from sync_server.api.deps import (
     require_owner,
 )
 from sync_server.api.errors import rejection_response
+from sync_server.api.schemas import links
 from sync_server.api.schemas import operations as s
 from sync_server.api.schemas.common import CardRef, IdPath, StaffConfirmation, error_responses
 from sync_server.errors import ApiError
@@ -36,7 +37,7 @@ from sync_server.services.operations import OpApplied, OpRequest, apply_operatio
 from sync_server.services.staff_pins import PinEntry, StaffProof
 
 router = APIRouter(tags=["card operations"])
-_ERRORS = error_responses(400, 403, 404, 409, 423)
+_ERRORS = {**error_responses(400, 403, 404, 409, 423), **links.OPERATED}
 
 
 class Runner:

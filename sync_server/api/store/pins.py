@@ -7,6 +7,7 @@ from common.codes import Reason
 from common.outcome import Rejected, reject
 from sync_server.api.deps import NowDep, PersonDep, SessionDep
 from sync_server.api.errors import rejection_response
+from sync_server.api.schemas import links
 from sync_server.api.schemas.common import IdPath, error_responses
 from sync_server.api.schemas.pins import PinCreate, PinListResponse, PinResponse, PinUpdate
 from sync_server.api.store.views import pin_response
@@ -33,7 +34,10 @@ def list_pins(actor: PersonDep, session: SessionDep, now: NowDep) -> PinListResp
 
 
 @router.post(
-    "/pins", status_code=201, response_model=PinResponse, responses=error_responses(403, 409)
+    "/pins",
+    status_code=201,
+    response_model=PinResponse,
+    responses={**error_responses(403, 409), **links.PIN_CREATED},
 )
 def create_pin(
     body: PinCreate, actor: PersonDep, session: SessionDep, now: NowDep

@@ -12,10 +12,12 @@ from sync_server.api.schemas.program import (
     ProgramResponse,
     ProgramStatsResponse,
     ProgramUpdate,
+    RewardSchema,
     SettingsResponse,
     SettingsUpdate,
     StoreStats,
     TodayFigures,
+    duplicate_reward_ids,
 )
 from sync_server.api.store.views import program_response
 from sync_server.errors import ApiError
@@ -40,9 +42,19 @@ def get_program(actor: ActorDep, session: SessionDep) -> ProgramResponse:
     return program_response(_require_program(session, actor.merchant_id))
 
 
+def _refuse_duplicate_rewards(rewards: list[RewardSchema] | None) -> None:
+    duplicates = duplicate_reward_ids(rewards)
+    if duplicates:
+        raise ApiError(
+            "REWARD_ID_DUPLICATE", "Each reward needs its own id.", reward_ids=duplicates
+        )
+
+
 @router.post("/program", status_code=201, responses=error_responses(403, 409))
 def create_program(body: ProgramCreate, actor: OwnerDep, session: SessionDep) -> ProgramResponse:
-    """Create the program (merchant owner only; one per merchant)."""
+    """Create the program (merchant owner only; one per merchant). Reward ids are
+    unique (409 REWARD_ID_DUPLICATE)."""
+    _refuse_duplicate_rewards(body.points_rewards)
     fields = body.model_dump()
     fields["points_rewards"] = [r.model_dump() for r in body.points_rewards]
     program = service.create(session, actor.merchant_id, fields)
@@ -51,9 +63,11 @@ def create_program(body: ProgramCreate, actor: OwnerDep, session: SessionDep) ->
     return program_response(program)
 
 
-@router.put("/program", responses=error_responses(403, 404))
+@router.put("/program", responses=error_responses(403, 404, 409))
 def update_program(body: ProgramUpdate, actor: OwnerDep, session: SessionDep) -> ProgramResponse:
-    """Change the program (merchant owner only). Existing balances are never rescaled."""
+    """Change the program (merchant owner only). Existing balances are never rescaled.
+    Reward ids are unique (409 REWARD_ID_DUPLICATE)."""
+    _refuse_duplicate_rewards(body.points_rewards)
     program = _require_program(session, actor.merchant_id)
     fields = body.model_dump(exclude_unset=True)
     if body.points_rewards is not None:
