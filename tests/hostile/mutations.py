@@ -125,3 +125,12 @@ def render(
         url = f"{url}?{query_text(query)}"
     content = None if body is None else to_json(body)
     return Request(method, url, content, what)
+
+
+def leaves(value: Any, prefix: Path = ()) -> list[Path]:
+    """Positions of the scalars inside a JSON value (what a client fills in)."""
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in leaves(item, (*prefix, key))]
+    if isinstance(value, list):
+        return [p for index, item in enumerate(value) for p in leaves(item, (*prefix, index))]
+    return [prefix]

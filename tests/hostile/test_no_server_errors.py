@@ -21,7 +21,16 @@ from sync_server.models import User
 from sync_server.repositories import programs as program_repo
 from sync_server.services import programs
 from tests.hostile.endpoints import ENDPOINTS, Endpoint
-from tests.hostile.mutations import Request, body_mutation, path_values, query_mutation, render
+from tests.hostile.mutations import (
+    Request,
+    body_mutation,
+    leaves,
+    path_values,
+    query_mutation,
+    render,
+    replaced,
+)
+from tests.hostile.values import CLASS_REPRESENTATIVES
 from tests.hostile.world import World, chain_intact, fingerprint
 from tests.support.shop import PROGRAM
 
@@ -99,9 +108,11 @@ def check_push_answer(response: Any, request: Request) -> None:
             assert CODE.match(result["code"] or ""), f"{request.what}: {result}"
 
 
-@pytest.mark.parametrize(
-    "endpoint", ENDPOINTS, ids=lambda e: f"{e.name}{e.extra.get('variant', '')}"
-)
+def _endpoint_id(endpoint: Endpoint) -> str:
+    return f"{endpoint.name}{endpoint.extra.get('variant', '')}"
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=_endpoint_id)
 def test_every_hostile_request_gets_a_verdict_and_a_refusal_changes_nothing(
     hostile_world: World, endpoint: Endpoint
 ) -> None:
@@ -128,3 +139,61 @@ def test_every_hostile_request_gets_a_verdict_and_a_refusal_changes_nothing(
 
     run()
     assert chain_intact(world.factory, [world.shop.merchant_id, world.other.merchant_id]) == []
+
+
+def _sweep(endpoint: Endpoint, world: World) -> list[Request]:
+    """Every field of the request replaced, one at a time, by one value of each hostile
+    class (a push's baseline holds one op of each path: in memory, ORM, enrollment)."""
+    requests = []
+    body = endpoint.body(world) if endpoint.body else None
+    query = endpoint.query(world) if endpoint.query else {}
+    path_id = endpoint.path_id(world) if endpoint.path_id else None
+    spots = leaves(body) if body is not None else []
+    for spot in spots:
+        for value in CLASS_REPRESENTATIVES:
+            fresh = endpoint.body(world) if endpoint.body else None
+            what = f"{spot} = {value!r:.40}"
+            requests.append(
+                render(
+                    endpoint.method,
+                    endpoint.path,
+                    path_id,
+                    query,
+                    replaced(fresh, spot, value),
+                    what,
+                )
+            )
+    for key in query:
+        for value in CLASS_REPRESENTATIVES:
+            text = "" if value is None else str(value)
+            requests.append(
+                render(
+                    endpoint.method,
+                    endpoint.path,
+                    path_id,
+                    {**query, key: text},
+                    body,
+                    f"query {key}={text!r:.40}",
+                )
+            )
+    return requests
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=_endpoint_id)
+def test_every_field_of_every_endpoint_survives_one_value_of_each_hostile_class(
+    hostile_world: World, endpoint: Endpoint
+) -> None:
+    """Deterministic, exhaustive over fields: every failure is listed, not the first."""
+    world, failures = hostile_world, []
+    for request in _sweep(endpoint, world):
+        before = fingerprint(world.factory)
+        response = request.send(world.client, _headers(world, endpoint.auth))
+        try:
+            check_verdict(response, request)
+            if response.status_code >= 400:
+                assert fingerprint(world.factory) == before, f"refused but changed: {request.what}"
+        except AssertionError as exc:
+            failures.append(str(exc).splitlines()[0][:300])
+        if endpoint.extra.get("destructive"):
+            _restore(world)
+    assert failures == []

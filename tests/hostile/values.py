@@ -145,3 +145,24 @@ def hostile_query_value() -> st.SearchStrategy[str]:
         st.sampled_from([str(i) for i in INT_EDGES] + ["nan", "inf", "1e309", "-0", "0x10"]),
         st.sampled_from(DATETIME_EDGES),
     )
+
+
+# One representative of each class, for the sweep over every field of every endpoint.
+CLASS_REPRESENTATIVES: list[Any] = [
+    math.nan,
+    math.inf,
+    RawNumber("-1e309"),
+    2**31,
+    2**63,
+    -(2**63) - 1,
+    -1,
+    "a\x00b",
+    "\ud800",
+    "x" * 10_001,
+    "2026-11-29T12:00:00",  # naive
+    "9999-12-31T23:59:59-14:00",
+    None,
+    [],
+    {},
+    True,
+]
