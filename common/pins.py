@@ -14,7 +14,9 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-PIN_PATTERN = re.compile(r"^\d{4,8}$")
+# ASCII digits only (\d also takes other scripts' digits); the pattern is shared with
+# the server's schema, and checked here with fullmatch ($ alone allows a trailing "\n").
+PIN_PATTERN = re.compile(r"^[0-9]{4,8}$")
 MAX_LOCKOUT = timedelta(days=365)
 DAY = timedelta(days=1)
 
@@ -24,7 +26,7 @@ _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
 def is_valid_pin_format(pin: str) -> bool:
-    return bool(PIN_PATTERN.match(pin))
+    return PIN_PATTERN.fullmatch(pin) is not None
 
 
 def hash_pin(pin: str) -> str:

@@ -18,6 +18,7 @@ from common.pins import (
     after_failure,
     after_success,
     attempts_left,
+    is_valid_pin_format,
     verify_pin,
 )
 from desktop.engine.local_store import LocalStore
@@ -68,7 +69,9 @@ def check_pin(store: LocalStore, staff_pin_id: int, pin: str, now: datetime) -> 
     )
     if state.is_locked(now):
         return _locked(state)
-    if verify_pin(row.pin_hash, pin):
+    # Anything but 4-8 ASCII digits is a wrong PIN, counted as one, never hashed (a lone
+    # surrogate typed or pasted cannot even be encoded).
+    if is_valid_pin_format(pin) and verify_pin(row.pin_hash, pin):
         _save(store, staff_pin_id, after_success(state), None)
         return staff_pin_id
     policy = _policy(store)

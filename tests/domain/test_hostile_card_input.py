@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from common.card_number import SERVER_NODE, is_valid_card_number, make_card_number, normalize
 from common.outcome import Rejected
+from common.pins import is_valid_pin_format
 from common.qr import encode_qr, parse_qr
 
 KEY = bytes(range(32))
@@ -124,3 +125,12 @@ def test_digits_of_other_scripts_are_not_card_digits(number, table, data):
     one_swapped = number[:at] + table[number[at]] + number[at + 1 :]
     assert not is_valid_card_number(one_swapped)
     assert not is_valid_card_number("".join(table[ch] for ch in number))
+
+
+@given(hostile_strings)
+def test_a_pin_is_four_to_eight_ascii_digits_and_nothing_else(text):
+    """Caught before the fix: ``\\d{4,8}$`` took fullwidth and Arabic-Indic digits and
+    a trailing newline."""
+    assert is_valid_pin_format(text) == (text.isascii() and text.isdigit() and 4 <= len(text) <= 8)
+    assert not is_valid_pin_format("\uff11\uff12\uff13\uff14")
+    assert not is_valid_pin_format("1234\n")
