@@ -1,6 +1,7 @@
 """Finding a customer's card at the till: by number (scan, USB scanner, typing) or by
 email, name or phone, among pulled cards and cards enrolled here but not yet pushed."""
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,6 +12,9 @@ from common.operations import Enroll
 from desktop.engine.local_store import LocalStore
 
 CardOf = Callable[[str], CardState | None]
+# Longer than any email (254), name or phone: cannot match, and SQLite refuses LIKE
+# patterns past 50,000 bytes.
+MAX_QUERY = 320
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +24,15 @@ class CardMatch:
     name: str | None
     phone: str | None
     card: CardState
+
+
+def typed(text: str) -> str:
+    """What the till keeps of a typed or scanned string: no lone surrogates (a broken
+    clipboard or scanner; SQLite cannot take them, nor can anyone read them) and no
+    control characters (a scanner's NUL, GS or escape codes), so any string can be
+    looked up and simply finds nothing."""
+    kept = text.encode("utf-8", "ignore").decode("utf-8")
+    return "".join(ch for ch in kept if unicodedata.category(ch) != "Cc" or ch in " \t")
 
 
 def find_by_number(store: LocalStore, number: str, card_of: CardOf) -> list[CardMatch]:
@@ -48,7 +61,7 @@ def find_by_customer(
 ) -> list[CardMatch]:
     """Case-insensitive substring of email, name or phone; most recent cards first."""
     needle = query.strip().lower()
-    if len(needle) < 2:
+    if not 2 <= len(needle) <= MAX_QUERY:
         return []
     pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     with store.engine.connect() as conn:

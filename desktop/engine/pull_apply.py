@@ -60,19 +60,24 @@ ENTITY_ORDER = ("customers", "cards", "aliases", "transactions", "staff_pins")
 
 
 def tables(page: dict[str, Any]) -> dict[str, Table]:
-    """Entity name: (columns, rows), whichever wire format the page came in."""
+    """Entity name: (columns, rows) of the entities this till keeps, whichever wire
+    format the page came in; others (op outcomes, entities of later servers) are
+    ignored unread."""
     if page.get("tables") is not None:
-        return {name: (t["columns"], t["rows"]) for name, t in page["tables"].items()}
+        found = page["tables"]
+        return {n: (found[n]["columns"], found[n]["rows"]) for n in ENTITY_ORDER if n in found}
     out: dict[str, Table] = {}
-    for name, records in (page.get("changes") or {}).items():
+    changes = page.get("changes") or {}
+    for name in ENTITY_ORDER:
+        records = changes.get(name) or []
         columns = tuple(dict.fromkeys(key for record in records for key in record))
         out[name] = (columns, [[record.get(c) for c in columns] for record in records])
     return out
 
 
 def write(conn: Connection, page: dict[str, Any]) -> int:
-    """Upsert every entity of ``page`` (in the caller's transaction); returns how many
-    rows the page carried, op outcomes included (they are read from the push answer)."""
+    """Upsert every entity of ``page`` (in the caller's transaction; a page checked by
+    ``pull_page.problem``); returns how many rows of these entities it carried."""
     found = tables(page)
     cursor = conn.connection.cursor()
     try:

@@ -6,6 +6,7 @@ Runs in a background thread (``run``); the UI only listens to ``on_state``.
 
 import contextlib
 import itertools
+import logging
 import random
 import threading
 import time
@@ -20,10 +21,12 @@ from keyring.errors import PasswordDeleteError
 from pydantic_core import from_json
 from sqlalchemy import text
 
-from desktop.engine import server_address
+from common.card_number import MAX_NODE
+from desktop.engine import pull_page, push_answer, server_address
 from desktop.engine.local_store import LocalStore, OutboxEntry
 from desktop.engine.prefetch import PagePrefetch
 
+log = logging.getLogger(__name__)
 KEYRING_SERVICE = "loyalty-terminal"
 # Rows per pull page (the server's cap): fewer round trips, transactions and fsyncs.
 PULL_PAGE_ROWS = 5000
@@ -118,7 +121,9 @@ class SyncClient:
             ) from exc
         if response.status_code != 200:
             raise PairingFailed(_pairing_error(response, base_url))
-        body = response.json()
+        body = _pairing_answer(response)
+        if body is None:
+            raise PairingFailed(f"{base_url} is not a loyalty server (its answer makes no sense).")
         self.tokens.set(body["device_token"])
         with self.store.transaction() as conn:
             for key in ("terminal_id", "store_id", "merchant_id", "card_node"):
@@ -167,9 +172,20 @@ class SyncClient:
                 for e in entries
             ]
             body = {"sent_at": self._till_time().isoformat(), "ops": ops, "pin_failures": failures}
-            result = _checked(http.post("/api/v1/sync/push", json=body))
-            self.store.record_outcomes(result["results"])
+            answer = _checked(http.post("/api/v1/sync/push", json=body))
+            answered = push_answer.outcomes(answer, {e.op_id for e in entries})
+            if answered is None:
+                raise _ServerError(
+                    "The server's answer to the sync cannot be read; "
+                    f"{len(entries)} operations wait and will be sent again."
+                )
+            self.store.record_outcomes(answered)
             self._mark_sent([f["event_id"] for f in failures])
+            if len(answered) < len(entries):  # else the same batch would go again at once
+                raise _ServerError(
+                    f"The server gave no verdict on {len(entries) - len(answered)} "
+                    "operations; they wait and will be sent again."
+                )
 
     def _pull(self, http: httpx.Client) -> None:
         """Pages in the compact format, the next one fetched while this one is written;
@@ -179,7 +195,12 @@ class SyncClient:
             params: dict[str, Any] = {"limit": self.pull_rows, "format": "columns"}
             if cursor:
                 params["cursor"] = cursor
-            return _checked(http.get("/api/v1/sync/pull", params=params), fast=True)
+            page = _checked(http.get("/api/v1/sync/pull", params=params), fast=True)
+            problem = pull_page.problem(page)
+            if problem is not None:  # refused before a row of it is written
+                raise _ServerError(f"The server sent data the till cannot use: {problem}.")
+            assert isinstance(page, dict)
+            return page
 
         first = fetch(self.store.get_meta("cursor"))
         if not first["has_more"]:  # most rounds: no thread for the fetcher
@@ -225,7 +246,13 @@ class SyncClient:
         then ``wake()``."""
         failures = 0
         while not stop.is_set():
-            state = self.sync_once()
+            try:
+                state = self.sync_once()
+            except Exception as exc:  # a bug or a full disk: say so, keep the worker alive
+                log.exception("sync round failed")
+                state = self._publish(
+                    online=False, pulling=False, error=f"Sync failed in the till ({exc!r})."
+                )
             failures = 0 if state.online else failures + 1
             wait = interval if failures == 0 else min(max_backoff, interval * 2 ** (failures - 1))
             self._wake.wait(wait * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not secrecy
@@ -306,31 +333,60 @@ class _ServerError(Exception):
     pass
 
 
-def _checked(response: httpx.Response, fast: bool = False) -> dict[str, Any]:
-    """The JSON body of a 200; ``fast``: parsed by pydantic-core (several times quicker
-    than ``json`` on a page of thousands of rows)."""
+def _checked(response: httpx.Response, fast: bool = False) -> Any:
+    """The JSON body of a 200, whatever its shape (the caller checks it); ``fast``:
+    parsed by pydantic-core (several times quicker than ``json`` on a page of thousands
+    of rows)."""
     if response.status_code == 401:
         raise _Revoked
     if response.status_code != 200:
         raise _ServerError(_message(response))
-    body: dict[str, Any] = from_json(response.content) if fast else response.json()
-    return body
+    try:
+        return from_json(response.content) if fast else response.json()
+    except ValueError as exc:  # an empty body, a proxy's HTML page, a cut-off answer
+        raise _ServerError(
+            "The server's answer is not readable (HTTP 200 without JSON): "
+            "a proxy or another web server may stand in between."
+        ) from exc
+
+
+def _pairing_answer(response: httpx.Response) -> dict[str, Any] | None:
+    """The pairing answer, if it holds a token and this till's ids."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    token = body.get("device_token")
+    ids = [body.get(k) for k in ("terminal_id", "store_id", "merchant_id")]
+    node = body.get("card_node")
+    if not (isinstance(token, str) and token.isascii() and token.isprintable() and token):
+        return None
+    if not all(type(i) is int and 0 < i < 2**63 for i in ids):
+        return None
+    return body if type(node) is int and 0 <= node <= MAX_NODE else None
 
 
 def _pairing_error(response: httpx.Response, base_url: str) -> str:
     """Our server always answers with a JSON error code; anything else is the wrong
     address (a router page, another web server)."""
-    try:
-        code = response.json().get("code")
-    except ValueError:
-        code = None
-    if code is None:
+    if not isinstance(_error_body(response).get("code"), str):
         return f"{base_url} is not a loyalty server (HTTP {response.status_code})."
     return _message(response)
 
 
 def _message(response: httpx.Response) -> str:
+    """The server's message of a refusal, or what HTTP said (a proxy's error page)."""
+    message = _error_body(response).get("message")
+    if isinstance(message, str) and message.strip():
+        return message[:500]
+    return f"The server answered HTTP {response.status_code} {response.reason_phrase}."
+
+
+def _error_body(response: httpx.Response) -> dict[str, Any]:
     try:
-        return str(response.json().get("message") or response.status_code)
+        body = response.json()
     except ValueError:
-        return f"HTTP {response.status_code}"
+        return {}
+    return body if isinstance(body, dict) else {}

@@ -7,13 +7,15 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+import httpx
+
 from common.operations import Operation
 from common.outcome import Rejected
 from common.qr import encode_qr
 from desktop.engine import history, paths, staff
 from desktop.engine.card_view import CardView, card_view
 from desktop.engine.local_store import LocalStore, OutboxEntry
-from desktop.engine.lookup import CardMatch
+from desktop.engine.lookup import CardMatch, typed
 from desktop.engine.sync_client import SyncClient, SyncState, TokenStore
 from desktop.engine.till import Confirmed, Till
 from desktop.engine.tokens import default_tokens
@@ -26,6 +28,7 @@ class Terminal:
         tokens: TokenStore | None = None,
         local_now: Callable[[], datetime] | None = None,
         allow_insecure_http: bool = False,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.data_dir = data_dir
         paths.make_private(data_dir)
@@ -34,6 +37,7 @@ class Terminal:
             self.store,
             tokens or default_tokens(data_dir, keyring_account(data_dir)),
             allow_insecure_http=allow_insecure_http,
+            transport=transport,
         )
         self.till = Till(
             self.store, online=lambda: self.client.state.online, verdict=self.client.await_verdict
@@ -111,7 +115,7 @@ class Terminal:
     def search(self, query: str) -> list[CardMatch] | Rejected:
         """Matches for a scan, a typed number, an email or a name; a malformed QR or
         card number is a Rejected with its reason (shown as such, not 'no match')."""
-        text = query.strip()
+        text = typed(query).strip()
         if text.upper().startswith("LOY") or text.replace(" ", "").isdigit():
             number = self.till.card_number_from_scan(text)
             if isinstance(number, Rejected):
@@ -155,7 +159,7 @@ class Terminal:
         return result
 
     def card_history(self, card_number: str) -> list[history.HistoryItem]:
-        return history.card_history(self.store, card_number)
+        return history.card_history(self.store, typed(card_number))
 
     def store_history(self) -> list[history.HistoryItem]:
         return history.store_history(self.store)

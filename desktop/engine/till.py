@@ -28,7 +28,7 @@ from common.qr import parse_qr
 from common.rules import RuleContext, decide
 from desktop.engine.facts import facts_for
 from desktop.engine.local_store import LocalStore, OutboxEntry
-from desktop.engine.lookup import CardMatch, find_by_customer, find_by_number
+from desktop.engine.lookup import CardMatch, find_by_customer, find_by_number, typed
 from desktop.engine.projection import Projection, project
 
 
@@ -105,6 +105,7 @@ class Till:
 
     def card_number_from_scan(self, text: str) -> str | Rejected:
         """A QR payload, or a card number typed or sent by a USB scanner."""
+        text = typed(text)
         if text.strip().upper().startswith("LOY"):
             key = self.store.get_meta("qr_key")
             return parse_qr(text, bytes.fromhex(key) if key else None)
@@ -116,6 +117,7 @@ class Till:
 
     def search(self, query: str, limit: int = 20) -> list[CardMatch]:
         """Cards by QR payload or card number, else by email, name or phone."""
+        query = typed(query)
         number = self.card_number_from_scan(query)
         if isinstance(number, str):
             return find_by_number(self.store, number, self.card)
