@@ -29,7 +29,7 @@ from tests.support.fuzz_shop import API, FuzzShop, seed
 pytestmark = pytest.mark.postgres
 
 MAX_EXAMPLES = 20  # per operation and phase
-MAX_TIME_S = 150  # the whole run: ~3 minutes with the server's start and seeding, 2 cores
+MAX_TIME_S = 120  # the whole run: under ~3 minutes with the server's start and seeding
 
 # positive_data_acceptance's defaults, plus the business refusals of a card operation:
 # 400 (STAFF_PIN_REQUIRED, INVALID_QR_PAYLOAD, INVALID_CARD_NUMBER, QR_SIGNATURE_MISMATCH)
@@ -91,7 +91,9 @@ def _config(shop: FuzzShop) -> schemathesis.Config:
     return schemathesis.Config.from_dict(
         {
             "max-time": MAX_TIME_S,
-            "workers": 2,
+            # One client thread: with two, CPython 3.11's parser raised "AST constructor
+            # recursion depth mismatch" (a thread-safety bug) inside schemathesis.
+            "workers": 1,
             "headers": shop.owner,
             "generation": {"max-examples": MAX_EXAMPLES},
             "checks": {"enabled": True},
