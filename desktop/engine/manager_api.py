@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 D = TypeVar("D", bound="DataclassInstance")
 OFFLINE = "OFFLINE"
 INSECURE_ADDRESS = "INSECURE_SERVER_ADDRESS"
+BAD_RESPONSE = "BAD_RESPONSE"
+BAD_RESPONSE_MESSAGE = "The server's answer cannot be read."
 OFFLINE_MESSAGE = "The server cannot be reached; the manager area needs the network."
 STORE_API = "/api/v1/store/loyalty"
 TERMINALS_API = "/api/v1/terminals"
@@ -189,8 +191,11 @@ class ManagerApi:
         except BaseException:
             http.close()
             raise
-        http.headers["Authorization"] = f"Bearer {body['access_token']}"
-        return cls(http, body["store_id"], body["merchant_id"], body["role"])
+        token, store, merchant, role = (
+            _field(body, k) for k in ("access_token", "store_id", "merchant_id", "role")
+        )
+        http.headers["Authorization"] = f"Bearer {token}"
+        return cls(http, store, merchant, role)
 
     def logout(self) -> None:
         """Revoke the token on the server, then drop the connection."""
@@ -230,7 +235,7 @@ class ManagerApi:
 
     def staff_pins(self) -> list[StaffPin]:
         body = self._send("GET", PINS)
-        return [_build(StaffPin, p) for p in body["pins"]]
+        return [_build(StaffPin, p) for p in _field(body, "pins")]
 
     def create_pin(self, name: str, pin: str) -> StaffPin:
         _check_pin_format(pin)
@@ -269,7 +274,7 @@ class ManagerApi:
         )
         body = self._send(
             "POST",
-            f"{STORE_API}/cards/{card['card_id']}/points/adjust",
+            f"{STORE_API}/cards/{_field(card, 'card_id')}/points/adjust",
             json={"points_delta": delta, "reason": reason.strip()},
         )
         return _build(Adjustment, body)
@@ -277,7 +282,7 @@ class ManagerApi:
     # -- terminals (owner only) -----------------------------------------------------
 
     def terminals(self) -> list[Terminal]:
-        return [_build(Terminal, t) for t in self._send("GET", TERMINALS_API)["terminals"]]
+        return [_build(Terminal, t) for t in _field(self._send("GET", TERMINALS_API), "terminals")]
 
     def revoke_terminal(self, terminal_id: int) -> Terminal:
         return _build(Terminal, self._send("POST", f"{TERMINALS_API}/{terminal_id}/revoke"))
@@ -290,14 +295,14 @@ class ManagerApi:
 
     def stats(self) -> Stats:
         body = self._send("GET", f"{STORE_API}/stats")
-        return _build(Stats, body, today=_build(TodayFigures, body["today"]))
+        return _build(Stats, body, today=_build(TodayFigures, _field(body, "today")))
 
     def _send(self, method: str, path: str, **kwargs: Any) -> Any:
         return _call(self._http, method, path, **kwargs)
 
 
 def _program(body: dict[str, Any]) -> Program:
-    rewards = tuple(_build(Reward, r) for r in body["points_rewards"])
+    rewards = tuple(_build(Reward, r) for r in _field(body, "points_rewards"))
     return _build(Program, body, points_rewards=rewards)
 
 
@@ -311,7 +316,7 @@ def _call(http: httpx.Client, method: str, path: str, **kwargs: Any) -> Any:
     try:
         return response.json() if response.content else None
     except ValueError as exc:
-        raise ManagerApiError("BAD_RESPONSE", "The server's answer cannot be read.") from exc
+        raise ManagerApiError(BAD_RESPONSE, BAD_RESPONSE_MESSAGE) from exc
 
 
 def _refusal(response: httpx.Response) -> ManagerApiError:
@@ -323,7 +328,8 @@ def _refusal(response: httpx.Response) -> ManagerApiError:
             f"HTTP_{response.status_code}",
             f"The server answered {response.status_code} {response.reason_phrase}.",
         )
-    errors = (body.get("detail") or {}).get("errors") if isinstance(body, dict) else None
+    detail = body.get("detail")
+    errors = detail.get("errors") if isinstance(detail, dict) else None
     if code == "VALIDATION_ERROR" and isinstance(errors, list) and errors:
         message = f"{message.rstrip('.')}: {'; '.join(_field_error(e) for e in errors)}."
     return ManagerApiError(code, message)
@@ -344,15 +350,26 @@ def _check_pin_format(pin: str) -> None:
 
 
 def _build(cls: type[D], body: dict[str, Any], **given: Any) -> D:
-    """A dataclass from a response body: same field names, ISO times parsed."""
+    """A dataclass from a response body: same field names, ISO times parsed; a body
+    without them, or with a time that is none, is BAD_RESPONSE (shown in words)."""
     hints = get_type_hints(cls)
     values: dict[str, Any] = {}
-    for f in fields(cls):
-        value = given[f.name] if f.name in given else body[f.name]
-        if isinstance(value, str) and hints[f.name] in (datetime, datetime | None):
-            value = datetime.fromisoformat(value)
-        values[f.name] = value
+    try:
+        for f in fields(cls):
+            value = given[f.name] if f.name in given else body[f.name]
+            if isinstance(value, str) and hints[f.name] in (datetime, datetime | None):
+                value = datetime.fromisoformat(value)
+            values[f.name] = value
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ManagerApiError(BAD_RESPONSE, BAD_RESPONSE_MESSAGE) from exc
     return cls(**values)
+
+
+def _field(body: Any, name: str) -> Any:
+    """One field of an answer; a body without it is BAD_RESPONSE."""
+    if not isinstance(body, dict) or name not in body:
+        raise ManagerApiError(BAD_RESPONSE, BAD_RESPONSE_MESSAGE)
+    return body[name]
 
 
 def _reward_json(reward: Reward | dict[str, Any]) -> dict[str, Any]:

@@ -22,8 +22,12 @@ from common.operations import AddStamp
 from common.outcome import Rejected
 from common.qr import encode_qr
 from desktop.engine.card_view import CardView
+from desktop.engine.local_store import LocalStore
 from desktop.engine.lookup import CardMatch
+from desktop.engine.manager_api import ManagerApi, ManagerApiError
+from desktop.engine.sync_client import PairingFailed, SyncClient
 from desktop.engine.terminal import Terminal
+from desktop.engine.tokens import MemoryTokens
 from tests.support.hostile_server import (
     ALIAS,
     KEY,
@@ -402,3 +406,61 @@ def test_a_hostile_pin_gets_a_refusal(pin):
     """Caught before the fix: a lone surrogate raised UnicodeEncodeError in argon2."""
     with seeded_till() as (terminal, _):
         assert isinstance(terminal.check_pin(5, pin), Rejected)
+
+
+# -- manager area and pairing -------------------------------------------------------------
+
+
+def _manager(answer: httpx.Response) -> ManagerApi:
+    transport = httpx.MockTransport(
+        lambda _: httpx.Response(answer.status_code, content=answer.content)
+    )
+    return ManagerApi(httpx.Client(base_url="https://x", transport=transport), 1, 1, "owner")
+
+
+@pytest.mark.parametrize("answer", RAW_ANSWERS)
+@pytest.mark.parametrize("call", ["program", "settings", "terminals", "pairing_code"])
+def test_a_hostile_answer_in_the_manager_area_is_a_refusal_in_words(answer, call):
+    """Caught before the fix: a 422 whose ``detail`` is a string raised AttributeError; a
+    200 of ``{"a": ...}`` raised KeyError out of the field reading."""
+    api = _manager(answer)
+    with pytest.raises(ManagerApiError, match=r"\w"):
+        getattr(api, call)()
+    api.close()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        [],
+        {},
+        {"device_token": 5, "terminal_id": 1, "store_id": 1, "merchant_id": 1, "card_node": 7},
+        {
+            "device_token": "t",
+            "terminal_id": 2**64,
+            "store_id": 1,
+            "merchant_id": 1,
+            "card_node": 7,
+        },
+        {"device_token": "t", "terminal_id": 1, "store_id": 1, "merchant_id": 1, "card_node": -1},
+        {
+            "device_token": "t\x00",
+            "terminal_id": 1,
+            "store_id": 1,
+            "merchant_id": 1,
+            "card_node": 7,
+        },
+    ],
+)
+def test_a_hostile_pairing_answer_pairs_nothing(body, tmp_path):
+    """Caught before the fix: any of these raised KeyError or TypeError
+    out of ``pair``, or stored a token without ids (an int token, a node of -1)."""
+    store = LocalStore(tmp_path / "till.db")
+    tokens = MemoryTokens()
+    client = SyncClient(store, tokens, transport=httpx.MockTransport(lambda _: json_answer(body)))
+    with pytest.raises(PairingFailed, match="not a loyalty server"):
+        client.pair("https://loyalty.shop.example", "ABCDE-FGHJK")
+    assert tokens.get() is None
+    assert store.get_meta("card_node") is None
+    store.close()
