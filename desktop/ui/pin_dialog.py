@@ -1,6 +1,10 @@
 """The staff PIN: the cashier taps their name, then the PIN on a keypad (or types it).
 Picking the name first means one argon2id verify per entry whatever the staff count;
-a locked PIN shows a countdown instead of the keypad."""
+a locked PIN shows a countdown instead of the keypad.
+
+Enter means OK, from any field, and does nothing while no PIN is typed: OK is the
+dialog's one default button, the keypad takes no focus and is never a default (Qt
+would otherwise make its "1" the default, and each Enter would type a digit)."""
 
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -43,6 +47,7 @@ class PinDialog(QDialog):
         self.background = background
         self.now = now
         self.staff_pin_id: int | None = None
+        self._closed = False  # a PIN check may answer after Esc: then it is dropped
         self._locked_until: dict[int, datetime] = {}
 
         self.staff_list = QListWidget()
@@ -60,7 +65,6 @@ class PinDialog(QDialog):
         self.pin.setPlaceholderText("PIN")
         self.pin.setMaxLength(8)
         self.pin.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.pin.returnPressed.connect(self.submit)
         self.message = QLabel("Tap your name, then enter your PIN.")
         self.message.setWordWrap(True)
 
@@ -69,10 +73,14 @@ class PinDialog(QDialog):
         for index, key in enumerate(["1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "OK"]):
             button = big_button(key)
             button.setMinimumWidth(72)
+            button.setAutoDefault(False)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the PIN field keeps the focus
             button.clicked.connect(lambda _=False, k=key: self._key(k))
             keypad.addWidget(button, index // 3, index % 3)
             self.keys[key] = button
+        self.keys["OK"].setDefault(True)  # Enter anywhere in the dialog
         cancel = QPushButton("Cancel")
+        cancel.setAutoDefault(False)
         cancel.clicked.connect(self.reject)
 
         right = QVBoxLayout()
@@ -100,11 +108,13 @@ class PinDialog(QDialog):
                 self.staff_list.setCurrentRow(row)
 
     def submit(self) -> None:
+        """OK or Enter: check the PIN typed for the chosen name; no PIN, no attempt."""
         staff_id, pin = self.selected_staff(), self.pin.text()
+        if not pin:
+            self.pin.setFocus()
+            return
         if staff_id is None:
             self._show("Tap your name first.")
-            return
-        if not pin:
             return
         self._set_busy(True)
         self.background.run(
@@ -113,7 +123,13 @@ class PinDialog(QDialog):
             lambda exc: self._failed(exc),
         )
 
+    def done(self, result: int) -> None:
+        self._closed = True
+        super().done(result)
+
     def _checked(self, staff_id: int, result: int | Rejected) -> None:
+        if self._closed:
+            return
         self._set_busy(False)
         self.pin.clear()
         if isinstance(result, Rejected):
@@ -128,6 +144,8 @@ class PinDialog(QDialog):
         self.accept()
 
     def _failed(self, exc: Exception) -> None:
+        if self._closed:
+            return
         self._set_busy(False)
         self._show(f"The PIN could not be checked: {exc}")
 

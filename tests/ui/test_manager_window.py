@@ -111,6 +111,8 @@ def test_a_wrong_password_is_shown_inline_and_the_field_cleared(qtbot, client, s
 def test_an_unreachable_server_says_the_manager_area_needs_the_network(qtbot, shop):
     dialog = ManagerLoginDialog(f"http://127.0.0.1:{free_port()}", shop.store_ids[0])
     qtbot.addWidget(dialog, before_close_func=lambda d: settle(qtbot, d))
+    dialog.show()  # Enter is the dialog's: its default button takes it
+    qtbot.waitExposed(dialog)
     qtbot.keyClicks(dialog.email, "owner@shop.example")
     qtbot.keyClicks(dialog.password, "pw")
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)

@@ -2,6 +2,11 @@
 
 The password goes to the server once, off the UI thread, and the field is cleared
 whatever the answer; a refusal is shown inline, in the server's words.
+
+Enter means "Log in" (the one default button): after the email it moves on to the
+password, after the password it logs in. While the request runs the fields are only
+read-only, so the focus stays in them: a disabled field would hand it to Cancel, which
+Qt then made the default button, and the same Enter closed the dialog.
 """
 
 import httpx
@@ -54,8 +59,6 @@ class ManagerLoginDialog(QDialog):
         self.email.setPlaceholderText("owner@example.com")
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.returnPressed.connect(self.log_in)
-        self.email.returnPressed.connect(self.password.setFocus)
         self.error = QLabel()
         self.error.setObjectName("message")
         self.error.setProperty("kind", "error")
@@ -65,6 +68,7 @@ class ManagerLoginDialog(QDialog):
         self.login_button.setDefault(True)
         self.login_button.clicked.connect(self.log_in)
         self.cancel_button = QPushButton("Cancel (Esc)")
+        self.cancel_button.setAutoDefault(False)
         self.cancel_button.clicked.connect(self.reject)
 
         form = QFormLayout()
@@ -79,11 +83,18 @@ class ManagerLoginDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addLayout(buttons)
+        self._closed = False  # an answer after Esc is dropped
+        self.email.setFocus()
 
     def log_in(self) -> None:
+        """Log in, or Enter: with an email and no password yet, go on to the password."""
         email, password = self.email.text().strip(), self.password.text()
+        if email and not password and self.focusWidget() is self.email:
+            self.password.setFocus()
+            return
         if not email or not password:
             self._show_error("Type your email and password.")
+            (self.password if email else self.email).setFocus()
             return
         self.password.clear()
         self._busy(True)
@@ -97,13 +108,22 @@ class ManagerLoginDialog(QDialog):
             self._refused,
         )
 
+    def done(self, result: int) -> None:
+        self._closed = True
+        super().done(result)
+
     def _logged_in(self, api: ManagerApi) -> None:
+        if self._closed:
+            api.close()
+            return
         self.api = api
         self._busy(False)
         self.logged_in.emit(api)
         self.accept()
 
     def _refused(self, exc: Exception) -> None:
+        if self._closed:
+            return
         self._busy(False)
         self._show_error(error_message(exc))
         self.password.setFocus()
@@ -111,8 +131,8 @@ class ManagerLoginDialog(QDialog):
     def _busy(self, busy: bool) -> None:
         self.login_button.setEnabled(not busy)
         self.login_button.setText("Logging in…" if busy else "Log in")
-        self.email.setEnabled(not busy)
-        self.password.setEnabled(not busy)
+        self.email.setReadOnly(busy)
+        self.password.setReadOnly(busy)
 
     def _show_error(self, text: str) -> None:
         self.error.setText(text)
