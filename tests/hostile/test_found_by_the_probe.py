@@ -14,7 +14,7 @@ from sync_server.models import Card, LedgerEntry
 from sync_server.models.sync import CardAlias, SyncOp, Terminal
 from sync_server.pull import Cursor
 from tests.hostile.values import RawNumber, to_json
-from tests.support.shop import make_shop
+from tests.support.shop import Shop, make_shop
 from tests.support.till import Till, pair
 
 API = "/api/v1/store/loyalty"
@@ -24,6 +24,14 @@ def _enroll(client, headers, email: str) -> dict:
     made = client.post(f"{API}/cards/enroll", json={"email": email}, headers=headers)
     assert made.status_code == 201, made.text
     return made.json()
+
+
+def _counter(client, session_factory, **program) -> tuple[Shop, Till, int, str]:
+    """A shop, its paired till, the till's store's PIN id, and one card's number."""
+    shop = make_shop(session_factory, **program)
+    till = pair(client, shop.owner_headers)
+    number = _enroll(client, shop.owner_headers, "c@example.com")["card_number"]
+    return shop, till, shop.pin_ids[till.store_id], number
 
 
 def _push_raw(till: Till, ops: list, sent_at: str | None = None, pin_failures=()) -> object:
@@ -167,10 +175,7 @@ MALFORMED = [
 def test_one_malformed_op_is_refused_alone_and_the_valid_ops_around_it_apply(
     client, session_factory, kind, fields
 ):
-    shop = make_shop(session_factory, cooldown_minutes=0)
-    till = pair(client, shop.owner_headers)
-    pin = shop.pin_ids[till.store_id]
-    number = _enroll(client, shop.owner_headers, "c@example.com")["card_number"]
+    shop, till, pin, number = _counter(client, session_factory, cooldown_minutes=0)
     card = (
         {"card_number": till.new_card_number()}
         if kind == "card.enroll"
@@ -225,10 +230,7 @@ def test_a_replay_with_an_altered_hostile_body_is_refused_as_a_reused_op_id(
 def test_clocks_at_year_1_or_9999_are_clamped_into_the_offline_window(
     client, session_factory, sent_at, client_time
 ):
-    shop = make_shop(session_factory)
-    till = pair(client, shop.owner_headers)
-    pin = shop.pin_ids[till.store_id]
-    number = _enroll(client, shop.owner_headers, "c@example.com")["card_number"]
+    _shop, till, pin, number = _counter(client, session_factory)
     op = till.op({"type": "stamp.add", "card_number": number}, staff_pin_id=pin)
     op["client_time"] = client_time
     failure = {"event_id": str(uuid.uuid4()), "staff_pin_id": pin, "occurred_at": client_time}
@@ -247,10 +249,7 @@ def test_clocks_at_year_1_or_9999_are_clamped_into_the_offline_window(
 def test_a_naive_time_anywhere_in_a_push_is_a_422_and_nothing_is_applied(
     client, session_factory, where
 ):
-    shop = make_shop(session_factory)
-    till = pair(client, shop.owner_headers)
-    pin = shop.pin_ids[till.store_id]
-    number = _enroll(client, shop.owner_headers, "c@example.com")["card_number"]
+    _shop, till, pin, number = _counter(client, session_factory)
     naive = datetime.now().replace(microsecond=0).isoformat()
     op = till.op(
         {"type": "points.earn", "card_number": number, "purchase_amount_cents": 900},
@@ -286,10 +285,7 @@ def test_a_push_that_fails_after_its_ops_commits_none_of_them(client, session_fa
     applied. The ops and the failures share one transaction, so nothing is left."""
     from sync_server import push_pins
 
-    shop = make_shop(session_factory)
-    till = pair(client, shop.owner_headers)
-    pin = shop.pin_ids[till.store_id]
-    number = _enroll(client, shop.owner_headers, "c@example.com")["card_number"]
+    _shop, till, pin, number = _counter(client, session_factory)
 
     def broken(*args, **kwargs):
         raise RuntimeError("planted: the PIN failure cannot be counted")
