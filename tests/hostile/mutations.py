@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from tests.hostile.values import (
     DuplicateKeys,
+    forged_cursor,
     hostile_query_value,
     hostile_value,
     to_json,
@@ -106,7 +107,8 @@ def query_mutation(draw: st.DrawFn, query: dict[str, Any]) -> tuple[dict[str, An
         key = draw(st.sampled_from([*query, "zz_unknown"]) if query else st.just("zz_unknown"))
     else:
         key = draw(st.sampled_from(sorted(query)))
-    value = draw(hostile_query_value())
+    hostile = hostile_query_value()
+    value = draw(st.one_of(hostile, forged_cursor()) if key == "cursor" else hostile)
     return {**query, key: value}, f"query {key}={value!r:.80}"
 
 

@@ -30,7 +30,7 @@ from tests.hostile.mutations import (
     render,
     replaced,
 )
-from tests.hostile.values import CLASS_REPRESENTATIVES
+from tests.hostile.values import CLASS_REPRESENTATIVES, forged_cursor
 from tests.hostile.world import World, chain_intact, fingerprint
 from tests.support.shop import PROGRAM
 
@@ -197,3 +197,19 @@ def test_every_field_of_every_endpoint_survives_one_value_of_each_hostile_class(
         if endpoint.extra.get("destructive"):
             _restore(world)
     assert failures == []
+
+
+def test_any_cursor_the_server_did_not_sign_means_a_full_resync(hostile_world: World) -> None:
+    world = hostile_world
+
+    @settings(max_examples=EXAMPLES * 2, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(cursor=forged_cursor().filter(bool))
+    def run(cursor: str) -> None:
+        page = world.client.get(
+            "/api/v1/sync/pull", params={"cursor": cursor, "limit": 1}, headers=world.till.headers
+        )
+        assert page.status_code in (200, 422), page.text
+        if page.status_code == 200:
+            assert page.json()["reset"] is True, cursor
+
+    run()

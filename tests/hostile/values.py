@@ -6,6 +6,7 @@ surrogates as ``\\ud800`` escapes. Two more things need raw text: a number liter
 that overflows to infinity on parsing (``1e309``) and an object with a duplicate key.
 """
 
+import base64
 import json
 import math
 from dataclasses import dataclass
@@ -166,3 +167,25 @@ CLASS_REPRESENTATIVES: list[Any] = [
     {},
     True,
 ]
+
+
+def forged_cursor() -> st.SearchStrategy[str]:
+    """What a till could hand in as a cursor: the server's format (base64 of JSON, a dot,
+    a tag) with hostile positions, a missing or wrong tag, or plain garbage."""
+    position = st.fixed_dictionaries(
+        {"t": st.sampled_from([1, 2, -1, 2**63])},
+        optional={
+            "v": st.sampled_from([1, 0, 2, "1", None]),
+            "lo": st.sampled_from(INT_EDGES),
+            "hi": st.sampled_from([*INT_EDGES, None]),
+            "e": st.sampled_from([0, 5, 6, -7, 2**31, 1.5]),
+            "k": st.sampled_from([None, [1, 2], [2**64, 1], [-1], "x", [1, 2, 3]]),
+            "at": st.sampled_from([0, -1, 2**63, 10**12]),
+        },
+    )
+    encoded = position.map(lambda p: base64.urlsafe_b64encode(json.dumps(p).encode()).decode())
+    tag = st.sampled_from(["", ".", ".00", "." + "0" * 32, ".zz", "." + "a" * 5000])
+    return st.one_of(
+        st.builds(lambda body, t: body + t, encoded, tag),
+        st.sampled_from(["", ".", "====", "%%%", "\x00", "e30=", "e30=." + "0" * 32]),
+    )
