@@ -128,7 +128,13 @@ def stamp_availability(ctx: RuleContext, card: CardState) -> StampAvailability:
     today = card.stamps_on(ctx.clock.local_day(ctx.now))
     more_today = today < ctx.program.max_daily_stamps
     return StampAvailability(
-        can_stamp=cooldown_ends_at is None and more_today and card.is_active,
+        can_stamp=(
+            cooldown_ends_at is None
+            and more_today
+            and card.is_active
+            and ctx.program.is_active
+            and ctx.program.is_stamps_enabled
+        ),
         cooldown_ends_at=cooldown_ends_at,
         stamps_today=today,
         can_earn_more_today=more_today,

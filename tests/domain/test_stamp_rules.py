@@ -1,13 +1,17 @@
 """Stamps: one per visit, not twice within the cooldown, at most N per local day."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from common.codes import Reason
 from common.ledger import TransactionType
 from common.operations import AddStamp, RedeemStamps
 from common.outcome import Applied, Rejected
+from common.program import LoyaltyType
 from common.rules import decide
 from common.rules.stamps import stamp_availability
 from tests.domain.builders import NOON, NUMBER, card, ctx
@@ -122,3 +126,44 @@ def test_availability_tells_the_cashier_what_a_stamp_would_do():
     assert status.can_stamp is False
     assert status.cooldown_ends_at == NOON + timedelta(minutes=15)
     assert (status.stamps_today, status.can_earn_more_today) == (3, False)
+
+
+def test_an_offline_stamp_redemption_the_card_no_longer_covers_is_recorded_when_allowed():
+    """Planted bug this kills: redeem_stamps refusing every overdraft (the offline
+    policy 'allow' would then drop a reward the customer already took)."""
+    overdraft = replace(ctx(), allow_overdraft=True)
+
+    result = decide(overdraft, card(stamp_count=4), RedeemStamps(card_number=NUMBER))
+
+    assert isinstance(result, Applied)
+    assert (result.card.stamp_count, result.card.stamps_redeemed) == (-6, 10)
+    assert result.entries[0].stamps_delta == -10
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    active=st.booleans(),
+    program_active=st.booleans(),
+    kind=st.sampled_from(list(LoyaltyType)),
+    minutes_since=st.one_of(st.none(), st.integers(min_value=-60, max_value=60)),
+    on_day=st.integers(min_value=0, max_value=6),
+    cooldown=st.sampled_from([0, 15]),
+)
+def test_availability_always_agrees_with_the_decision_it_announces(
+    active, program_active, kind, minutes_since, on_day, cooldown
+):
+    """Planted bugs this kills: can_stamp ignoring an inactive card, a paused program, a
+    points-only program, the cooldown or the daily limit."""
+    context = ctx(
+        NOON,
+        is_active=program_active,
+        loyalty_type=kind,
+        cooldown_minutes=cooldown,
+        max_daily_stamps=5,
+    )
+    last = None if minutes_since is None else NOON - timedelta(minutes=minutes_since)
+    state = card(is_active=active, last_stamp_at=last, stamps_day=NOON.date(), stamps_on_day=on_day)
+
+    status = stamp_availability(context, state)
+
+    assert status.can_stamp == isinstance(decide(context, state, STAMP), Applied)

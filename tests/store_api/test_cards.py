@@ -78,6 +78,20 @@ def test_lookup_by_number_email_or_name(client, a):
     )
 
 
+def test_lookup_of_a_deactivated_card_offers_no_stamp(client, a):
+    """Planted bug this kills: stamp availability ignoring an inactive card."""
+    card_id = a.cards[1]["id"]
+    deactivated = client.post(
+        f"{API}/cards/{card_id}/deactivate", json={"staff_pin": PIN}, headers=a.owner
+    )
+    assert deactivated.status_code == 200, deactivated.text
+
+    view = client.post(f"{API}/cards/lookup", params={"card_id": card_id}, headers=a.manager)
+
+    assert view.json()["is_active"] is False
+    assert view.json()["can_stamp"] is False
+
+
 def test_lookup_shows_what_the_cashier_can_do_now(client, a):
     client.put(f"{API}/program", json={"cooldown_minutes": 15}, headers=a.owner)
     client.post(
