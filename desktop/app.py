@@ -2,9 +2,11 @@
 sync, show the window."""
 
 import argparse
+import getpass
 import logging
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,9 +17,15 @@ if TYPE_CHECKING:
     from desktop.engine.terminal import Terminal
     from desktop.ui.main_window import MainWindow
 
+PAIRING_CODE_ENV = "LOYALTY_PAIRING_CODE"
+
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="loyalty-terminal", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="loyalty-terminal",
+        description="The loyalty till: opens this till's window (pairing it with the "
+        "sync server on a first start) and syncs in the background.",
+    )
     parser.add_argument(
         "--data-dir",
         type=Path,
@@ -32,8 +40,11 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--pairing-code",
-        default=os.environ.get("LOYALTY_PAIRING_CODE", ""),
-        help="pair at once with this one-time code (first run)",
+        default=os.environ.get(PAIRING_CODE_ENV, ""),
+        metavar="CODE",
+        help="pair at once with this one-time code (first run); '-' reads it from "
+        f"standard input, and env {PAIRING_CODE_ENV} gives it too: both keep it out of "
+        "the process list, where an argument is visible to every user",
     )
     parser.add_argument(
         server_address.ALLOW_INSECURE_FLAG,
@@ -44,7 +55,13 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
         "network unencrypted",
     )
     parser.add_argument("--camera", type=int, default=0, help="camera index (default 0)")
-    parser.add_argument("--sync-interval", type=float, default=5.0)
+    parser.add_argument(
+        "--sync-interval",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="seconds between two syncs with the server while online (default 5)",
+    )
     parser.add_argument(
         "--self-test",
         action="store_true",
@@ -60,18 +77,49 @@ def main(argv: list[str] | None = None) -> int:
         from desktop import self_test
 
         return self_test.run(args.data_dir)
+    missing = display_problem(os.environ, sys.platform)
+    if missing:  # before Qt, which would abort with its own text (exit 134)
+        print(f"loyalty-terminal: {missing}", file=sys.stderr)
+        return 2
+    if args.pairing_code == "-":
+        args.pairing_code = _read_pairing_code()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     tune_malloc()  # before any thread starts: see desktop.malloc
     # Qt is imported here, not at module level: `--help` works without a display.
     from PySide6.QtWidgets import QApplication
 
+    from desktop.ui.stop_signals import StopOnSignals
+
     app = QApplication(sys.argv[:1])
     app.setApplicationName("loyalty-terminal")
+    stop = StopOnSignals(app)  # Ctrl-C closes the window, pairing included
     terminal, window = open_till(args)
     try:
+        if stop.asked:
+            return 0
         return app.exec() if window is not None else 1
     finally:
         terminal.close()
+
+
+def display_problem(env: Mapping[str, str], platform: str) -> str | None:
+    """Why Qt could not open a window here, in one line; None if it can try."""
+    if not platform.startswith("linux") or env.get("QT_QPA_PLATFORM"):
+        return None
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "no display (DISPLAY and WAYLAND_DISPLAY are unset), so the window cannot open; "
+        "run it on the desktop, under a virtual one (xvfb-run loyalty-terminal ...), "
+        "or without one (QT_QPA_PLATFORM=offscreen loyalty-terminal ...)"
+    )
+
+
+def _read_pairing_code() -> str:
+    """``--pairing-code -``: one line from standard input, asked without echo on a tty."""
+    if sys.stdin.isatty():
+        return getpass.getpass("Pairing code: ").strip()
+    return sys.stdin.readline().strip()
 
 
 def open_till(args: argparse.Namespace) -> "tuple[Terminal, MainWindow | None]":

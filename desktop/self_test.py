@@ -211,7 +211,10 @@ def run(parent: Path | None = None, out: TextIO = sys.stdout) -> int:
     pass, 1 at the first failure."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     started = time.perf_counter()
+    made = _first_missing(parent)  # removed afterwards: made for this run only
     try:
+        if parent is not None:
+            parent.mkdir(parents=True, exist_ok=True)  # `--data-dir` of a till not made yet
         workdir = Path(tempfile.mkdtemp(prefix="loyalty-self-test-", dir=parent))
     except OSError as exc:
         where = parent or tempfile.gettempdir()
@@ -230,8 +233,18 @@ def run(parent: Path | None = None, out: TextIO = sys.stdout) -> int:
             print(f"ok   {name:<9} {_ms(begun):>6} ms  {detail}", file=out, flush=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
     print(f"self-test passed in {_ms(started)} ms", file=out, flush=True)
     return 0
+
+
+def _first_missing(path: Path | None) -> Path | None:
+    """The outermost folder of ``path`` that does not exist yet (None if all do)."""
+    missing = None
+    while path is not None and not path.exists() and path != path.parent:
+        missing, path = path, path.parent
+    return missing
 
 
 def _ms(since: float) -> int:
