@@ -153,3 +153,35 @@ def test_batches_over_the_same_cards_in_opposite_orders_all_apply(pg_url):
         assert session.scalar(select(func.count(LedgerEntry.id))) >= 4 * 5 * 12
         assert verify(session, shop.merchant_id).intact
     engine.dispose()
+
+
+def test_a_batch_that_fails_between_its_claims_and_its_effects_leaves_no_claim_behind(
+    client, session_factory, monkeypatch
+):
+    """Exactly-once rests on the claims and the effects committing together. Planted
+    bug this kills: committing the claims before the effects (a failure after them
+    left claims without effects, and the replay answered 'duplicate' for ops never
+    applied). The fault is planted between the two: the card lock raises."""
+    from sync_server import push_batch
+    from sync_server.models.sync import SyncOp
+
+    shop = make_shop(session_factory)
+    till = pair(client, shop.owner_headers)
+    pin = shop.pin_ids[till.store_id]
+    number = _enroll_online(client, shop.owner_headers, "c@example.com")
+    ops = [_stamp(till, number, pin), _earn(till, number, pin, 700)]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("planted: the database went away after the claims")
+
+    monkeypatch.setattr(push_batch.bulk, "lock_cards", broken)
+    with pytest.raises(RuntimeError):
+        till.push(ops)
+    monkeypatch.undo()
+    with session_factory() as session:
+        assert session.scalar(select(func.count(SyncOp.id))) == 0
+
+    replay = till.push(ops).json()["results"]
+
+    assert [r["status"] for r in replay] == ["applied", "applied"]
+    assert replay[1]["card"]["points_balance"] == 7
