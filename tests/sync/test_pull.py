@@ -132,11 +132,16 @@ def test_a_transaction_that_commits_late_is_not_skipped(pg_url):
         f"{API}/stamp", json={"card_number": second}, headers=shop.owner_headers
     )  # T2 commits
 
-    early = till.pull_all()[-1]
+    held = till.pull_all(settle=False)  # one round, every page of it, no waiting
     slow.commit()  # T1 commits after T2
     until_quiet(till, lambda: first in _numbers(till) and second in _numbers(till))
+    settled = till.pull_all()[-1]
 
-    assert early["changes"]["cards"] == []
+    # Planted bugs this kills: handing T2 out before T1 commits (an early page would
+    # hold it), and caught_up always true (the held round must say it is not).
+    assert [page["changes"]["cards"] for page in held] == [[]] * len(held)
+    assert held[-1]["caught_up"] is False
+    assert settled["caught_up"] is True
     cards = {c["card_number"]: c for c in till.state["cards"].values()}
     assert cards[first]["points_balance"] == 77
     assert cards[second]["stamp_count"] == 1
