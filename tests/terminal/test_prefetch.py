@@ -59,13 +59,18 @@ def test_a_fetch_error_surfaces_after_the_pages_before_it():
     assert seen == [1, 2]
 
 
-def test_leaving_early_stops_the_fetcher():
+def _fetchers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "pull-prefetch"]
+
+
+def test_leaving_early_stops_the_fetcher_before_the_caller_goes_on():
+    """Planted bug this kills: leaving without joining the fetcher (it would still be
+    blocked handing over page 4, using an HTTP client the caller is about to close)."""
     server = FakeServer(pages=100)
     with PagePrefetch(server.fetch, None) as pages:
         for page in pages:
             if page["n"] == 2:
                 break  # say writing page 2 failed
-    asked = len(server.asked)
 
-    assert asked <= 4  # pages 1 and 2, at most one waiting and one on the wire
-    assert len(server.asked) == asked  # the fetcher has stopped for good
+    assert _fetchers() == []  # joined, not merely told to stop
+    assert len(server.asked) <= 4  # pages 1 and 2, at most one waiting, one on the wire

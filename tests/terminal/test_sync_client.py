@@ -142,16 +142,19 @@ def test_wrong_pins_lock_locally_and_reach_the_server(world):
 
 
 def test_a_revoked_till_wipes_its_cache_and_asks_to_pair_again(world, file_keyring):
-    _, _, http, store, client, _, _ = world
+    """Planted bug this kills: a wipe that keeps the card rows (the old assertion looked
+    for a card that never existed)."""
+    _, _, http, store, client, _, numbers = world
     client.sync_once()
     terminal_id = store.get_meta("terminal_id")
+    assert all(store.snapshot_card(n) is not None for n in numbers)
     assert http.post(f"/api/v1/terminals/{terminal_id}/revoke").status_code == 200
 
     state = client.sync_once()
 
     assert state.needs_pairing is True
     assert file_keyring.get_password("loyalty-terminal", "test-till") is None
-    assert store.snapshot_card("x") is None
+    assert [store.snapshot_card(n) for n in numbers] == [None] * len(numbers)
     assert store.get_meta("cursor") is None
 
 
