@@ -91,6 +91,21 @@ def test_a_right_pin_at_the_till_forgives_the_mistake_on_the_server_too(counter,
     assert later.detail["attempts_remaining"] == 4
 
 
+def test_a_locked_pin_refuses_even_the_right_pin_at_the_till_until_the_lock_ends(counter):
+    """Planted bug this kills: deleting the till's own lock check (a right PIN typed
+    while locked was accepted; 143 tests passed without it)."""
+    shop, _, _, store, _, _ = counter
+    pin_id, start = shop.pin_ids[shop.store_ids[0]], datetime.now(UTC)
+    for _ in range(5):
+        check_pin(store, pin_id, WRONG, start)
+
+    during = check_pin(store, pin_id, shop.pin, start + timedelta(minutes=29))
+    after = check_pin(store, pin_id, shop.pin, start + timedelta(minutes=30))
+
+    assert getattr(during, "code", None) == "STAFF_PIN_LOCKED"
+    assert after == pin_id
+
+
 def test_each_lockout_at_the_till_lasts_twice_the_last(counter):
     shop, _, _, store, _, _ = counter
     pin_id, start = shop.pin_ids[shop.store_ids[0]], datetime.now(UTC)
