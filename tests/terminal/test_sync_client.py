@@ -297,12 +297,13 @@ def test_online_a_redemption_stands_as_decided_when_the_server_is_slow_to_answer
     server.stop()  # the till still believes it is online until its next round
     till = Till(store, online=lambda: True, verdict=client.await_verdict)
 
-    started = time.monotonic()
     done = till.perform(
         RedeemPoints(card_number=numbers[2], reward_id="ten"), shop.pin_ids[shop.store_ids[0]]
     )
 
-    assert 1.9 < time.monotonic() - started < 4.0  # the bounded wait, then done
+    # Order and state, not seconds: the wait was given up before any verdict came (the
+    # op is still pending), and the redemption stands as the till decided it.
+    assert store.entry(done.op_id).status == "pending"
     assert (done.verified, done.card.points_balance) == (False, 40)
     assert [e.op_id for e in store.entries()] == [done.op_id]
 
