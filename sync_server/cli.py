@@ -1,4 +1,4 @@
-"""``loyalty-server``: serve, migrate, demo, and the admin commands."""
+"""loyalty-server: serve, migrate, demo, and the admin commands."""
 
 import argparse
 import getpass
@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from sync_server import demo
@@ -22,6 +22,11 @@ from sync_server.config import ConfigError, Settings
 from sync_server.db import make_engine, make_session_factory
 from sync_server.migrate import upgrade
 from sync_server.models import Merchant, Store
+
+_NOT_A_URL = (
+    "DATABASE_URL is not a database URL "
+    "(e.g. sqlite:///var/loyalty.db or postgresql+psycopg://user@host:5432/loyalty)"
+)
 
 
 class CliError(Exception):
@@ -37,6 +42,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except ValidationError as exc:
         print(f"error: configuration: {_invalid_settings(exc)}", file=sys.stderr)
+        return 1
+    try:
+        make_url(settings.database_url)
+    except ArgumentError:  # its value is not echoed: it may hold a password
+        print(f"error: configuration: {_NOT_A_URL}", file=sys.stderr)
         return 1
     try:
         result: int = args.run(args, settings)
@@ -139,11 +149,49 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     if getattr(args, "migrate", False):
         upgrade(settings.database_url)
+    else:
+        _refuse_unusable_database(settings.database_url)
     host, port, workers = _bind(args, settings)
     if settings.log_format == "plain":
         print(f"serving on http://{host}:{port} (API docs at /docs)", flush=True)
     serving.run(settings, host, port, workers)
     return 0
+
+
+def _refuse_unusable_database(database_url: str) -> None:
+    """``serve`` refuses a database file that does not exist and a schema that is not
+    migrated or behind this code: every request would answer 500. One line on what to
+    run instead."""
+    from sync_server.observability import readiness
+
+    where = _safe_url(database_url)
+    url = make_url(database_url)
+    file = url.database if url.get_backend_name() == "sqlite" else None
+    if file not in (None, "", ":memory:") and not os.path.exists(str(file)):
+        raise CliError(  # connecting would have made an empty file
+            f"database {where}: no such file; create it with "
+            "loyalty-server migrate (or serve --migrate)"
+        )
+    engine = make_engine(database_url)
+    try:
+        state = readiness.check(engine)
+    finally:
+        engine.dispose()
+    if state.code == "DATABASE_UNAVAILABLE":
+        # A server may come up before its database (a host booting, a container set):
+        # it serves and /health/ready answers 503 until the database does.
+        print(
+            f"warning: database {where} does not answer yet ({state.detail.get('error')}); "
+            "serving, not ready until it does",
+            file=sys.stderr,
+            flush=True,
+        )
+        return
+    if not state.ready:
+        behind = "not migrated" if state.code == "SCHEMA_NOT_MIGRATED" else "out of date"
+        raise CliError(
+            f"database {where}: schema {behind}; run loyalty-server migrate (or serve --migrate)"
+        )
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:

@@ -183,3 +183,50 @@ def test_serve_answers_and_stops_cleanly_on_sigterm(url):
     # uvicorn shuts down gracefully, then re-raises the signal it caught
     assert proc.returncode in (0, -signal.SIGTERM)
     assert b"Finished server process" in err
+
+
+def serve_briefly(url: str) -> subprocess.CompletedProcess[str]:
+    """``serve`` that should refuse at once; one that serves instead hits the timeout."""
+    try:
+        return run_with_timeout(url, 30, "serve", "--port", str(free_port()))
+    except subprocess.TimeoutExpired:
+        pytest.fail("serve started on a database it cannot use")
+
+
+def run_with_timeout(url: str, seconds: float, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [SCRIPT, *args],
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=seconds,
+    )
+
+
+def test_a_database_url_that_is_not_a_url_is_one_line(url):
+    """Caught: DATABASE_URL=notaurl loyalty-server serve printed SQLAlchemy's traceback."""
+    result = serve_briefly("notaurl")
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "error: configuration: DATABASE_URL is not a database URL "
+        "(e.g. sqlite:///var/loyalty.db or postgresql+psycopg://user@host:5432/loyalty)"
+    ]
+
+
+@pytest.mark.parametrize("state", ["missing", "empty"])
+def test_serve_refuses_a_database_that_is_missing_or_not_migrated(tmp_path, state):
+    """Caught: serve started silently and every login answered 500."""
+    path = tmp_path / "shop.db"
+    if state == "empty":
+        sqlite3.connect(path).close()
+
+    result = serve_briefly(f"sqlite:///{path}")
+
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: database ")
+    assert "loyalty-server migrate" in lines[0]
+    assert path.exists() == (state == "empty")  # serve made no empty file
