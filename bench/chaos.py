@@ -142,8 +142,12 @@ def run_chaos(
     faults: Faults | None = None,
     admin_url: str = PG_ADMIN,
     tamper: Callable[[Session], None] | None = None,
+    deadline_s: float = 900.0,
 ) -> ChaosReport:
-    """``tamper`` edits the database before the check: the check's negative control."""
+    """``tamper`` edits the database before the check: the check's negative control.
+
+    A run that is not done within ``deadline_s`` stops its tills and fails with what
+    each still had to send and the last refusal it got, instead of retrying forever."""
     name, url = fresh_database(admin_url)
     server = ServerProcess(url, workers=2)
     try:
@@ -174,9 +178,10 @@ def run_chaos(
             threads = [threading.Thread(target=s.run, args=(stop,)) for s in sims]
             for t in threads:
                 t.start()
-            kills = _kill_once_midway(server, sims, tills * ops_per_till, kill_at, threads)
-            for t in threads:
-                t.join()
+            kills = _kill_once_midway(
+                server, sims, tills * ops_per_till, kill_at, threads, started + deadline_s
+            )
+            _join_by(threads, stop, sims, started + deadline_s)
             fault_counts = proxy.counts.as_dict()
         seconds = time.monotonic() - started
         generated = {op["op_id"] for s in sims for op in s.generated}
@@ -207,16 +212,39 @@ def run_chaos(
         drop_database(name, admin_url)
 
 
+class ChaosTimeout(RuntimeError):
+    """The run passed its deadline: some till never got an outcome for its ops."""
+
+
+def _join_by(
+    threads: list[threading.Thread], stop: threading.Event, sims: list[SimTill], at: float
+) -> None:
+    for t in threads:
+        t.join(timeout=max(0.0, at - time.monotonic()))
+    if any(t.is_alive() for t in threads):
+        stop.set()
+        for t in threads:
+            t.join(timeout=15)
+        stuck = [
+            f"{s.name}: {len(s.outbox)} ops without an outcome after {s.retries} retries"
+            f" (last: {s.last_error or 'none'})"
+            for s in sims
+            if s.outbox or len(s.generated) < s.target
+        ]
+        raise ChaosTimeout("the chaos run passed its deadline; " + "; ".join(stuck))
+
+
 def _kill_once_midway(
     server: ServerProcess,
     sims: list[SimTill],
     total: int,
     at: float | None,
     threads: list[threading.Thread],
+    deadline: float,
 ) -> int:
     """kill -9 every server process once a share of the ops has an outcome (a batch is
     then almost surely in flight), then start it again on the same port."""
-    while at is not None and any(t.is_alive() for t in threads):
+    while at is not None and any(t.is_alive() for t in threads) and time.monotonic() < deadline:
         if sum(len(s.outcomes) for s in sims) >= total * at:
             server.kill9()
             time.sleep(0.5)

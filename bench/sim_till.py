@@ -32,6 +32,7 @@ class SimTill:
     outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
     duplicates: int = 0
     retries: int = 0
+    last_error: str = ""  # the last refusal, for a run that passes its deadline
     seq: int = 0
     serial: int = 0
 
@@ -64,6 +65,11 @@ class SimTill:
             response = None
         if response is None or response.status_code != 200:
             self.retries += 1
+            self.last_error = (
+                "no answer"
+                if response is None
+                else (f"{response.status_code} {response.text[:200]}")
+            )
             time.sleep(self.rng.uniform(0.02, 0.2))
             return
         for result in response.json()["results"]:

@@ -62,3 +62,15 @@ def test_the_check_notices_a_tampered_balance_and_a_double_entry():
 
     assert tampered.model_mismatches >= 1
     assert doubled.double_applied >= 1
+
+
+def test_a_run_that_can_never_finish_fails_at_its_deadline_with_a_diagnosis():
+    """Every request dropped stands in for a server bug that answers nothing useful:
+    the tills would retry for ever. The run stops at its deadline and says which till
+    still held what (before, bench/chaos.py never set its stop event and hung)."""
+    from bench.chaos import ChaosTimeout
+
+    never = Faults(drop_request=1.0, drop_response=0, duplicate=0, delay=0)
+
+    with pytest.raises(ChaosTimeout, match=r"t0: \d+ ops without an outcome .* retries"):
+        run_chaos(tills=2, ops_per_till=5, kill_at=None, faults=never, deadline_s=5)
