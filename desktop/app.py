@@ -94,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("loyalty-terminal")
     stop = StopOnSignals(app)  # Ctrl-C closes the window, pairing included
     terminal, window = open_till(args)
+    if window is not None:
+        logging.getLogger(__name__).info("till window open: %s", terminal.store_name)
     try:
         if stop.asked:
             return 0
