@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from sync_server.api.docs_page import install_docs
 from sync_server.api.errors import install_error_handlers
 from sync_server.api.routes import install_routes
 from sync_server.config import Settings
@@ -15,6 +16,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Loyalty sync server",
         version="1.0",
         description="Authoritative loyalty ledger, store API and terminal sync.",
+        docs_url=None,  # install_docs: the same page, saying where its script comes from
     )
     engine = make_engine(settings.database_url)
     app.state.settings = settings
@@ -23,4 +25,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app, settings)
     install_observability(app, settings)
     install_routes(app)
+    install_docs(app)
     return app
