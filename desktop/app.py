@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from common.version import VERSION
 from desktop.engine import paths, server_address
 from desktop.malloc import tune_malloc
 
@@ -26,6 +27,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
         description="The loyalty till: opens this till's window (pairing it with the "
         "sync server on a first start) and syncs in the background.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {VERSION}")
     parser.add_argument(
         "--data-dir",
         type=Path,

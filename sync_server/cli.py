@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from common.version import VERSION
 from sync_server import demo
 from sync_server.actor import Role
 from sync_server.auth import accounts
@@ -67,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="loyalty-server", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {VERSION}")
     sub = parser.add_subparsers(required=True, metavar="command")
 
     def command(name: str, run: Callable[..., int], help_: str) -> argparse.ArgumentParser:

@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from common.version import VERSION
 from sync_server.api.docs_page import install_docs
 from sync_server.api.errors import install_error_handlers
 from sync_server.api.routes import install_routes
@@ -14,7 +15,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(
         title="Loyalty sync server",
-        version="1.0",
+        version=VERSION,
         description="Authoritative loyalty ledger, store API and terminal sync.",
         docs_url=None,  # install_docs: the same page, saying where its script comes from
     )

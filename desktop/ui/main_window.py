@@ -36,6 +36,7 @@ from desktop.engine.sync_client import SyncState
 from desktop.engine.terminal import Terminal
 from desktop.engine.till import Confirmed
 from desktop.scan.reader import FrameSource
+from desktop.ui.about import add_help_menu
 from desktop.ui.action_dialogs import EarnDialog, EnrollDialog, RewardDialog, VoidDialog
 from desktop.ui.background import Background
 from desktop.ui.camera import CameraView
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         self.bridge = SyncBridge(terminal, self)
         self.bridge.changed.connect(self._sync_changed)
         self._build_actions()
+        add_help_menu(self)
         chosen = terminal.store.get_meta("camera_index", camera_index)
         self.camera_index = int(chosen)
         if self.camera_index != NO_CAMERA:

@@ -7,8 +7,10 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from common.version import VERSION
 from sync_server.api.errors import error_body
 from sync_server.api.schemas.common import ErrorResponse, error_responses
+from sync_server.api.schemas.monitoring import Health
 from sync_server.config import Settings
 from sync_server.errors import ApiError
 from sync_server.observability import readiness
@@ -18,10 +20,10 @@ router = APIRouter(tags=["monitoring"])
 
 
 @router.get("/health")
-def health() -> dict[str, str]:
-    """Liveness: the process answers. No database call, so a database outage does not
-    make an orchestrator restart every healthy process."""
-    return {"status": "ok"}
+def health() -> Health:
+    """Liveness: the process answers, and which release it runs. No database call, so
+    a database outage does not make an orchestrator restart every healthy process."""
+    return Health(status="ok", version=VERSION)
 
 
 @router.get("/health/ready", responses={503: {"model": ErrorResponse}})

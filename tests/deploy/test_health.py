@@ -9,6 +9,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 
+from common.version import VERSION
 from sync_server.config import Settings
 from sync_server.main import create_app
 from sync_server.migrate import alembic_config, upgrade
@@ -26,7 +27,7 @@ def _probe(url: str) -> tuple[httpx.Response, httpx.Response]:
 
 
 def test_a_migrated_database_is_ready(client):
-    assert client.get("/health").json() == {"status": "ok"}
+    assert client.get("/health").json() == {"status": "ok", "version": VERSION}
     ready = client.get("/health/ready")
     assert ready.status_code == 200
     assert ready.json()["status"] == "ready"
