@@ -14,6 +14,8 @@ OPEN = {
     ("GET", "/health"),
     ("GET", "/health/ready"),
     ("GET", "/metrics"),  # answers 401 itself once LOYALTY_METRICS_TOKEN is set
+    ("GET", "/docs"),  # the API's documentation page, no data (sync_server/api/docs_page.py)
+    ("GET", "/docs/oauth2-redirect"),
 }
 
 # The floor: the reference API's owner-only routes (adjust_points among them) and till
