@@ -47,6 +47,7 @@ class Reason(StrEnum):
     OPERATION_NOT_ALLOWED = "OPERATION_NOT_ALLOWED"
     SEQ_REUSED = "SEQ_REUSED"
     CARD_NUMBER_NOT_YOURS = "CARD_NUMBER_NOT_YOURS"
+    ATTENTION_ITEM_NOT_FOUND = "ATTENTION_ITEM_NOT_FOUND"
     # card numbers and QR payloads
     INVALID_CARD_NUMBER = "INVALID_CARD_NUMBER"
     INVALID_QR_PAYLOAD = "INVALID_QR_PAYLOAD"
@@ -91,6 +92,7 @@ MESSAGES: dict[Reason, str] = {
     Reason.OP_ID_REUSED: "This operation id was already used for a different operation.",
     Reason.SEQ_REUSED: "This sequence number was already used by another operation.",
     Reason.CARD_NUMBER_NOT_YOURS: "This terminal may not issue card numbers of another node.",
+    Reason.ATTENTION_ITEM_NOT_FOUND: "This till raised no such operation to acknowledge.",
     Reason.INVALID_CARD_NUMBER: "This is not a valid card number.",
     Reason.INVALID_QR_PAYLOAD: "This QR code is not a loyalty card.",
     Reason.QR_SIGNATURE_MISMATCH: "This QR code was not issued by this merchant.",

@@ -1,6 +1,7 @@
 """Operation bodies: what a terminal queues and the server applies, one schema each."""
 
 from typing import Annotated, Literal, Self
+from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
@@ -115,7 +116,7 @@ class Reactivate(_CardOp):
     type: Literal["card.reactivate"] = "card.reactivate"
 
 
-Operation = Annotated[
+CardOperation = (
     AddStamp
     | RedeemStamps
     | VoidStamps
@@ -125,6 +126,22 @@ Operation = Annotated[
     | AdjustPoints
     | Enroll
     | Deactivate
-    | Reactivate,
-    Field(discriminator="type"),
-]
+    | Reactivate
+)
+Operation = Annotated[CardOperation, Field(discriminator="type")]
+
+
+class AcknowledgeAttention(BaseModel):
+    """A staff member has seen an op of this till that the server refused (or flagged)
+    and dealt with it. Names that op by its ``op_id``; moves no balance and writes no
+    ledger entry. Travels through the outbox like any op, so it works offline."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["attention.acknowledge"] = "attention.acknowledge"
+    op_id: UUID
+    note: Notes = None
+
+
+# What a till queues and pushes: a card operation or an acknowledgement.
+TillOperation = Annotated[CardOperation | AcknowledgeAttention, Field(discriminator="type")]

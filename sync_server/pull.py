@@ -205,7 +205,16 @@ ENTITIES: tuple[Entity, ...] = (
         "op_outcomes",
         SyncOp,
         lambda a: SyncOp.terminal_id == a.terminal_id,
-        (SyncOp.op_id, SyncOp.seq, SyncOp.status, SyncOp.code, SyncOp.message, SyncOp.result),
+        (
+            SyncOp.op_id,
+            SyncOp.seq,
+            SyncOp.status,
+            SyncOp.code,
+            SyncOp.message,
+            SyncOp.result,
+            SyncOp.acknowledged_at,
+            SyncOp.acknowledged_by,
+        ),
     ),
 )
 

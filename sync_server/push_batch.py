@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from common.card import CardState
 from common.codes import Reason
 from common.operations import (
+    AcknowledgeAttention,
     AddStamp,
     AdjustPoints,
     EarnPoints,
@@ -35,6 +36,7 @@ from common.operations import (
 from common.outcome import Rejected, reject
 from common.program import ProgramRules, StoreClock
 from common.rules import Facts, RuleContext, decide
+from sync_server import push_attention
 from sync_server.actor import RequestMeta, StoreActor
 from sync_server.api.schemas.sync import OpOutcome, PushedOp, PushRequest
 from sync_server.config import Settings
@@ -69,7 +71,7 @@ class _Op:
     digest: str
     when: datetime
     row_id: int
-    op: Operation | Rejected
+    op: Operation | AcknowledgeAttention | Rejected
     record: Record | None = None
     stored: bool = False
 
@@ -92,7 +94,7 @@ class _Batch:
     staff_used: dict[int, datetime] = field(default_factory=dict)
     ops: list["_Op"] = field(default_factory=list)
 
-    def can_decide(self, op: Operation | Rejected, item: PushedOp) -> bool:
+    def can_decide(self, op: Operation | AcknowledgeAttention | Rejected, item: PushedOp) -> bool:
         if not isinstance(op, _IN_MEMORY) or op.card_number not in self.cards.ids:
             return False
         return not (item.offline and isinstance(op, RedeemPoints | RedeemStamps))
@@ -216,7 +218,7 @@ def _when(item: PushedOp, request: PushRequest, settings: Settings, now: datetim
     return effective_time(item.client_time, request.sent_at, now, settings.offline_max_age)
 
 
-def _parsed(item: PushedOp) -> Operation | Rejected:
+def _parsed(item: PushedOp) -> Operation | AcknowledgeAttention | Rejected:
     op = parse_operation(item)
     if isinstance(op, AdjustPoints):  # owner only, never from a till
         return reject(Reason.OPERATION_NOT_ALLOWED)
@@ -233,7 +235,11 @@ def _apply_fresh(
 ) -> None:
     program = program_repo.for_merchant(session, actor.merchant_id)
     policy = offline_policy(session, actor.merchant_id, settings)
-    named = {p.op.card_number for p in ops if not isinstance(p.op, Rejected | Enroll)}
+    named = {
+        p.op.card_number
+        for p in ops
+        if not isinstance(p.op, Rejected | Enroll | AcknowledgeAttention)
+    }
     cards = bulk.lock_cards(session, actor.merchant_id, named) if program else bulk.LockedCards()
     batch = _Batch(
         session=session,
@@ -250,6 +256,10 @@ def _apply_fresh(
     for pending in ops:
         if isinstance(pending.op, Rejected):
             pending.record = rejected_record(pending.op)
+        elif isinstance(pending.op, AcknowledgeAttention):  # no card, no ledger: on its own
+            pending.record = push_attention.acknowledge(
+                session, actor, pending.item, pending.op, pending.when
+            )
         elif program is not None and batch.can_decide(pending.op, pending.item):
             pending.record = batch.decide(pending)
         else:
@@ -270,7 +280,7 @@ def _one(
     policy: OfflinePolicy,
     batch: _Batch,
 ) -> Record:
-    assert not isinstance(pending.op, Rejected)
+    assert not isinstance(pending.op, Rejected | AcknowledgeAttention)
     result = apply_one(
         session, actor, pending.item, pending.op, pending.when, meta, settings, policy
     )

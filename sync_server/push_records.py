@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from pydantic import TypeAdapter, ValidationError
 
 from common.codes import MESSAGES, Reason
-from common.operations import Operation
+from common.operations import AcknowledgeAttention, Operation, TillOperation
 from common.outcome import Rejected, reject
 from sync_server.actor import StoreActor
 from sync_server.api.schemas.sync import CardBalances, OpOutcome, PushedOp
@@ -18,6 +18,7 @@ from sync_server.models.sync import SyncOp
 from sync_server.storable import safe_text, storable
 
 OPERATION: TypeAdapter[Operation] = TypeAdapter(Operation)
+PUSHED: TypeAdapter[Operation | AcknowledgeAttention] = TypeAdapter(TillOperation)
 
 
 def effective_time(
@@ -40,10 +41,10 @@ def body_hash(item: PushedOp) -> str:
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
-def parse_operation(item: PushedOp) -> Operation | Rejected:
+def parse_operation(item: PushedOp) -> Operation | AcknowledgeAttention | Rejected:
     """Each op is validated on its own: one malformed op must not fail the batch."""
     try:
-        return OPERATION.validate_python(item.body)
+        return PUSHED.validate_python(item.body)
     except ValidationError as exc:
         errors = [
             safe_text(f"{'.'.join(map(str, e['loc']))}: {e['msg']}", 300) for e in exc.errors()

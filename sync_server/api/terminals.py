@@ -80,6 +80,9 @@ class AttentionItem(BaseModel):
     effective_time: datetime
     received_at: datetime
     acknowledged_at: datetime | None
+    acknowledged_by: str | None  # a staff PIN's name (at a till) or a login's email
+    acknowledged_by_pin_id: int | None
+    acknowledged_note: str | None
     body: dict[str, Any]
 
 
@@ -108,9 +111,12 @@ def attention(
 def acknowledge(
     item_id: IdPath, actor: PersonDep, session: SessionDep, now: NowDep
 ) -> AttentionItem:
-    """A manager has seen it and dealt with it."""
-    op = sync_repo.get_for_merchant(session, actor.merchant_id, item_id)
+    """A manager has seen it and dealt with it (the first acknowledgement stands; a till
+    acknowledges with an ``attention.acknowledge`` op, see docs/sync-protocol.md)."""
+    op = sync_repo.lock_for_merchant(session, actor.merchant_id, item_id)
     if op is None or (not actor.is_owner and op.store_id != actor.store_id):
         raise not_found("Item")
-    op.acknowledged_at = op.acknowledged_at or now
+    if op.acknowledged_at is None:
+        op.acknowledged_at = now
+        op.acknowledged_by = sync_repo.email_of(session, actor.user_id)
     return _item(op)

@@ -98,6 +98,10 @@ class SyncOp(Base):
     message: Mapped[str | None] = mapped_column(String(500))
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who: a staff PIN's name (acknowledged at a till) or a person's email (the API).
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+    acknowledged_by_pin_id: Mapped[int | None] = mapped_column(Integer)
+    acknowledged_note: Mapped[str | None] = mapped_column(String(500))
     change_txid: Mapped[int] = mapped_column(BigInteger, default=0)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from sync_server.models import User
 from sync_server.models.sync import PinFailureEvent, SyncOp
 from sync_server.repositories.upsert import insert_ignore
 
@@ -48,6 +49,28 @@ def needing_attention(
     return session.scalars(stmt.order_by(SyncOp.id.desc()).limit(500)).all()
 
 
-def get_for_merchant(session: Session, merchant_id: int, sync_op_id: int) -> SyncOp | None:
-    stmt = select(SyncOp).where(SyncOp.merchant_id == merchant_id, SyncOp.id == sync_op_id)
+def lock_for_merchant(session: Session, merchant_id: int, sync_op_id: int) -> SyncOp | None:
+    stmt = (
+        select(SyncOp)
+        .where(SyncOp.merchant_id == merchant_id, SyncOp.id == sync_op_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(stmt).one_or_none()
+
+
+def email_of(session: Session, user_id: int | None) -> str | None:
+    """Who acknowledged through the API (an owner's or manager's login)."""
+    return session.scalar(select(User.email).where(User.id == user_id)) if user_id else None
+
+
+def lock_own_attention_item(session: Session, terminal_id: int, op_id: str) -> SyncOp | None:
+    """An op this till pushed that is on the attention list, locked: two
+    acknowledgements (a till's push, the owner's API) keep the first one's name."""
+    stmt = (
+        select(SyncOp)
+        .where(SyncOp.terminal_id == terminal_id, SyncOp.op_id == op_id, SyncOp.code.is_not(None))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     return session.scalars(stmt).one_or_none()
