@@ -1,7 +1,10 @@
 """The card on screen: who, the stamps card, points, what can be taken now, why a stamp
-would be refused, and one button per action (each with its keyboard shortcut)."""
+would be refused, and one button per action (each with its keyboard shortcut).
 
-from PySide6.QtCore import Signal
+A result banner belongs to one action on one card: it leaves when another card (or
+none) is shown, after ``banner_ms``, or when a later verdict replaces it."""
+
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.engine.card_view import CardView
@@ -20,16 +23,23 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("toggle_active", "Deactivate", "F8"),
 )
 
+BANNER_MS = 8000  # how long a result stays over its card
+
 
 class CardPanel(QWidget):
     action = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, banner_ms: int = BANNER_MS) -> None:
         super().__init__(parent)
         self.view: CardView | None = None
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.hide()
+        self.banner_card: str | None = None  # the card the banner speaks of
+        self._banner_timer = QTimer(self)
+        self._banner_timer.setSingleShot(True)
+        self._banner_timer.setInterval(banner_ms)
+        self._banner_timer.timeout.connect(self.clear_result)
         self.title = QLabel("Scan a card, or search by number, email or name.")
         self.title.setObjectName("title")
         self.title.setWordWrap(True)
@@ -63,6 +73,8 @@ class CardPanel(QWidget):
 
     def show_card(self, view: CardView | None, zone: str = "UTC") -> None:
         self.view = view
+        if view is None or view.card_number != self.banner_card:
+            self.clear_result()
         if view is None:
             self.title.setText("Scan a card, or search by number, email or name.")
             for widget in (self.number, self.stamps, self.stamps_text, self.points):
@@ -105,8 +117,17 @@ class CardPanel(QWidget):
             button.setEnabled(enabled[name])
         self.buttons["toggle_active"].setText(("Deactivate" if active else "Reactivate") + "  [F8]")
 
-    def show_result(self, text: str, kind: str = "ok") -> None:
-        """kind: ok (done), warn (done here, the server will check), error (refused)."""
+    def show_result(
+        self, text: str, kind: str = "ok", card_number: str | None = None, timed: bool = True
+    ) -> None:
+        """kind: ok (done), warn (at work), error (refused). ``card_number``: the card it
+        speaks of (None: the card on screen). ``timed``: leaves after ``banner_ms``
+        ("Working…" stays until its verdict replaces it)."""
+        self.banner_card = card_number or (self.view.card_number if self.view else None)
+        if timed:
+            self._banner_timer.start()
+        else:
+            self._banner_timer.stop()
         self.banner.setObjectName(f"banner_{kind}")
         self.banner.style().unpolish(self.banner)  # re-polish for the new object name
         self.banner.style().polish(self.banner)
@@ -114,7 +135,10 @@ class CardPanel(QWidget):
         self.banner.show()
 
     def clear_result(self) -> None:
+        self._banner_timer.stop()
         self.banner.hide()
+        self.banner.clear()
+        self.banner_card = None
 
 
 def _state_line(view: CardView, zone: str) -> str:
@@ -128,9 +152,10 @@ def _state_line(view: CardView, zone: str) -> str:
         if not stamps.can_earn_more_today:
             parts.append(f"Daily limit reached ({stamps.stamps_today} today).")
     if view.made_here_unsynced:
-        parts.append("New card made on this till; it syncs when the till is online.")
+        parts.append("New card made on this till; the server has not confirmed it yet.")
     if view.pending_ops:
-        parts.append(f"{view.pending_ops} operation(s) waiting to sync.")
+        many = "s" if view.pending_ops != 1 else ""
+        parts.append(f"{view.pending_ops} operation{many} of this card waiting to sync.")
     return " ".join(parts)
 
 

@@ -31,6 +31,9 @@ from common.operations import (
     RedeemStamps,
 )
 from common.outcome import Rejected
+from desktop.engine.card_intent import CardIntent, Ticket
+from desktop.engine.card_view import CardView
+from desktop.engine.local_store import OutboxEntry
 from desktop.engine.lookup import CardMatch
 from desktop.engine.sync_client import SyncState
 from desktop.engine.terminal import Terminal
@@ -40,12 +43,12 @@ from desktop.ui.about import add_help_menu
 from desktop.ui.action_dialogs import EarnDialog, EnrollDialog, RewardDialog, VoidDialog
 from desktop.ui.background import Background
 from desktop.ui.camera import CameraView
-from desktop.ui.card_panel import ACTIONS, CardPanel
+from desktop.ui.card_panel import ACTIONS, BANNER_MS, CardPanel
 from desktop.ui.pin_dialog import PinDialog
 from desktop.ui.settings_dialog import NO_CAMERA, CameraSettingsDialog
 from desktop.ui.style import STYLESHEET
 from desktop.ui.sync_status import SyncBridge, TillStatusBar
-from desktop.ui.wording import say
+from desktop.ui.wording import refusal, say
 
 if TYPE_CHECKING:
     from desktop.engine.manager_api import ManagerApi
@@ -70,12 +73,16 @@ class MainWindow(QMainWindow):
         terminal: Terminal,
         camera_source: Callable[[int], FrameSource] | None = None,
         camera_index: int = 0,
+        background: Background | None = None,
+        banner_ms: int = BANNER_MS,
     ) -> None:
         super().__init__()
         self.terminal = terminal
-        self.background = Background(self)
+        self.background = background or Background(self)
         self.manager: ManagerWindow | None = None
         self.dialog: QDialog | None = None  # the open dialog, for tests and focus
+        self.intent = CardIntent()  # which card loads may still be shown
+        self._awaiting: str | None = None  # the op whose provisional banner is up
         self.setWindowTitle(f"Loyalty till — {terminal.store_name}")
         self.setStyleSheet(STYLESHEET)
         self.resize(1200, 800)
@@ -96,7 +103,7 @@ class MainWindow(QMainWindow):
         left.addWidget(self.search_message)
         left.addWidget(self.results)
 
-        self.panel = CardPanel()
+        self.panel = CardPanel(banner_ms=banner_ms)
         self.panel.action.connect(self.on_action)
         body = QWidget()
         row = QHBoxLayout(body)
@@ -162,21 +169,31 @@ class MainWindow(QMainWindow):
         if not self.terminal.ready:
             self.search_message.setText("This till is still receiving the shop's cards…")
             return
-        self.background.run(lambda: self.terminal.search(text), self._found, self._error)
+        ticket = self.intent.search()
+        self.background.run(
+            lambda: self.terminal.search(text),
+            lambda found: self._found(found, ticket),
+            self._error,
+        )
 
-    def _found(self, found: list[CardMatch] | Rejected) -> None:
+    def _found(self, found: list[CardMatch] | Rejected, ticket: Ticket) -> None:
+        if not self.intent.current(ticket):
+            return  # a later search or card was asked for meanwhile
         self.results.clear()
         self.results.hide()
-        if isinstance(found, Rejected):
-            self.search_message.setText(say(found, self.terminal.zone))
-            return
-        if not found:
-            self.search_message.setText("No card matches. New customer? Press Ctrl+N.")
+        if isinstance(found, Rejected) or not found:
+            self._show_no_card()  # a failed lookup leaves no customer open
+            self.search_message.setText(
+                say(found, self.terminal.zone)
+                if isinstance(found, Rejected)
+                else "No card matches. New customer? Press Ctrl+N."
+            )
             return
         self.search_message.clear()
         if len(found) == 1:
             self.open_card(found[0].card_number)
             return
+        self._show_no_card()  # the cashier picks among the matches first
         for match in found:
             item = QListWidgetItem(f"{match.name or match.email}  ·  {match.card_number}")
             item.setData(Qt.ItemDataRole.UserRole, match.card_number)
@@ -190,23 +207,54 @@ class MainWindow(QMainWindow):
 
     def open_card(self, card_number: str) -> None:
         self.panel.clear_result()
-        self.refresh_card(card_number)
+        self._load(self.intent.open(card_number))
         self.search_field.clear()
 
-    def refresh_card(self, card_number: str | None = None) -> None:
-        number = card_number or (self.panel.view.card_number if self.panel.view else None)
-        if number is None:
-            return
+    def refresh_card(self) -> None:
+        """Load the card the cashier last opened again (never the one on the panel: a
+        card still loading is the one that counts)."""
+        ticket = self.intent.refresh()
+        if ticket is not None:
+            self._load(ticket)
+
+    def _load(self, ticket: Ticket) -> None:
+        number = ticket.card_number
+        assert number is not None
         self.background.run(
             lambda: self.terminal.view(number),
-            lambda view: self.panel.show_card(view, self.terminal.zone),
+            lambda view: self._loaded(view, ticket),
             self._error,
         )
 
+    def _loaded(self, view: CardView | None, ticket: Ticket) -> None:
+        if not self.intent.take(ticket):
+            return  # an answer for an older intent, or older than the one shown
+        self.panel.show_card(view, self.terminal.zone)
+        awaiting = self._awaiting
+        if view is not None and awaiting is not None and self.panel.banner.isVisible():
+            self.background.run(
+                lambda: self.terminal.store.entry(awaiting),
+                lambda entry: self._verdict(entry, ticket),
+                self._error,
+            )
+
+    def _verdict(self, entry: OutboxEntry | None, ticket: Ticket) -> None:
+        """A later verdict on the op whose provisional result is on screen replaces it."""
+        if entry is None or entry.op_id != self._awaiting or not self.intent.current(ticket):
+            return
+        if entry.status in ("rejected", "conflict"):
+            self._awaiting = None
+            text = refusal(entry.outcome or {}, self.terminal.zone)
+            self.panel.show_result(f"Refused by the server: {text}", "error")
+
+    def _show_no_card(self) -> None:
+        self.intent.close()
+        self._awaiting = None
+        self.panel.show_card(None)
+
     def close_card(self) -> None:
         if self.dialog is None:
-            self.panel.show_card(None)
-            self.panel.clear_result()
+            self._show_no_card()
             self.camera.rearm()  # the same card, shown again, opens again
             self.focus_search()
 
@@ -258,14 +306,18 @@ class MainWindow(QMainWindow):
         self._open(pin, lambda: self.perform(op, pin.staff_pin_id))
 
     def perform(self, op: Operation, staff_pin_id: int | None) -> None:
-        self.panel.show_result("Working…", "warn")
+        self._awaiting = None
+        self.panel.show_result("Working…", "warn", op.card_number, timed=False)
+        asked = self.intent.refresh()  # the card the op is for, as the cashier asked
         self.background.run(
             lambda: self.terminal.perform(op, staff_pin_id),
-            lambda result: self._performed(op, result),
+            lambda result: self._performed(op, result, asked),
             self._error,
         )
 
-    def _performed(self, op: Operation, result: Confirmed | Rejected) -> None:
+    def _performed(self, op: Operation, result: Confirmed | Rejected, asked: Ticket | None) -> None:
+        if asked is None or not self.intent.current(asked):
+            return  # the cashier has moved on to another card: no banner over it
         if isinstance(result, Rejected):
             self.panel.show_result(say(result, self.terminal.zone), "error")
             return
@@ -276,7 +328,8 @@ class MainWindow(QMainWindow):
             self.panel.show_result(f"{text} — confirmed by the server.", "ok")
         else:
             self.panel.show_result(f"{text} (offline: it will sync later).", "ok")
-        self.refresh_card(result.card.card_number)
+        self._awaiting = None if result.verified else result.op_id
+        self.refresh_card()
 
     # -- enrollment -------------------------------------------------------------------
 
@@ -320,7 +373,7 @@ class MainWindow(QMainWindow):
         )
         offline = not self.terminal.client.state.online
         self.open_card(number)
-        self.panel.show_result("Card created.", "ok")
+        self.panel.show_result("Card created.", "ok", number)
         self._open(EnrollResultDialog(layout, offline, self), lambda: None)
 
     # -- history, attention, manager --------------------------------------------------
@@ -382,6 +435,7 @@ class MainWindow(QMainWindow):
             dialog.deleteLater()
             if code == QDialog.DialogCode.Accepted.value:
                 on_accept()
+            self.refresh_card()  # what changed while the dialog was up
             self.search_field.setFocus()
 
         dialog.finished.connect(finished)
@@ -392,7 +446,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Loyalty till — {self.terminal.store_name}")
         if state.needs_pairing and self.terminal.store.get_meta("base_url") is None:
             self.panel.show_result("This till is not paired any more. Restart to pair.", "error")
-        elif self.panel.view is not None and self.dialog is None and not state.pulling:
+        elif not state.pulling:
             self.refresh_card()  # between pull rounds only: a round lands whole
 
     def _error(self, exc: Exception) -> None:

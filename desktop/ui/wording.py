@@ -2,8 +2,10 @@
 (when the cooldown ends, how many PIN attempts are left), never a code or traceback."""
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from common.codes import MESSAGES, Reason
 from common.outcome import Rejected
 
 _LIMITS = {
@@ -49,3 +51,36 @@ def local_time(at: datetime, zone: str) -> str:
 
 def _local(iso: object, zone: str) -> datetime:
     return datetime.fromisoformat(str(iso)).astimezone(ZoneInfo(zone))
+
+
+OPERATIONS = {
+    "stamp.add": "Add stamp",
+    "stamp.redeem": "Redeem stamps",
+    "stamp.void": "Void stamp",
+    "points.earn": "Earn points",
+    "points.redeem": "Redeem reward",
+    "points.void": "Void points",
+    "points.adjust": "Adjust points",
+    "card.enroll": "New card",
+    "card.deactivate": "Deactivate card",
+    "card.reactivate": "Reactivate card",
+}
+
+
+def operation(op_type: str) -> str:
+    """An operation's code ("points.earn") in words ("Earn points")."""
+    return OPERATIONS.get(op_type, op_type)
+
+
+def refusal(outcome: dict[str, Any], zone: str = "UTC") -> str:
+    """The server's refusal of a pushed op (its stored outcome), in words."""
+    code = str(outcome.get("code") or "")
+    detail = outcome.get("detail")
+    if code not in Reason.__members__:
+        return str(outcome.get("message") or "The server refused this operation.")
+    rejected = Rejected(
+        code=Reason(code),
+        message=str(outcome.get("message") or MESSAGES[Reason(code)]),
+        detail=detail if isinstance(detail, dict) else {},
+    )
+    return say(rejected, zone)
