@@ -24,6 +24,7 @@ from common.ledger import TransactionType
 from common.operations import CustomerDetails, EarnPoints, RedeemPoints, VoidPoints, VoidStamps
 from common.program import ProgramRules, Reward
 from desktop.engine.history import HistoryItem
+from desktop.ui.fit import fit_line_edit, fit_list
 from desktop.ui.style import big_button
 
 MAX_CENTS = 100_000_000
@@ -85,6 +86,7 @@ class EarnDialog(_Form):
         self.layout_.addLayout(keypad)
         self.layout_.addWidget(self.order)
         self.finish()
+        fit_line_edit(self.order)
         self._render()
 
     def press(self, key: str) -> None:
@@ -170,6 +172,8 @@ class VoidDialog(_Form):
         self.layout_.addWidget(self.list)
         self.layout_.addWidget(self.order)
         self.finish()
+        fit_list(self.list)
+        fit_line_edit(self.order)
 
     def collect(self) -> str | None:
         ref = self.order.text().strip()

@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
 from common.codes import MESSAGES, Reason
 from desktop.engine.history import HistoryItem
 from desktop.engine.local_store import OutboxEntry
+from desktop.ui.fit import fit_columns
 from desktop.ui.style import big_button
+from desktop.ui.wording import operation
 
 _KIND_WORDS = {
     "CARD_CREATED": "Card created",
@@ -62,7 +64,7 @@ def history_table(items: list[HistoryItem], with_card: bool) -> QTableWidget:
             cells.insert(1, item.card_number)
         for col, text in enumerate(cells):
             table.setItem(row, col, QTableWidgetItem(text))
-    table.resizeColumnsToContents()
+    fit_columns(table)
     return table
 
 
@@ -99,14 +101,14 @@ class AttentionList(QWidget):
             cells = [
                 f"{entry.client_time.astimezone():%d %b %H:%M}",
                 entry.op.card_number,
-                entry.op.type,
+                operation(entry.op.type),
                 reason_text(entry),
             ]
             for col, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
                 cell.setData(Qt.ItemDataRole.UserRole, entry.op_id)
                 self.table.setItem(row, col, cell)
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table)
         self.empty.setVisible(not self.entries)
         self.ack.setEnabled(bool(self.entries))
 

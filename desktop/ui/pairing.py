@@ -14,6 +14,7 @@ from desktop.engine.server_address import refusal
 from desktop.engine.sync_client import PairingFailed
 from desktop.engine.terminal import Terminal
 from desktop.ui.background import Background
+from desktop.ui.fit import fit_line_edit
 from desktop.ui.style import big_button
 
 
@@ -32,7 +33,8 @@ class PairingDialog(QDialog):
         self.background = background or Background(self)
         intro = QLabel(
             "Ask the shop owner for a pairing code (owner area → Terminals, or "
-            "`loyalty-server pairing-code`). Codes are valid 15 minutes and work once."
+            "on the server: loyalty-server pairing-code). Codes are valid 15 minutes and "
+            "work once."
         )
         intro.setWordWrap(True)
         self.url = QLineEdit(server_url or "http://127.0.0.1:8000")
@@ -54,6 +56,9 @@ class PairingDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.pair_button)
+        fit_line_edit(self.url, "https://loyalty.example-shop.com")
+        fit_line_edit(self.code, "ABCDE-FGHJK")
+        self.setMinimumWidth(520)
 
     def pair(self) -> None:
         url, code = self.url.text().strip(), self.code.text().strip().upper()

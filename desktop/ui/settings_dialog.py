@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from desktop.scan.reader import list_cameras
 from desktop.ui.background import Background
+from desktop.ui.fit import fit_list
 
 NO_CAMERA = -1
 
@@ -35,6 +36,7 @@ class CameraSettingsDialog(QDialog):
         self.camera_index = current
         self.list = QListWidget()
         self.message = QLabel("Looking for cameras…")
+        self.message.setWordWrap(True)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -45,11 +47,13 @@ class CameraSettingsDialog(QDialog):
         layout.addWidget(self.list)
         layout.addWidget(buttons)
         self._add("No camera (USB scanner or typing)", NO_CAMERA, current)
+        fit_list(self.list)
         background.run(probe, lambda found: self._found(found, current), self._failed)
 
     def _found(self, found: list[int], current: int) -> None:
         for index in found:
             self._add(f"Camera {index}", index, current)
+        fit_list(self.list)
         self.message.setText(
             f"{len(found)} camera(s) found." if found else "No camera found on this till."
         )
