@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import text
 
 from common.ledger import TransactionType
-from common.operations import EarnPoints, Operation
+from common.operations import AcknowledgeAttention, EarnPoints
 from desktop.engine.local_store import LocalStore, OutboxEntry
 
 _OP_KIND = {
@@ -43,13 +43,13 @@ class HistoryItem:
 
 def card_history(store: LocalStore, card_number: str, limit: int = 50) -> list[HistoryItem]:
     items = _pulled(store, card_number, limit)
-    items += [_from_op(e) for e in store.unsynced_entries(card_number, limit)]
+    items += _from_ops(store.unsynced_entries(card_number, limit))
     return sorted(items, key=lambda i: i.at, reverse=True)[:limit]
 
 
 def store_history(store: LocalStore, limit: int = 100) -> list[HistoryItem]:
     items = _pulled(store, None, limit)
-    items += [_from_op(e) for e in store.unsynced_entries(None, limit)]
+    items += _from_ops(store.unsynced_entries(None, limit))
     return sorted(items, key=lambda i: i.at, reverse=True)[:limit]
 
 
@@ -79,8 +79,14 @@ def _pulled(store: LocalStore, card_number: str | None, limit: int) -> list[Hist
     ]
 
 
+def _from_ops(entries: list[OutboxEntry]) -> list[HistoryItem]:
+    """Card operations only: an acknowledgement of the attention list is no activity."""
+    return [_from_op(e) for e in entries if not isinstance(e.op, AcknowledgeAttention)]
+
+
 def _from_op(entry: OutboxEntry) -> HistoryItem:
-    op: Operation = entry.op
+    op = entry.op
+    assert not isinstance(op, AcknowledgeAttention)
     outcome = entry.outcome or {}
     return HistoryItem(
         at=entry.client_time,

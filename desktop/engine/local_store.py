@@ -18,11 +18,11 @@ from pydantic import TypeAdapter
 from sqlalchemy import Connection, Engine, bindparam, create_engine, event, text
 
 from common.card import CardState
-from common.operations import Operation
+from common.operations import AcknowledgeAttention, Operation, TillOperation
 from desktop.engine import local_schema, pull_apply
 from desktop.engine.checkpoint import BACKSTOP_PAGES, Checkpointer
 
-OPERATION: TypeAdapter[Operation] = TypeAdapter(Operation)
+OPERATION: TypeAdapter[Operation | AcknowledgeAttention] = TypeAdapter(TillOperation)
 _DATES = {"stamps_day"}
 _TIMES = {"last_stamp_at", "last_points_at", "last_redemption_at", "last_activity_at"}
 
@@ -31,7 +31,7 @@ _TIMES = {"last_stamp_at", "last_points_at", "last_redemption_at", "last_activit
 class OutboxEntry:
     seq: int
     op_id: str
-    op: Operation
+    op: Operation | AcknowledgeAttention
     staff_pin_id: int | None
     client_time: datetime
     offline: bool
@@ -241,31 +241,8 @@ class LocalStore:
     ) -> OutboxEntry:
         """Write the op before the cashier is told 'done'; seq and op_id are final here,
         so a crash and restart can never push it twice under another id."""
-        op_id = str(uuid.uuid4())
         with self.transaction() as conn:
-            seq = int(
-                conn.execute(text("SELECT coalesce(max(seq), 0) + 1 FROM outbox")).scalar_one()
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO outbox (seq, op_id, card_number, body, staff_pin_id, client_time, "
-                    "offline, snapshot_age_s, created_at) VALUES (:seq, :op_id, :card, :body, "
-                    ":pin, :t, :offline, :age, :t)"
-                ),
-                {
-                    "seq": seq,
-                    "op_id": op_id,
-                    "card": op.card_number,
-                    "body": json.dumps(op.model_dump(mode="json")),
-                    "pin": staff_pin_id,
-                    "t": client_time.isoformat(),
-                    "offline": int(offline),
-                    "age": snapshot_age_s,
-                },
-            )
-        return OutboxEntry(
-            seq, op_id, op, staff_pin_id, client_time, offline, snapshot_age_s, "pending", None
-        )
+            return _insert(conn, op, client_time, staff_pin_id, offline, snapshot_age_s)
 
     def entries(
         self, status: str | None = "pending", card_number: str | None = None
@@ -358,8 +335,7 @@ class LocalStore:
             rows = (
                 conn.execute(
                     text(
-                        "SELECT * FROM outbox WHERE (status IN ('rejected', 'conflict') "
-                        "OR json_extract(outcome, '$.code') IS NOT NULL) "
+                        f"SELECT * FROM outbox WHERE {_ON_THE_LIST} "  # noqa: S608 - fixed text
                         "AND (:all OR acknowledged_at IS NULL) ORDER BY seq DESC"
                     ),
                     {"all": include_acknowledged},
@@ -374,23 +350,39 @@ class LocalStore:
             return int(
                 conn.execute(
                     text(
-                        "SELECT count(*) FROM outbox WHERE (status IN ('rejected', 'conflict') "
-                        "OR json_extract(outcome, '$.code') IS NOT NULL) "
+                        f"SELECT count(*) FROM outbox WHERE {_ON_THE_LIST} "  # noqa: S608 - fixed text
                         "AND acknowledged_at IS NULL"
                     )
                 ).scalar_one()
             )
 
-    def acknowledge(self, op_ids: list[str], by: str) -> None:
+    def acknowledge(
+        self,
+        op_ids: list[str],
+        *,
+        staff_pin_id: int,
+        by: str,
+        client_time: datetime,
+        offline: bool,
+        note: str | None = None,
+    ) -> list[OutboxEntry]:
+        """Mark these attention items acknowledged here and queue one
+        ``attention.acknowledge`` op each for the server, in one transaction. Items not
+        on the list (or already acknowledged) are left alone. Returns the queued ops."""
+        queued = []
         with self.transaction() as conn:
             for op_id in op_ids:
-                conn.execute(
+                marked = conn.execute(
                     text(
-                        "UPDATE outbox SET acknowledged_at = :t, acknowledged_by = :by "
-                        "WHERE op_id = :id AND acknowledged_at IS NULL"
+                        f"UPDATE outbox SET acknowledged_at = :t, acknowledged_by = :by WHERE "  # noqa: S608 - fixed text
+                        f"op_id = :id AND acknowledged_at IS NULL AND {_ON_THE_LIST}"
                     ),
                     {"t": self.local_now().isoformat(), "by": by, "id": op_id},
                 )
+                if marked.rowcount:
+                    ack = AcknowledgeAttention(op_id=uuid.UUID(op_id), note=note)
+                    queued.append(_insert(conn, ack, client_time, staff_pin_id, offline, None))
+        return queued
 
     def record_outcomes(self, results: list[dict[str, Any]]) -> None:
         """A duplicate is the first outcome told again: store what the first delivery got."""
@@ -405,6 +397,43 @@ class LocalStore:
                     text("UPDATE outbox SET status = :s, outcome = :o WHERE op_id = :id"),
                     {"s": status, "o": json.dumps(r), "id": str(r["op_id"])},
                 )
+
+
+# An outbox row on the attention list: refused, or applied with a warning.
+_ON_THE_LIST = "(status IN ('rejected', 'conflict') OR json_extract(outcome, '$.code') IS NOT NULL)"
+
+
+def _insert(
+    conn: Connection,
+    op: Operation | AcknowledgeAttention,
+    client_time: datetime,
+    staff_pin_id: int | None,
+    offline: bool,
+    snapshot_age_s: int | None,
+) -> OutboxEntry:
+    """A new op at the end of the outbox (the caller holds the write transaction)."""
+    op_id = str(uuid.uuid4())
+    seq = int(conn.execute(text("SELECT coalesce(max(seq), 0) + 1 FROM outbox")).scalar_one())
+    conn.execute(
+        text(
+            "INSERT INTO outbox (seq, op_id, card_number, body, staff_pin_id, client_time, "
+            "offline, snapshot_age_s, created_at) VALUES (:seq, :op_id, :card, :body, "
+            ":pin, :t, :offline, :age, :t)"
+        ),
+        {
+            "seq": seq,
+            "op_id": op_id,
+            "card": "" if isinstance(op, AcknowledgeAttention) else op.card_number,
+            "body": json.dumps(op.model_dump(mode="json")),
+            "pin": staff_pin_id,
+            "t": client_time.isoformat(),
+            "offline": int(offline),
+            "age": snapshot_age_s,
+        },
+    )
+    return OutboxEntry(
+        seq, op_id, op, staff_pin_id, client_time, offline, snapshot_age_s, "pending", None
+    )
 
 
 def _settle(conn: Connection) -> None:

@@ -57,12 +57,20 @@ _TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
 _CARDS_INSERT = "INSERT OR REPLACE INTO cards (card_number, id, customer_id, state) VALUES"
 # Order matters only for readability of a page in the database: customers before cards.
 ENTITY_ORDER = ("customers", "cards", "aliases", "transactions", "staff_pins")
+# This till's pushed ops as the server holds them: only their acknowledgement is kept
+# (an item acknowledged elsewhere, e.g. by the owner, leaves this till's list too).
+OUTCOMES = "op_outcomes"
+CHECKED_ENTITIES = (*ENTITY_ORDER, OUTCOMES)
+_ACKNOWLEDGE = (
+    "UPDATE outbox SET acknowledged_at = ?2, acknowledged_by = coalesce(?3, acknowledged_by) "
+    "WHERE op_id = ?1 AND acknowledged_at IS NULL"
+)
 
 
 def tables(page: dict[str, Any]) -> dict[str, Table]:
     """Entity name: (columns, rows) of the entities this till keeps, whichever wire
-    format the page came in; others (op outcomes, entities of later servers) are
-    ignored unread."""
+    format the page came in; op outcomes are read by ``acknowledgements``, entities of
+    later servers are ignored unread."""
     if page.get("tables") is not None:
         found = page["tables"]
         return {n: (found[n]["columns"], found[n]["rows"]) for n in ENTITY_ORDER if n in found}
@@ -89,9 +97,26 @@ def write(conn: Connection, page: dict[str, Any]) -> int:
             if width < len(columns):  # columns this till does not keep
                 rows = [row[:width] for row in rows]
             cursor.executemany(sql, rows)
+        cursor.executemany(_ACKNOWLEDGE, acknowledgements(page))
     finally:
         cursor.close()
     return sum(len(rows) for _, rows in found.values())
+
+
+def acknowledgements(page: dict[str, Any]) -> list[tuple[Any, Any, Any]]:
+    """(op_id, acknowledged_at, acknowledged_by) of this till's ops the server holds as
+    acknowledged; none from a server that does not send the column."""
+    if page.get("tables") is not None:
+        found = page["tables"].get(OUTCOMES) or {"columns": [], "rows": []}
+        columns, rows = found["columns"], found["rows"]
+        records = [dict(zip(columns, row, strict=True)) for row in rows]
+    else:
+        records = (page.get("changes") or {}).get(OUTCOMES) or []
+    return [
+        (r["op_id"], r["acknowledged_at"], r.get("acknowledged_by"))
+        for r in records
+        if r.get("acknowledged_at") is not None
+    ]
 
 
 @lru_cache(maxsize=64)

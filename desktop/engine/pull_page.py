@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from common.ledger import TransactionType
 from common.program import LoyaltyType
-from desktop.engine.pull_apply import ENTITY_ORDER
+from desktop.engine.pull_apply import CHECKED_ENTITIES, OUTCOMES
 
 INT64 = 2**63
 MAX_CURSOR = 4096
@@ -133,6 +133,19 @@ _COLUMNS: dict[str, tuple[tuple[str, ...], dict[str, Check]]] = {
             "locked_until": _optional(_time),
         },
     ),
+    OUTCOMES: (
+        ("op_id",),
+        {
+            "op_id": _text,
+            "seq": _int,
+            "status": _text,
+            "code": _optional(_text),
+            "message": _optional(_text),
+            "result": lambda _: True,  # not kept by the till
+            "acknowledged_at": _optional(_time),
+            "acknowledged_by": _optional(_text),
+        },
+    ),
 }
 _PROGRAM: dict[str, Check] = {
     "loyalty_type": lambda v: v in set(LoyaltyType),
@@ -245,7 +258,7 @@ def _tables(page: dict[str, Any]) -> str | None:
         tables = page["tables"]
         if not isinstance(tables, dict):
             return "its tables are not an object"
-        for name in ENTITY_ORDER:
+        for name in CHECKED_ENTITIES:
             if name in tables:
                 found = _table(name, tables[name])
                 if found is not None:
@@ -256,7 +269,7 @@ def _tables(page: dict[str, Any]) -> str | None:
         return None
     if not isinstance(changes, dict):
         return "its changes are not an object"
-    for name in ENTITY_ORDER:
+    for name in CHECKED_ENTITIES:
         records = changes.get(name)
         if records is None:
             continue

@@ -167,9 +167,23 @@ class Terminal:
     def attention(self) -> list[OutboxEntry]:
         return self.store.attention()
 
-    def acknowledge(self, op_ids: list[str], by: str) -> None:
-        self.store.acknowledge(op_ids, by)
+    def acknowledge(self, op_ids: list[str], staff_pin_id: int, note: str | None = None) -> int:
+        """The staff member whose PIN was checked has dealt with these items: marked
+        here at once, and queued for the server as ``attention.acknowledge`` ops (the
+        server checks the PIN again and records who). Returns how many were queued."""
+        names = {m.id: m.name for m in self.staff()}
+        queued = self.store.acknowledge(
+            op_ids,
+            staff_pin_id=staff_pin_id,
+            by=names.get(staff_pin_id, f"staff #{staff_pin_id}"),
+            client_time=self.till.now(),
+            offline=not self.client.state.online,
+            note=note,
+        )
+        if queued:
+            self.client.wake()
         self.client.refresh_state()
+        return len(queued)
 
 
 def keyring_account(data_dir: Path) -> str:

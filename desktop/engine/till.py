@@ -14,6 +14,7 @@ from common.card import CardState
 from common.card_number import is_valid_card_number, make_card_number, normalize
 from common.codes import Reason
 from common.operations import (
+    AcknowledgeAttention,
     CustomerDetails,
     Enroll,
     Operation,
@@ -149,10 +150,12 @@ class Till:
             snapshot_age_s=self.snapshot_age_s(),
         )
         if not offline and self._verdict is not None and isinstance(op, _WAITS_FOR_SERVER):
-            return self._server_verdict(entry, decision.card)
+            return self._server_verdict(entry, op.card_number, decision.card)
         return Confirmed(card=decision.card, op_id=entry.op_id, seq=entry.seq)
 
-    def _server_verdict(self, entry: OutboxEntry, provisional: CardState) -> Confirmed | Rejected:
+    def _server_verdict(
+        self, entry: OutboxEntry, card_number: str, provisional: CardState
+    ) -> Confirmed | Rejected:
         """Online, a redemption is only 'done' once the server says so: two tills may be
         spending the same points this second. Past the wait it stands as decided here."""
         assert self._verdict is not None
@@ -162,7 +165,7 @@ class Till:
         outcome = answered.outcome or {}
         if answered.status != "applied":
             return reject(_reason(outcome.get("code")), outcome.get("message"), op_id=entry.op_id)
-        card = self.card(entry.op.card_number) or provisional
+        card = self.card(card_number) or provisional
         return Confirmed(card=card, op_id=entry.op_id, seq=entry.seq, verified=True)
 
     def enroll(
@@ -215,7 +218,7 @@ def _reason(code: object) -> Reason:
         return Reason.OPERATION_NOT_ALLOWED
 
 
-def _points(rules: ProgramRules, op: Operation) -> int:
+def _points(rules: ProgramRules, op: Operation | AcknowledgeAttention) -> int:
     if isinstance(op, RedeemPoints):
         reward = rules.reward(op.reward_id)
         return reward.points_required if reward else 0

@@ -4,7 +4,7 @@ acknowledges them."""
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QLabel,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from common.codes import MESSAGES, Reason
+from common.operations import AcknowledgeAttention
 from desktop.engine.history import HistoryItem
 from desktop.engine.local_store import OutboxEntry
 from desktop.ui.fit import fit_columns
@@ -69,13 +70,21 @@ def history_table(items: list[HistoryItem], with_card: bool) -> QTableWidget:
 
 
 class AttentionList(QWidget):
-    """Acknowledging asks who acknowledges (``identify`` returns a name, or None)."""
+    """Acknowledging takes the selected rows, never all by default, and asks who
+    acknowledges (``identify`` returns the staff PIN id checked, or None); the server
+    records that person (docs/sync-protocol.md, "Attention list").
+
+    Signals:
+        changed(int): the list was reloaded; how many items it holds.
+    """
+
+    changed = Signal(int)
 
     def __init__(
         self,
         load: Callable[[], list[OutboxEntry]],
-        acknowledge: Callable[[list[str], str], None],
-        identify: Callable[[], str | None],
+        acknowledge: Callable[[list[str], int], object],
+        identify: Callable[[], int | None],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -85,12 +94,14 @@ class AttentionList(QWidget):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.empty = QLabel("Nothing needs attention.")
+        self.hint = QLabel("")
         self.ack = big_button("Acknowledge selected  [Ctrl+K]")
         self.ack.setShortcut("Ctrl+K")
         self.ack.clicked.connect(self.acknowledge_selected)
         layout = QVBoxLayout(self)
         layout.addWidget(self.empty)
         layout.addWidget(self.table)
+        layout.addWidget(self.hint)
         layout.addWidget(self.ack)
         self.refresh()
 
@@ -100,7 +111,7 @@ class AttentionList(QWidget):
         for row, entry in enumerate(self.entries):
             cells = [
                 f"{entry.client_time.astimezone():%d %b %H:%M}",
-                entry.op.card_number,
+                "" if isinstance(entry.op, AcknowledgeAttention) else entry.op.card_number,
                 operation(entry.op.type),
                 reason_text(entry),
             ]
@@ -111,16 +122,18 @@ class AttentionList(QWidget):
         fit_columns(self.table)
         self.empty.setVisible(not self.entries)
         self.ack.setEnabled(bool(self.entries))
+        self.changed.emit(len(self.entries))
 
     def acknowledge_selected(self) -> None:
         rows = sorted({index.row() for index in self.table.selectedIndexes()})
         if not rows:
-            self.table.selectAll()
-            rows = list(range(len(self.entries)))
-        who = self.identify()
-        if who is None:
+            self.hint.setText("Select the rows to acknowledge first.")
             return
-        self._acknowledge([self.entries[r].op_id for r in rows], who)
+        staff_pin_id = self.identify()
+        if staff_pin_id is None:
+            return
+        self._acknowledge([self.entries[r].op_id for r in rows], staff_pin_id)
+        self.hint.setText(f"{len(rows)} acknowledged; the server is told at the next sync.")
         self.refresh()
 
 
@@ -148,7 +161,11 @@ class HistoryDialog(QDialog):
         if card_items is not None:
             self.tabs.addTab(history_table(card_items, with_card=False), "This card")
         self.tabs.addTab(history_table(store_items, with_card=True), "This store")
-        self.tabs.addTab(attention, f"Needs attention ({len(attention.entries)})")
+        self.attention = attention
+        self.tabs.addTab(attention, _attention_title(len(attention.entries)))
+        attention.changed.connect(
+            lambda n: self.tabs.setTabText(self.tabs.indexOf(attention), _attention_title(n))
+        )
         if start_on_attention:
             self.tabs.setCurrentWidget(attention)
         close = big_button("Close")
@@ -156,6 +173,10 @@ class HistoryDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         layout.addWidget(close)
+
+
+def _attention_title(count: int) -> str:
+    return f"Needs attention ({count})"
 
 
 def _signed(value: int | None) -> str:

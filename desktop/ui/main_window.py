@@ -391,13 +391,13 @@ class MainWindow(QMainWindow):
         dialog = HistoryDialog(card_items, self.terminal.store_history(), listing, attention, self)
         self._open(dialog, lambda: None)
 
-    def _identify_manager(self) -> str | None:
-        """Who acknowledges: the staff member whose PIN is entered (modal, short)."""
+    def _identify_manager(self) -> int | None:
+        """Who acknowledges: the staff PIN entered (modal, short); any active staff PIN
+        of this store may (docs/sync-protocol.md), and the server records whose."""
         pin = PinDialog(self.terminal, self.background, self)
-        if pin.exec() != QDialog.DialogCode.Accepted or pin.staff_pin_id is None:
+        if pin.exec() != QDialog.DialogCode.Accepted:
             return None
-        names = {m.id: m.name for m in self.terminal.staff()}
-        return names.get(pin.staff_pin_id, f"staff #{pin.staff_pin_id}")
+        return pin.staff_pin_id
 
     def open_manager(self) -> None:
         """Owner or manager login (online), then the manager area in its own window."""

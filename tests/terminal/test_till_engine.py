@@ -242,7 +242,13 @@ def test_rejections_wait_on_the_attention_list_until_acknowledged(setup):
 
     _push_outbox(store, remote)
     flagged = store.attention()
-    store.acknowledge([e.op_id for e in flagged], by="manager Sam")
+    store.acknowledge(
+        [e.op_id for e in flagged],
+        staff_pin_id=pin,
+        by="manager Sam",
+        client_time=datetime.now(UTC),
+        offline=True,
+    )
 
     assert [e.outcome["code"] for e in flagged] == ["OFFLINE_OVERSPEND"]
     assert store.attention() == []

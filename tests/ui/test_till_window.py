@@ -215,7 +215,7 @@ def test_refused_operations_wait_on_the_attention_list_until_acknowledged(qtbot,
     qtbot.waitUntil(lambda: window.status.rejected.text() == "1 need attention", timeout=5000)
     attention = till.terminal.attention()
     assert [e.outcome["code"] for e in attention] == ["OFFLINE_OVERSPEND"]
-    till.terminal.acknowledge([attention[0].op_id], "Sam")
+    till.terminal.acknowledge([attention[0].op_id], till.pin_id)
     assert till.terminal.attention() == []
     qtbot.waitUntil(lambda: window.status.rejected.text() == "", timeout=5000)
 
@@ -288,10 +288,11 @@ def test_the_camera_is_chosen_in_settings_and_remembered(qtbot, till):
 def test_a_manager_acknowledges_the_attention_list_with_their_name(qtbot, window, till):
     overspend_offline(qtbot, window, till)
 
-    listing = AttentionList(till.terminal.attention, till.terminal.acknowledge, lambda: "Sam")
+    listing = AttentionList(till.terminal.attention, till.terminal.acknowledge, lambda: till.pin_id)
     qtbot.addWidget(listing)
     assert listing.table.rowCount() == 1
     assert "beyond the balance" in listing.table.item(0, 3).text()
+    listing.table.selectRow(0)
     qtbot.mouseClick(listing.ack, Qt.MouseButton.LeftButton)
 
     assert listing.table.rowCount() == 0
