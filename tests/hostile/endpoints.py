@@ -65,6 +65,12 @@ def _push(w: World) -> dict[str, Any]:
             staff_pin_id=w.pin_id,
         ),
     ]
+    ops.append(
+        till.op(
+            {"type": "attention.acknowledge", "op_id": w.attention_op_id, "note": "seen"},
+            staff_pin_id=w.pin_id,
+        )
+    )
     failure = {"event_id": str(uuid.uuid4()), "staff_pin_id": w.pin_id, "occurred_at": now_iso()}
     return {"sent_at": now_iso(), "ops": ops, "pin_failures": [failure]}
 

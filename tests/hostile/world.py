@@ -31,6 +31,7 @@ class World:
     earn_id: int  # a POINTS_EARNED entry of cards[0]
     stamp_id: int  # a STAMP_EARNED entry of cards[0]
     attention_id: int
+    attention_op_id: str  # the refused op behind attention_id, for acknowledgements
     pin_id: int
     refs: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -89,6 +90,7 @@ def build_world(client: TestClient, factory: sessionmaker[Session]) -> World:
         earn_id=earn.json()["transaction_id"],
         stamp_id=stamp.json()["transaction_id"],
         attention_id=attention.json()["items"][0]["id"],
+        attention_op_id=refused.json()["results"][0]["op_id"],
         pin_id=pin_id,
     )
 
