@@ -34,6 +34,14 @@ def _counter(client, session_factory, **program) -> tuple[Shop, Till, int, str]:
     return shop, till, shop.pin_ids[till.store_id], number
 
 
+def _enroll_at_till(till: Till, number: str, email: str, pin: int) -> dict:
+    """Push one offline enrollment of ``number`` for ``email``; its outcome."""
+    body = {"type": "card.enroll", "card_number": number, "customer": {"email": email}}
+    pushed = till.push([till.op(body, staff_pin_id=pin)])
+    assert pushed.status_code == 200, pushed.text
+    return dict(pushed.json()["results"][0])
+
+
 def _push_raw(till: Till, ops: list, sent_at: str | None = None, pin_failures=()) -> object:
     body = {
         "sent_at": sent_at or datetime.now(UTC).isoformat(),
@@ -69,32 +77,10 @@ def test_an_enrollment_with_a_number_already_issued_is_refused_and_the_number_ke
     pin = shop.pin_ids[till.store_id]
     other = _enroll(client, shop.owner_headers, "b@example.com")  # customer B has a card
     mine = till.new_card_number()
-    first = till.push(
-        [
-            till.op(
-                {
-                    "type": "card.enroll",
-                    "card_number": mine,
-                    "customer": {"email": "a@example.com"},
-                },
-                staff_pin_id=pin,
-            )
-        ]
-    ).json()["results"][0]
+    first = _enroll_at_till(till, mine, "a@example.com", pin)
     assert first["status"] == "applied", first
 
-    takeover = till.push(
-        [
-            till.op(
-                {
-                    "type": "card.enroll",
-                    "card_number": mine,
-                    "customer": {"email": "b@example.com"},
-                },
-                staff_pin_id=pin,
-            )
-        ]
-    ).json()["results"][0]
+    takeover = _enroll_at_till(till, mine, "b@example.com", pin)
     earn = till.push(
         [
             till.op(
@@ -119,35 +105,12 @@ def test_re_enrolling_an_aliased_number_is_refused_not_a_server_error(client, se
     pin = shop.pin_ids[till.store_id]
     survivor = _enroll(client, shop.owner_headers, "b@example.com")
     alias = till.new_card_number()
-    merged = till.push(
-        [
-            till.op(
-                {
-                    "type": "card.enroll",
-                    "card_number": alias,
-                    "customer": {"email": "b@example.com"},
-                },
-                staff_pin_id=pin,
-            )
-        ]
-    ).json()["results"][0]
+    merged = _enroll_at_till(till, alias, "b@example.com", pin)
     assert merged["detail"]["merged_into"] == survivor["card_number"]
 
-    again = till.push(
-        [
-            till.op(
-                {
-                    "type": "card.enroll",
-                    "card_number": alias,
-                    "customer": {"email": "c@example.com"},
-                },
-                staff_pin_id=pin,
-            )
-        ]
-    )
+    again = _enroll_at_till(till, alias, "c@example.com", pin)
 
-    assert again.status_code == 200, again.text
-    assert again.json()["results"][0]["code"] == "CARD_ALREADY_EXISTS"
+    assert again["code"] == "CARD_ALREADY_EXISTS"
     looked_up = client.post(
         f"{API}/cards/lookup", params={"card_number": alias}, headers=shop.owner_headers
     ).json()

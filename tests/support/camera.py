@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from desktop.scan.reader import FrameSource
+from desktop.scan.reader import CameraUnavailable, FrameSource
 
 Image = NDArray[np.uint8]
 
@@ -34,3 +34,8 @@ class GeneratedFrames:
 
 def serving(source: FrameSource) -> Callable[[int], FrameSource]:
     return lambda _index: source
+
+
+def no_camera(index: int) -> FrameSource:
+    """A camera source for a till PC with no camera at all."""
+    raise CameraUnavailable(f"no camera at index {index}")

@@ -12,7 +12,9 @@ import pytest
 
 from bench.server_process import ServerProcess
 from desktop.engine.terminal import Terminal
+from desktop.ui.main_window import MainWindow
 from sync_server.db import make_engine, make_session_factory
+from tests.support.camera import no_camera
 from tests.support.shop import Shop, make_shop
 from tests.support.terminals import new_terminal, pairing_code
 
@@ -67,3 +69,13 @@ def till(ui_server: UiServer, tmp_path: Path) -> Iterator[PairedTill]:
     yield PairedTill(terminal, shop, http, cards)
     terminal.close()
     http.close()
+
+
+@pytest.fixture
+def window(qtbot, till: PairedTill) -> Iterator[MainWindow]:
+    """The till's main window over a paired till, on a PC without a camera."""
+    win = MainWindow(till.terminal, camera_source=no_camera)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()

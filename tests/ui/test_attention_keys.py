@@ -1,31 +1,15 @@
 """The attention list driven by keys as staff use it (issue #12, bug 7): Ctrl+J opens
 it, Ctrl+K acknowledges the selected rows after a staff PIN, and nothing else."""
 
-import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from common.operations import AcknowledgeAttention, RedeemPoints
 from desktop.engine.till import Confirmed, Till
-from desktop.scan.reader import CameraUnavailable
 from desktop.ui.history_view import HistoryDialog
-from desktop.ui.main_window import MainWindow
 from desktop.ui.pin_dialog import PinDialog
 
 API = "/api/v1/store/loyalty"
-
-
-def no_camera(index: int):
-    raise CameraUnavailable(f"no camera at index {index}")
-
-
-@pytest.fixture
-def window(qtbot, till):
-    win = MainWindow(till.terminal, camera_source=no_camera)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
 
 
 def two_flagged(till) -> None:

@@ -10,8 +10,9 @@ from common.qr import encode_qr
 from desktop.ui.action_dialogs import EarnDialog, EnrollDialog
 from desktop.ui.enroll_result import EnrollResultDialog
 from desktop.ui.main_window import MainWindow
+from tests.support.camera import no_camera
 from tests.support.held_loads import HeldCardLoads
-from tests.ui.test_till_window import API, _keypad, banner, enter_pin, no_camera, point_at
+from tests.ui.test_till_window import API, _keypad, banner, enter_pin, point_at
 
 WAIT = 10_000  # ms; a ceiling for slow machines, not a timing assertion
 

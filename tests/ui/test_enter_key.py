@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from desktop.ui.main_window import MainWindow
 from desktop.ui.manager.login_dialog import ManagerLoginDialog
 from desktop.ui.pin_dialog import PinDialog
-from tests.ui.test_till_window import no_camera, open_card
+from tests.support.camera import no_camera
+from tests.ui.test_till_window import open_card
 
 WAIT = 10_000  # ms; a ceiling for slow machines, not a timing assertion
 

@@ -21,8 +21,9 @@ from desktop.ui.history_view import HistoryDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.pairing import PairingDialog
 from desktop.ui.settings_dialog import CameraSettingsDialog
+from tests.support.camera import no_camera
 from tests.support.terminals import new_terminal
-from tests.ui.test_till_window import API, no_camera
+from tests.ui.test_till_window import API
 
 WAIT = 10_000  # ms; a ceiling for slow machines, not a timing assertion
 

@@ -3,7 +3,6 @@ PIN, see the result in words; enroll; work offline; see what needs attention."""
 
 import socket
 
-import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDialogButtonBox, QPushButton
 
@@ -19,19 +18,6 @@ from desktop.ui.settings_dialog import NO_CAMERA, CameraSettingsDialog
 from tests.support.camera import GeneratedFrames, serving
 
 API = "/api/v1/store/loyalty"
-
-
-def no_camera(index: int):
-    raise CameraUnavailable(f"no camera at index {index}")
-
-
-@pytest.fixture
-def window(qtbot, till):
-    win = MainWindow(till.terminal, camera_source=no_camera)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
 
 
 def open_card(qtbot, window, text: str) -> None:
