@@ -43,6 +43,9 @@ def apply_one(
     is_redemption = isinstance(op, RedeemPoints | RedeemStamps)
     overdraft = False
     if item.offline and is_redemption:
+        # The card's lock first: two pushes of one till racing on one card then count
+        # each other's redemptions (the limits are judged after the lock, not before).
+        card_repo.lock_by_number(session, actor.merchant_id, op.card_number)
         refused = policy.check(session, actor, item, op, when)
         if refused is not None:
             return SingleResult(rejected_record(refused), None)

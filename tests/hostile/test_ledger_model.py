@@ -33,7 +33,7 @@ from sync_server.main import create_app
 from sync_server.models import Card, LedgerEntry
 from sync_server.models.sync import CardAlias, SyncOp
 from sync_server.repositories import cards as card_repo
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, _require_pg
 from tests.dbs import PgTemplates, pg_reachable
 from tests.hostile.world import chain_intact
 from tests.support.shop import Shop, make_shop
@@ -288,10 +288,8 @@ class LedgerModel(RuleBasedStateMachine):
 
 @pytest.fixture(scope="module", autouse=True)
 def _postgres_for_the_model() -> Iterator[None]:
-    if not pg_reachable():
-        if IN_CI:
-            pytest.fail("PostgreSQL is not reachable; CI=true makes this test mandatory")
-        pytest.skip("PostgreSQL is not reachable")
+    """The suite's one rule for PostgreSQL: skip with the reason outside CI, fail in it."""
+    _require_pg(pg_reachable())
     yield
     _TEMPLATES.close()
 
