@@ -1,9 +1,9 @@
 """Refusals and results in words a cashier understands, with the detail that helps
 (when the cooldown ends, how many PIN attempts are left), never a code or traceback."""
 
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from common.codes import MESSAGES, Reason
 from common.outcome import Rejected
@@ -22,13 +22,13 @@ def say(rejected: Rejected, zone: str = "UTC") -> str:
             left = int(detail["attempts_remaining"])
             return f"Wrong PIN. {left} attempt{'s' if left != 1 else ''} left."
         case "STAFF_PIN_LOCKED" if "locked_until" in detail:
-            until = _local(detail["locked_until"], zone)
-            return f"This PIN is locked until {until:%H:%M}. Ask a manager."
+            until = store_time(_instant(detail["locked_until"]), zone)
+            return f"This PIN is locked until {until}. Ask a manager."
         case "OFFLINE_LIMIT_EXCEEDED" if detail.get("limit") in _LIMITS:
             return _LIMITS[str(detail["limit"])] + " Try again once the till is back online."
         case "COOLDOWN_ACTIVE" if "cooldown_ends_at" in detail:
-            ready = _local(detail["cooldown_ends_at"], zone)
-            return f"Too soon after the last stamp: next stamp from {ready:%H:%M}."
+            ready = store_time(_instant(detail["cooldown_ends_at"]), zone)
+            return f"Too soon after the last stamp: next stamp from {ready}."
         case "DAILY_STAMP_LIMIT" if "max_daily_stamps" in detail:
             return f"This card already got {detail['max_daily_stamps']} stamps today."
         case "INSUFFICIENT_POINTS" if "points_balance" in detail:
@@ -46,11 +46,11 @@ def countdown(until: datetime, now: datetime) -> str:
 
 
 def local_time(at: datetime, zone: str) -> str:
-    return f"{at.astimezone(ZoneInfo(zone)):%H:%M}"
+    return store_time(at, zone)
 
 
-def _local(iso: object, zone: str) -> datetime:
-    return datetime.fromisoformat(str(iso)).astimezone(ZoneInfo(zone))
+def _instant(iso: object) -> datetime:
+    return datetime.fromisoformat(str(iso))
 
 
 OPERATIONS = {
@@ -84,3 +84,33 @@ def refusal(outcome: dict[str, Any], zone: str = "UTC") -> str:
         detail=detail if isinstance(detail, dict) else {},
     )
     return say(rejected, zone)
+
+
+# -- times on the store's clock ---------------------------------------------------------
+# A till (or a manager's laptop) may be set to another zone than the store it serves:
+# every time shown is the store's, and says its zone when this machine's clock differs.
+
+
+def store_time(at: datetime, zone: str, fmt: str = "%H:%M", here: tzinfo | None = None) -> str:
+    """``at`` on the store's clock ("23:15"), with the zone's abbreviation ("23:15 CET")
+    when the clock of this machine (``here``: its local zone) shows another time."""
+    there = at.astimezone(_zone(zone))
+    mine = at.astimezone(here) if here is not None else at.astimezone()
+    text = f"{there:{fmt}}"
+    if mine.utcoffset() != there.utcoffset():
+        text = f"{text} {there.tzname()}"
+    return text
+
+
+def store_date_time(at: datetime | None, zone: str, empty: str = "—") -> str:
+    """A date and time on the store's clock ("29 Nov 23:15"), or ``empty``."""
+    return empty if at is None else store_time(at, zone, "%d %b %H:%M")
+
+
+def _zone(name: str) -> tzinfo:
+    """The store's zone; an unknown name (a newer tz database on the server) is UTC,
+    named as such by ``store_time``, rather than an error on every label."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
