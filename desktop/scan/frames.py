@@ -57,7 +57,7 @@ def qr_modules(payload: str, error_correction: int = qrcode.constants.ERROR_CORR
     return modules
 
 
-def _scene(rng: np.random.Generator, size: Size) -> Grey:
+def scene(rng: np.random.Generator, size: Size) -> Grey:
     """A counter top: a soft gradient, blotches and a few hard-edged objects."""
     width, height = size
     gx, gy = rng.uniform(-60, 60, 2)
@@ -172,7 +172,7 @@ SPOILERS: dict[str, Spoiler] = {
 }
 
 
-def _to_bgr(grey: Grey, rng: np.random.Generator) -> Image:
+def to_bgr(grey: Grey, rng: np.random.Generator) -> Image:
     """Saturate to 8 bits, as a sensor does, with a slight colour cast."""
     grey8 = cv2.cvtColor(np.clip(grey, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
     tint = np.diag(rng.uniform(0.9, 1.1, 3)).astype(np.float32)
@@ -189,7 +189,7 @@ def render(
 ) -> Frame:
     """One frame: the scene, the code (unless ``payload`` is None), then the spoilers."""
     rng = np.random.default_rng(seed)
-    image = _scene(rng, size)
+    image = scene(rng, size)
     corners = _corners(pose or Pose(), size, rng)
     side = float(np.linalg.norm(corners[1] - corners[0]))
     modules = qr_modules(payload or "no code: spoil as if one were here")
@@ -199,7 +199,7 @@ def render(
     shot = Shot(rng, side / modules.shape[0], (float(centre[0]), float(centre[1])), side)
     for spoiler in spoilers:
         image = SPOILERS[spoiler](image, shot)
-    return Frame(name or "+".join(spoilers) or "plain", _to_bgr(image, rng), payload)
+    return Frame(name or "+".join(spoilers) or "plain", to_bgr(image, rng), payload)
 
 
 def _hard_pose(kind: str, rng: np.random.Generator) -> Pose:
