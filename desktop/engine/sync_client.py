@@ -1,5 +1,6 @@
 """The sync protocol, terminal side, top to bottom: pair, push the outbox in seq order,
-pull until has_more is false, back off on failure, and say how things stand.
+pull until has_more is false, back off on failure (or, while the server cannot be
+reached at all, knock cheaply until it answers), and say how things stand.
 
 Runs in a background thread (``run``); the UI only listens to ``on_state``.
 """
@@ -30,6 +31,11 @@ log = logging.getLogger(__name__)
 KEYRING_SERVICE = "loyalty-terminal"
 # Rows per pull page (the server's cap): fewer round trips, transactions and fsyncs.
 PULL_PAGE_ROWS = 5000
+# While the server cannot be reached, one GET /health about every second (a refused
+# connection costs microseconds; an answer costs no database call): the till is back
+# online within about a second of the server, not after a minute of backoff.
+PROBE_INTERVAL_S = 1.0
+PROBE_TIMEOUT_S = 1.0
 
 
 class TokenStore(Protocol):
@@ -102,6 +108,9 @@ class SyncClient:
         self._wake = threading.Event()
         self._http: httpx.Client | None = None
         self._http_for: tuple[str, str] | None = None
+        # The last round failed before any answer came (no route, refused, timed out):
+        # probing is then worth more than backing off.
+        self._unreachable = False
 
     # -- pairing ----------------------------------------------------------------------
 
@@ -140,10 +149,14 @@ class SyncClient:
         refused = server_address.refusal(str(base), self.allow_insecure_http)
         if refused is not None:  # never send the token in clear
             return self._publish(online=False, pulling=False, error=refused)
+        self._unreachable = False
         try:
             http = self._client(base, token)
             self._push(http)
             self._pull(http)
+        except httpx.TransportError as exc:
+            self._unreachable = True
+            return self._publish(online=False, pulling=False, error=str(exc) or type(exc).__name__)
         except _Revoked:
             self._wipe()
             return self._publish(
@@ -239,24 +252,57 @@ class SyncClient:
 
     # -- background -------------------------------------------------------------------
 
-    def run(self, stop: threading.Event, interval: float = 5.0, max_backoff: float = 60.0) -> None:
+    def run(
+        self,
+        stop: threading.Event,
+        interval: float = 5.0,
+        max_backoff: float = 60.0,
+        probe_interval: float = PROBE_INTERVAL_S,
+    ) -> None:
         """Sync every ``interval`` seconds, or at once when woken (a new op, a redemption
-        waiting for its verdict); after failures wait exponentially longer, with jitter so
-        a shop's tills do not all come back at the same instant. To stop: set ``stop``,
-        then ``wake()``."""
+        waiting for its verdict). After a failure: if the server was unreachable, probe
+        it every ``probe_interval`` and sync as soon as it answers; if it answered with
+        an error, wait exponentially longer. Both with jitter, so a shop's tills do not
+        all come back at the same instant. To stop: set ``stop``, then ``wake()``."""
         failures = 0
         while not stop.is_set():
             try:
                 state = self.sync_once()
             except Exception as exc:  # a bug or a full disk: say so, keep the worker alive
                 log.exception("sync round failed")
+                self._unreachable = False
                 state = self._publish(
                     online=False, pulling=False, error=f"Sync failed in the till ({exc!r})."
                 )
             failures = 0 if state.online else failures + 1
             wait = interval if failures == 0 else min(max_backoff, interval * 2 ** (failures - 1))
-            self._wake.wait(wait * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not secrecy
+            if self._unreachable:
+                self._probe_until_answered(stop, wait, probe_interval)
+            else:
+                self._wake.wait(wait * random.uniform(0.8, 1.2))  # noqa: S311 - jitter
             self._wake.clear()
+
+    def _probe_until_answered(self, stop: threading.Event, longest: float, every: float) -> None:
+        """Return when the server answers a probe, when woken, or after ``longest``
+        (then a full round tries anyway: a probe can pass where a round cannot)."""
+        deadline = time.monotonic() + longest
+        while not stop.is_set() and time.monotonic() < deadline:
+            if self._wake.wait(every * random.uniform(0.8, 1.2)):  # noqa: S311 - jitter
+                return
+            if self._answers():
+                log.info("server answers again: syncing")
+                return
+
+    def _answers(self) -> bool:
+        """Whether the server answers at all (GET /health: no token, no database)."""
+        base = self.store.get_meta("base_url")
+        if base is None:
+            return False
+        try:
+            with httpx.Client(transport=self._transport, timeout=PROBE_TIMEOUT_S) as http:
+                return http.get(f"{base}/health").status_code == 200
+        except httpx.HTTPError:
+            return False
 
     def refresh_state(self) -> SyncState:
         """Recount pending and attention ops (after an acknowledgement) and tell."""
