@@ -30,6 +30,7 @@ _STATUS: dict[str, int] = {
     "PAIRING_CODE_INVALID": 404,
     "TOO_MANY_ATTEMPTS": 429,
     "NOT_A_LOGIN": 403,
+    "PROTOCOL_UNSUPPORTED": 426,
     "INTERNAL_ERROR": 500,
 }
 

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from common.version import VERSION
 from sync_server.api.docs_page import install_docs
 from sync_server.api.errors import install_error_handlers
+from sync_server.api.protocol_version import ProtocolVersionGate
 from sync_server.api.routes import install_routes
 from sync_server.config import Settings
 from sync_server.db import make_engine, make_session_factory
@@ -24,6 +25,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     install_error_handlers(app, settings)
+    # Around the body limit, auth and routes (the first check), inside the observer
+    # (which counts the 426s too).
+    app.add_middleware(ProtocolVersionGate)
     install_observability(app, settings)
     install_routes(app)
     install_docs(app)

@@ -22,6 +22,7 @@ from keyring.errors import PasswordDeleteError
 from pydantic_core import from_json
 from sqlalchemy import text
 
+from common import protocol
 from common.card_number import MAX_NODE
 from desktop.engine import pull_page, push_answer, server_address
 from desktop.engine.local_store import LocalStore, OutboxEntry
@@ -72,6 +73,9 @@ class SyncState:
     # While a pull runs: rows received so far in this round (the first sync is long).
     pulling: bool = False
     received: int = 0
+    # The server answered 426: it no longer (or not yet) speaks this till's protocol.
+    # The till works offline, its outbox kept, until it is updated.
+    needs_update: bool = False
 
 
 class PairingFailed(Exception):
@@ -120,7 +124,9 @@ class SyncClient:
             raise PairingFailed(refused)
         base_url = base_url.strip()
         try:
-            with httpx.Client(transport=self._transport, timeout=self.timeout) as http:
+            with httpx.Client(
+                transport=self._transport, timeout=self.timeout, headers=protocol.till_headers()
+            ) as http:
                 response = http.post(
                     f"{base_url.rstrip('/')}/api/v1/sync/pair", json={"code": code, "name": name}
                 )
@@ -157,6 +163,8 @@ class SyncClient:
         except httpx.TransportError as exc:
             self._unreachable = True
             return self._publish(online=False, pulling=False, error=str(exc) or type(exc).__name__)
+        except _Outdated as exc:
+            return self._publish(online=False, pulling=False, needs_update=True, error=str(exc))
         except _Revoked:
             self._wipe()
             return self._publish(
@@ -164,7 +172,9 @@ class SyncClient:
             )
         except (httpx.HTTPError, _ServerError) as exc:
             return self._publish(online=False, pulling=False, error=str(exc) or type(exc).__name__)
-        return self._publish(online=True, error=None, last_sync_at=datetime.now(UTC))
+        return self._publish(
+            online=True, error=None, needs_update=False, last_sync_at=datetime.now(UTC)
+        )
 
     def _push(self, http: httpx.Client) -> None:
         while True:
@@ -239,7 +249,7 @@ class SyncClient:
             self._http = httpx.Client(
                 base_url=base,
                 timeout=self.timeout,
-                headers={"Authorization": f"Bearer {token}"},
+                headers={"Authorization": f"Bearer {token}", **protocol.till_headers()},
                 transport=self._transport,
             )
             self._http_for = (base, token)
@@ -299,7 +309,9 @@ class SyncClient:
         if base is None:
             return False
         try:
-            with httpx.Client(transport=self._transport, timeout=PROBE_TIMEOUT_S) as http:
+            with httpx.Client(
+                transport=self._transport, timeout=PROBE_TIMEOUT_S, headers=protocol.till_headers()
+            ) as http:
                 return http.get(f"{base}/health").status_code == 200
         except httpx.HTTPError:
             return False
@@ -379,12 +391,18 @@ class _ServerError(Exception):
     pass
 
 
+class _Outdated(Exception):
+    """426: the server does not speak this till's protocol version."""
+
+
 def _checked(response: httpx.Response, fast: bool = False) -> Any:
     """The JSON body of a 200, whatever its shape (the caller checks it); ``fast``:
     parsed by pydantic-core (several times quicker than ``json`` on a page of thousands
     of rows)."""
     if response.status_code == 401:
         raise _Revoked
+    if response.status_code == 426:
+        raise _Outdated(_message(response))
     if response.status_code != 200:
         raise _ServerError(_message(response))
     try:

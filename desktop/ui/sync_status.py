@@ -39,6 +39,8 @@ class TillStatusBar(QStatusBar):
     def show_state(self, state: SyncState) -> None:
         if state.needs_pairing:
             self.online.setText("● Not paired")
+        elif state.needs_update:
+            self.online.setText("● This till needs an update — working locally")
         elif state.online:
             self.online.setText("● Online")
         else:

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from common import protocol
 from common.version import VERSION
 from sync_server.api.errors import error_body
 from sync_server.api.schemas.common import ErrorResponse, error_responses
@@ -23,7 +24,12 @@ router = APIRouter(tags=["monitoring"])
 def health() -> Health:
     """Liveness: the process answers, and which release it runs. No database call, so
     a database outage does not make an orchestrator restart every healthy process."""
-    return Health(status="ok", version=VERSION)
+    return Health(
+        status="ok",
+        version=VERSION,
+        protocol_oldest=protocol.OLDEST,
+        protocol_newest=protocol.NEWEST,
+    )
 
 
 @router.get("/health/ready", responses={503: {"model": ErrorResponse}})
