@@ -11,6 +11,8 @@ import numpy as np
 import zxingcpp
 from numpy.typing import NDArray
 
+from desktop.scan.burst import BurstReader
+
 Image = NDArray[np.uint8]
 
 
@@ -94,19 +96,41 @@ class OpenCvArucoDecoder:
         return [text] if text else []
 
 
+class TillDecoder:
+    """The till's pipeline on one frame: zxing-cpp over the frame, then a closer look
+    (crop, enlarge, sharpen or smooth) only where a code was located, and the aligned
+    view of a located code (``desktop.scan.burst`` with a memory of one frame).
+
+    Frames without a code pay zxing's pass and a texture search on a 4x smaller copy,
+    not the old sharpened retry over the whole frame."""
+
+    name = "till"
+
+    def __init__(self) -> None:
+        self._reader = BurstReader(memory=1)
+
+    def decode(self, frame_bgr: Image) -> list[str]:
+        self._reader.forget()  # one frame: nothing carried over from the last
+        return self._reader.read(frame_bgr).texts
+
+
 def all_decoders() -> list[Decoder]:
     """Every candidate, fresh, in the order the benchmark reports them."""
-    return [ZxingDecoder(), ZxingSharpenDecoder(), OpenCvDecoder(), OpenCvArucoDecoder()]
+    return [
+        TillDecoder(),
+        ZxingDecoder(),
+        ZxingSharpenDecoder(),
+        OpenCvDecoder(),
+        OpenCvArucoDecoder(),
+    ]
 
 
 def best_decoder() -> Decoder:
-    """The decoder the camera worker uses: zxing-cpp with a sharpened second pass.
+    """The decoder for one frame: the till's pipeline (``TillDecoder``).
 
-    Chosen by ``python -m bench.qr_decode`` (63 easy, 63 hard and 21 empty 1280x720
-    frames, 2 cores): it read 63/63 hard frames at p50 2.1 / p95 8.4 ms and took
-    p95 12.6 ms on frames with no code. Plain zxing-cpp read 61/63 (p95 8.2 ms; 115 vs
-    123 of 126 over three other seeds); OpenCV's QRCodeDetector read 49/63 at p95
-    89 ms and needed 298 ms (p95) to find nothing; QRCodeDetectorAruco read 43/63 at
-    p95 130 ms. Only the zxing-cpp pair fits a 30 fps frame (33 ms).
+    ``python -m bench.qr_decode`` races it against plain zxing-cpp, the old
+    zxing-cpp+sharpen and OpenCV's two detectors on the same frames, single frames and
+    30-frame bursts (docs/benchmarks.md has the table). The camera itself reads the
+    stream with ``desktop.scan.burst.BurstReader``, which adds the fusion of frames.
     """
-    return ZxingSharpenDecoder()
+    return TillDecoder()
