@@ -291,6 +291,20 @@ class ManagerApi:
         """A one-time code that pairs a new till with this store."""
         return _build(PairingCode, self._send("POST", f"{TERMINALS_API}/pairing-codes"))
 
+    # -- stores ---------------------------------------------------------------------
+
+    def store_names(self) -> dict[int, str]:
+        """Every store of the merchant by id, to show names where the API gives ids
+        (the merchant-wide figures are the one answer that lists them, for any login)."""
+        body = self._send("GET", f"{STORE_API}/stats/merchant")
+        try:
+            return {
+                int(_field(s, "store_id")): str(_field(s, "store_name"))
+                for s in _field(body, "stores")
+            }
+        except (TypeError, ValueError) as exc:
+            raise ManagerApiError(BAD_RESPONSE, BAD_RESPONSE_MESSAGE) from exc
+
     # -- stats ----------------------------------------------------------------------
 
     def stats(self) -> Stats:

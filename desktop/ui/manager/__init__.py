@@ -5,11 +5,17 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHeaderView, QMessageBox, QTableWidget, QWidget
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QMessageBox,
+    QTableWidget,
+    QWidget,
+)
 
 from desktop.engine.manager_api import ManagerApi, error_message
 from desktop.ui.background import Background
+from desktop.ui.wording import store_time
 
 T = TypeVar("T")
 
@@ -44,9 +50,21 @@ class ManagerTab(QWidget):
         super().__init__(parent)
         self.api = api
         self.background = background
+        self.zone = "UTC"  # the managed store's time zone, set by the window
+        self.store_names: dict[int, str] = {}  # filled by the window once loaded
+
+    def when(self, moment: datetime | None) -> str:
+        """A server time on the managed store's clock."""
+        return store_moment(moment, self.zone)
+
+    def store_name(self, store_id: int) -> str:
+        return self.store_names.get(store_id) or f"Store #{store_id}"
 
     def refresh(self) -> None:
         """Load this tab's data from the server (called when the tab is shown)."""
+
+    def stores_named(self) -> None:
+        """``store_names`` arrived: show names where ids are shown (no new request)."""
 
     def call(
         self,
@@ -85,6 +103,32 @@ def touch_table(table: QTableWidget) -> None:
     header.setStretchLastSection(True)
 
 
-def local_time(moment: datetime | None, empty: str = "—") -> str:
-    """A server time shown in the till's local time zone."""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else empty
+def store_moment(moment: datetime | None, zone: str, empty: str = "—") -> str:
+    """A server time on the store's clock (named when this machine's clock differs)."""
+    return store_time(moment, zone, "%Y-%m-%d %H:%M") if moment else empty
+
+
+class AllRowsTable(QTableWidget):
+    """A table as tall as its rows, kept so as rows come and go: inside a scrolling form
+    a table of the default height hid the rows past the second behind a scroll bar of
+    its own (the form scrolls instead)."""
+
+    def __init__(self, rows: int, columns: int, parent: QWidget | None = None) -> None:
+        super().__init__(rows, columns, parent)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def sizeHint(self) -> QSize:
+        rows = sum(self.rowHeight(r) for r in range(self.rowCount()))
+        header = self.horizontalHeader().sizeHint().height()
+        bar = self.horizontalScrollBar()
+        below = bar.sizeHint().height() if bar.isVisible() else 0
+        return QSize(super().sizeHint().width(), rows + header + below + 2 * self.frameWidth())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(super().minimumSizeHint().width(), self.sizeHint().height())
+
+    def updateGeometries(self) -> None:
+        """Called on rows inserted or removed and on resized sections: the layout asks
+        for the size hint again."""
+        super().updateGeometries()
+        self.updateGeometry()

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSpinBox,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
 from common.program import LoyaltyType, Reward
 from desktop.engine.manager_api import LockoutSettings, ManagerApi, Program
 from desktop.ui.background import Background
-from desktop.ui.manager import ManagerTab
+from desktop.ui.manager import AllRowsTable, ManagerTab
 
 TEXTS = (("display_name", "Program name"), ("stamps_reward_description", "Stamp card reward"))
 NUMBERS = (
@@ -52,7 +51,7 @@ class ProgramTab(ManagerTab):
         self.texts = {name: QLineEdit() for name, _ in TEXTS}
         self.numbers = {name: _spin(0, 10_000_000) for name, _ in NUMBERS}
         self.flags = {name: QCheckBox(label) for name, label in FLAGS}
-        self.rewards = QTableWidget(0, len(REWARD_COLUMNS))
+        self.rewards = AllRowsTable(0, len(REWARD_COLUMNS))
         self.rewards.setHorizontalHeaderLabels(REWARD_COLUMNS)
         self.rewards.verticalHeader().setDefaultSectionSize(48)
         self.rewards.horizontalHeader().setStretchLastSection(True)

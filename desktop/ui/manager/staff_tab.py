@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from desktop.engine.manager_api import ManagerApi, StaffPin
 from desktop.ui.background import Background
-from desktop.ui.manager import ManagerTab, local_time, touch_table
+from desktop.ui.manager import ManagerTab, touch_table
 
 COLUMNS = ("Name", "Status", "Failed attempts", "Last used")
 
@@ -150,7 +150,12 @@ class StaffTab(ManagerTab):
         self.pins = pins
         self.table.setRowCount(len(pins))
         for row, pin in enumerate(pins):
-            cells = (pin.name, _status(pin), str(pin.failed_attempts), local_time(pin.last_used_at))
+            cells = (
+                pin.name,
+                self._status(pin),
+                str(pin.failed_attempts),
+                self.when(pin.last_used_at),
+            )
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         self._selection_changed()
@@ -165,10 +170,9 @@ class StaffTab(ManagerTab):
         if chosen is not None:
             self.name.setText(chosen.name)
 
-
-def _status(pin: StaffPin) -> str:
-    if not pin.is_active:
-        return "Inactive"
-    if pin.is_locked:
-        return f"Locked until {local_time(pin.locked_until)}"
-    return "Active"
+    def _status(self, pin: StaffPin) -> str:
+        if not pin.is_active:
+            return "Inactive"
+        if pin.is_locked:
+            return f"Locked until {self.when(pin.locked_until)}"
+        return "Active"

@@ -1,11 +1,12 @@
-"""Today's activity as a chart, plus the program's running totals."""
+"""Today's activity as two charts, visits and points, each on its own scale, plus the
+program's running totals."""
 
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.engine.manager_api import ManagerApi, Stats
 from desktop.ui.background import Background
 from desktop.ui.manager import ManagerTab
-from desktop.ui.manager.chart import BarChart
+from desktop.ui.manager.chart import COLORS, BarChart
 
 
 class StatsTab(ManagerTab):
@@ -13,8 +14,9 @@ class StatsTab(ManagerTab):
         self, api: ManagerApi, background: Background, parent: QWidget | None = None
     ) -> None:
         super().__init__(api, background, parent)
-        self.chart = BarChart()
-        self.heading = QLabel("Today (since midnight in this store's time zone)")
+        self.counts = BarChart("Today: how many")
+        self.points = BarChart("Today: points earned", colors=(COLORS[3],))
+        self.heading = QLabel("Today, since midnight in this store's time zone")
         self.figures: dict[str, QLabel] = {
             name: QLabel("—")
             for name in (
@@ -37,9 +39,12 @@ class StatsTab(ManagerTab):
         bottom = QHBoxLayout()
         bottom.addLayout(totals, 1)
         bottom.addWidget(self.refresh_button)
+        charts = QHBoxLayout()
+        charts.addWidget(self.counts, 3)
+        charts.addWidget(self.points, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
-        layout.addWidget(self.chart, 1)
+        layout.addLayout(charts, 1)
         layout.addLayout(bottom)
 
     def refresh(self) -> None:
@@ -47,14 +52,15 @@ class StatsTab(ManagerTab):
 
     def _show(self, stats: Stats) -> None:
         today = stats.today
-        self.chart.set_bars(
+        self.heading.setText(f"Today, since midnight in this store's time zone ({self.zone})")
+        self.counts.set_bars(
             [
                 ("Stamps", today.stamps),
-                ("Points", today.points_earned),
                 ("Redemptions", today.redemptions),
-                ("Enrollments", today.enrollments),
+                ("New cards", today.enrollments),
             ]
         )
+        self.points.set_bars([("Points", today.points_earned)])
         values = {
             "transactions": today.transactions,
             "total_cards": stats.total_cards,

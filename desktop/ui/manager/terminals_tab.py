@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 
 from desktop.engine.manager_api import ManagerApi, PairingCode, Terminal
 from desktop.ui.background import Background
-from desktop.ui.manager import ManagerTab, local_time, touch_table
+from desktop.ui.manager import ManagerTab, touch_table
 
 COLUMNS = ("Name", "Store", "Paired", "Last seen", "Status")
 
@@ -81,18 +81,28 @@ class TerminalsTab(ManagerTab):
 
     def _show_code(self, code: PairingCode) -> None:
         self.pairing_code.setText(
-            f"Pairing code: {code.code}  (one till, valid until {local_time(code.expires_at)})"
+            f"Pairing code: {code.code}  (one till for {self.store_name(self.api.store_id)}, "
+            f"valid until {self.when(code.expires_at)})"
         )
 
     def _show(self, terminals: list[Terminal]) -> None:
         self.terminals = terminals
         self.table.setRowCount(len(terminals))
         for row, t in enumerate(terminals):
-            status = f"Revoked {local_time(t.revoked_at)}" if t.is_revoked else "Active"
-            cells = (t.name, str(t.store_id), local_time(t.created_at), local_time(t.last_seen_at))
-            for column, text in enumerate((*cells, status)):
+            status = f"Revoked {self.when(t.revoked_at)}" if t.is_revoked else "Active"
+            cells = (
+                t.name,
+                self.store_name(t.store_id),
+                self.when(t.created_at),
+                self.when(t.last_seen_at),
+                status,
+            )
+            for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         self._selection_changed()
+
+    def stores_named(self) -> None:
+        self._show(self.terminals)
 
     def _selection_changed(self) -> None:
         terminal = self.selected()

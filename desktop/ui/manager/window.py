@@ -4,8 +4,8 @@ A tab loads its data each time it is shown (F5 loads it again). What the server 
 including a store manager's 403 on owner-only work, is shown as the server worded it.
 """
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -24,17 +24,20 @@ from desktop.ui.manager.program_tab import ProgramTab
 from desktop.ui.manager.staff_tab import StaffTab
 from desktop.ui.manager.stats_tab import StatsTab
 from desktop.ui.manager.terminals_tab import TerminalsTab
+from desktop.ui.placement import fit_on_screen
 
 ROLE_NAMES = {"merchant_owner": "Owner", "store_manager": "Store manager"}
 
 
 class ManagerWindow(QMainWindow):
     """Owns a logged-in ``ManagerApi``. "Log out" revokes the token on the server and
-    closes; closing the window drops the connection and, with it, the in-memory token."""
+    closes; closing the window (or Esc) drops the connection and, with it, the in-memory
+    token. Times are on the managed store's clock (``zone``: the till's store's)."""
 
-    def __init__(self, api: ManagerApi, parent: QWidget | None = None) -> None:
+    def __init__(self, api: ManagerApi, parent: QWidget | None = None, zone: str = "UTC") -> None:
         super().__init__(parent)
         self.api = api
+        self.zone = zone
         self.background = Background(self)
         self.setWindowTitle("Loyalty — manager")
         self.setStyleSheet(TOUCH_STYLE)
@@ -46,6 +49,7 @@ class ManagerWindow(QMainWindow):
         self.tabs = QTabWidget()
         titles = ("&Program", "S&taff PINs", "P&oints adjustment", "T&erminals", "Stat&s")
         for number, (tab, title) in enumerate(zip(self._all_tabs(), titles, strict=True), 1):
+            tab.zone = zone
             self.tabs.addTab(tab, title)
             tab.failed.connect(self.show_error)
             tab.succeeded.connect(self.show_info)
@@ -56,8 +60,7 @@ class ManagerWindow(QMainWindow):
         self.message.setObjectName("message")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        who = ROLE_NAMES.get(api.role, api.role)
-        self.identity = QLabel(f"{who} · store {api.store_id}")
+        self.identity = QLabel(self._identity({}))
         self.logout_button = QPushButton("Log out (Ctrl+Q)")
         self.logout_button.clicked.connect(self.log_out)
         QShortcut(QKeySequence("Ctrl+Q"), self, self.log_out)
@@ -72,7 +75,8 @@ class ManagerWindow(QMainWindow):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.message)
         self.setCentralWidget(central)
-        self.resize(900, 680)
+        fit_on_screen(self, QSize(900, 680))
+        self.background.run(api.store_names, self._named, lambda _: None)
         self.refresh_current()
 
     def _all_tabs(self) -> tuple[ManagerTab, ...]:
@@ -107,6 +111,18 @@ class ManagerWindow(QMainWindow):
         self.logout_button.setEnabled(True)
         self.show_error(error_message(exc))
 
+    def _identity(self, names: dict[int, str]) -> str:
+        who = ROLE_NAMES.get(self.api.role, self.api.role)
+        return f"{who} · {names.get(self.api.store_id) or f'store #{self.api.store_id}'}"
+
+    def _named(self, names: dict[int, str]) -> None:
+        """Store names arrived: the header and the tabs show names, not ids (without
+        them, e.g. an older server, "store #2" stays)."""
+        self.identity.setText(self._identity(names))
+        for tab in self._all_tabs():
+            tab.store_names = names
+            tab.stores_named()
+
     def _go(self, index: int) -> None:
         self.tabs.setCurrentIndex(index)
 
@@ -119,6 +135,17 @@ class ManagerWindow(QMainWindow):
         self.message.style().unpolish(self.message)
         self.message.style().polish(self.message)
         self.message.setText(text)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Esc closes, as it does a dialog; a field or a cell being edited takes its own
+        Esc first (it cancels the edit), and only an Esc no one took arrives here."""
+        if event.key() == Qt.Key.Key_Escape and event.modifiers() in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.KeypadModifier,
+        ):
+            self.close()
+            return
+        super().keyPressEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.api.close()

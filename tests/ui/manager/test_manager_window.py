@@ -2,7 +2,6 @@
 process (SQLite): log in, manage staff PINs, adjust points, revoke a till, read today's
 chart, and see the server's own words when it refuses."""
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDialog, QPushButton
@@ -10,82 +9,9 @@ from PySide6.QtWidgets import QDialog, QPushButton
 from bench.server_process import free_port
 from desktop.ui.manager.chart import COLORS
 from desktop.ui.manager.login_dialog import ManagerLoginDialog
-from desktop.ui.manager.window import ManagerWindow
 from sync_server.actor import Role
 from sync_server.auth import accounts
-from tests.support.shop import make_shop
-
-API = "/api/v1/store/loyalty"
-BASE = "https://testserver"
-WAIT = 15_000  # ms; a ceiling for slow machines, not a timing assertion
-
-
-@pytest.fixture
-def backend() -> str:
-    """SQLite is enough: the widgets, not the ledger, are under test."""
-    return "sqlite"
-
-
-@pytest.fixture
-def shop(session_factory):
-    return make_shop(session_factory)
-
-
-def log_in(qtbot, client, store_id, email="owner@shop.example", password="pw"):
-    dialog = ManagerLoginDialog(BASE, store_id, transport=client._transport)
-    qtbot.addWidget(dialog, before_close_func=lambda d: settle(qtbot, d))
-    qtbot.keyClicks(dialog.email, email)
-    qtbot.keyClicks(dialog.password, password)
-    qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
-    return dialog
-
-
-def settle(qtbot, widget) -> None:
-    """Every request the widget started has been answered and rendered."""
-    qtbot.waitUntil(lambda: widget.background.pending == 0, timeout=WAIT)
-
-
-@pytest.fixture
-def open_window(qtbot, client, shop):
-    def open_as(email="owner@shop.example", password="pw") -> ManagerWindow:
-        dialog = log_in(qtbot, client, shop.store_ids[0], email, password)
-        qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=WAIT)
-        window = ManagerWindow(dialog.api)
-        # answers still in flight must land before pytest-qt deletes the window
-        qtbot.addWidget(window, before_close_func=lambda w: settle(qtbot, w))
-        window.show()
-        settle(qtbot, window)
-        return window
-
-    return open_as
-
-
-@pytest.fixture
-def window(open_window) -> ManagerWindow:
-    return open_window()
-
-
-def click(qtbot, button: QPushButton) -> None:
-    assert button.isEnabled(), button.text()
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-
-
-def show_tab(qtbot, window: ManagerWindow, tab) -> None:
-    window.tabs.setCurrentWidget(tab)
-    settle(qtbot, window)
-
-
-def enroll(client, shop, email: str) -> str:
-    made = client.post(f"{API}/cards/enroll", json={"email": email}, headers=shop.owner_headers)
-    assert made.status_code == 201, made.text
-    return str(made.json()["card_number"])
-
-
-def pair(client, shop, name: str) -> None:
-    code = client.post("/api/v1/terminals/pairing-codes", headers=shop.owner_headers)
-    paired = client.post("/api/v1/sync/pair", json={"code": code.json()["code"], "name": name})
-    assert paired.status_code == 200, paired.text
-
+from tests.support.manager import API, WAIT, click, enroll, log_in, pair, settle, show_tab
 
 # -- login ------------------------------------------------------------------------------
 
@@ -267,22 +193,21 @@ def test_the_stats_tab_charts_todays_numbers(qtbot, window, client, shop):
 
     tab = window.stats_tab
     show_tab(qtbot, window, tab)
-    assert tab.chart.bars() == [
-        ("Stamps", 2),
-        ("Points", 45),
-        ("Redemptions", 0),
-        ("Enrollments", 2),
-    ]
+    assert tab.counts.bars() == [("Stamps", 2), ("Redemptions", 0), ("New cards", 2)]
+    assert tab.points.bars() == [("Points", 45)]
     assert tab.figures["total_cards"].text() == "2"
     assert tab.figures["outstanding_points"].text() == "45"
-    image = tab.chart.grab().toImage()
-    drawn = {
+    assert QColor(COLORS[0]).name() in drawn_colors(tab.counts)  # the stamps bar
+    assert QColor(COLORS[3]).name() in drawn_colors(tab.points)
+
+
+def drawn_colors(widget) -> set[str]:
+    image = widget.grab().toImage()
+    return {
         image.pixelColor(x, y).name()
         for x in range(0, image.width(), 3)
         for y in range(0, image.height(), 3)
     }
-    assert QColor(COLORS[0]).name() in drawn  # the stamps bar
-    assert QColor(COLORS[1]).name() in drawn  # the points bar
 
 
 # -- program ----------------------------------------------------------------------------
