@@ -74,6 +74,10 @@ class LockoutSettings:
     pin_lockout_minutes: int | None
     effective_pin_lockout_attempts: int
     effective_pin_lockout_minutes: int
+    staff_session_minutes: int | None
+    effective_staff_session_minutes: int
+    currency: str | None
+    effective_currency: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,12 +226,17 @@ class ManagerApi:
         return _build(LockoutSettings, self._send("GET", f"{STORE_API}/settings"))
 
     def update_settings(
-        self, pin_lockout_attempts: int | None, pin_lockout_minutes: int | None
+        self,
+        pin_lockout_attempts: int | None,
+        pin_lockout_minutes: int | None,
+        **till: int | str | None,
     ) -> LockoutSettings:
-        """None falls back to the server's default (owner only)."""
+        """None falls back to the server's default (owner only); ``till``:
+        ``staff_session_minutes`` and ``currency``, sent only when given."""
         body = {
             "pin_lockout_attempts": pin_lockout_attempts,
             "pin_lockout_minutes": pin_lockout_minutes,
+            **till,
         }
         return _build(LockoutSettings, self._send("PUT", f"{STORE_API}/settings", json=body))
 

@@ -15,7 +15,9 @@ from typing import Any, TypeGuard
 from zoneinfo import ZoneInfo
 
 from common.ledger import TransactionType
+from common.money import is_currency_code
 from common.program import LoyaltyType
+from common.staff_session import MAX_SESSION_MINUTES
 from desktop.engine.pull_apply import CHECKED_ENTITIES, OUTCOMES
 
 INT64 = 2**63
@@ -177,6 +179,8 @@ _SETTINGS: dict[str, Check] = {
     "offline_max_redemptions_per_card": _int,
     "offline_max_points_per_card": _int,
     "offline_overspend_allowed": _bool,
+    "staff_session_minutes": lambda v: _int(v) and 0 <= v <= MAX_SESSION_MINUTES,
+    "currency": is_currency_code,
 }
 
 

@@ -26,7 +26,7 @@ from sync_server.errors import ApiError, TooManyAttempts, forbidden
 from sync_server.offline import offline_policy
 from sync_server.repositories import programs as program_repo
 from sync_server.services import attempts, pairing
-from sync_server.services.programs import lockout_policy
+from sync_server.services.programs import lockout_policy, till_settings
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
 
@@ -99,6 +99,7 @@ def pull(
     store = program_repo.store(session, actor.store_id)
     lockout = lockout_policy(session, actor.merchant_id, settings)
     offline = offline_policy(session, actor.merchant_id, settings)
+    till = till_settings(session, actor.merchant_id)
     body: dict[str, Any] = {
         "server_time": now,
         "cursor": page.cursor,
@@ -115,6 +116,8 @@ def pull(
             offline_max_redemptions_per_card=offline.max_redemptions_per_card,
             offline_max_points_per_card=offline.max_points_per_card,
             offline_overspend_allowed=offline.allow_overspend,
+            staff_session_minutes=till.staff_session_minutes,
+            currency=till.currency,
         ).model_dump(),
     }
     if wire == "columns":

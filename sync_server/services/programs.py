@@ -1,11 +1,14 @@
 """The program as stored, and as the common rules see it."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from common.money import DEFAULT_CURRENCY
 from common.pins import LockoutPolicy
 from common.program import LoyaltyType, ProgramRules, Reward
+from common.staff_session import session_minutes
 from sync_server.config import Settings
 from sync_server.models import Program
 from sync_server.repositories import programs as repo
@@ -57,4 +60,21 @@ def lockout_policy(session: Session, merchant_id: int, defaults: Settings) -> Lo
     return LockoutPolicy(
         max_attempts=own.pin_lockout_attempts or defaults.pin_lockout_attempts,
         lockout_minutes=own.pin_lockout_minutes or defaults.pin_lockout_minutes,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TillSettings:
+    """What the tills of a merchant show and how long a cashier stays signed in."""
+
+    staff_session_minutes: int
+    currency: str
+
+
+def till_settings(session: Session, merchant_id: int) -> TillSettings:
+    """The merchant's values; NULL means 0 minutes (ask every time) and EUR."""
+    own = repo.settings(session, merchant_id)
+    return TillSettings(
+        staff_session_minutes=session_minutes(own.staff_session_minutes or 0),
+        currency=own.currency or DEFAULT_CURRENCY,
     )

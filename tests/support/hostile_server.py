@@ -65,6 +65,8 @@ SETTINGS = {
     "offline_max_redemptions_per_card": 2,
     "offline_max_points_per_card": 500,
     "offline_overspend_allowed": True,
+    "staff_session_minutes": 0,
+    "currency": "EUR",
 }
 
 

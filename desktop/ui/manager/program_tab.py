@@ -22,7 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from common.money import DEFAULT_CURRENCY
 from common.program import LoyaltyType, Reward
+from common.staff_session import MAX_SESSION_MINUTES
 from desktop.engine.manager_api import LockoutSettings, ManagerApi, Program
 from desktop.ui.background import Background
 from desktop.ui.manager import AllRowsTable, ManagerTab
@@ -58,6 +60,10 @@ class ProgramTab(ManagerTab):
         self.lockout_attempts = _spin(0, 1000, DEFAULT)
         self.lockout_minutes = _spin(0, 100_000, DEFAULT)
         self.effective = QLabel()
+        self.session_minutes = _spin(0, MAX_SESSION_MINUTES, "Ask for the PIN every time")
+        self.currency = QLineEdit()
+        self.currency.setMaxLength(3)
+        self.currency.setPlaceholderText(DEFAULT_CURRENCY)
         self.save_button = QPushButton("Save (Ctrl+S)")
         self.save_button.setEnabled(False)  # until the program is loaded
         self.save_button.clicked.connect(self.save)
@@ -76,6 +82,7 @@ class ProgramTab(ManagerTab):
         layout.addLayout(form)
         layout.addWidget(self._rewards_box())
         layout.addWidget(self._lockout_box())
+        layout.addWidget(self._till_box())
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(content)
@@ -105,6 +112,13 @@ class ProgramTab(ManagerTab):
         layout.addRow("In force", self.effective)
         return box
 
+    def _till_box(self) -> QGroupBox:
+        box = QGroupBox("At the till")
+        layout = QFormLayout(box)
+        layout.addRow("Cashier stays signed in (minutes of activity)", self.session_minutes)
+        layout.addRow("Currency (ISO 4217 code)", self.currency)
+        return box
+
     def refresh(self) -> None:
         self.call(lambda: (self.api.program(), self.api.settings()), self._show)
 
@@ -122,7 +136,12 @@ class ProgramTab(ManagerTab):
         self.call(
             lambda: (
                 self.api.update_program(**changes),
-                self.api.update_settings(attempts, minutes),
+                self.api.update_settings(
+                    attempts,
+                    minutes,
+                    staff_session_minutes=self.session_minutes.value(),
+                    currency=self.currency.text().strip().upper() or None,
+                ),
             ),
             self._show,
             "The program is saved.",
@@ -169,6 +188,8 @@ class ProgramTab(ManagerTab):
             f"{settings.effective_pin_lockout_attempts} wrong entries lock a PIN for "
             f"{settings.effective_pin_lockout_minutes} minutes"
         )
+        self.session_minutes.setValue(settings.effective_staff_session_minutes)
+        self.currency.setText(settings.currency or "")
 
     def _add_reward(self, reward: Reward) -> None:
         row = self.rewards.rowCount()

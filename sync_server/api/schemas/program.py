@@ -4,7 +4,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from common.money import CURRENCY_PATTERN
 from common.program import LoyaltyType
+from common.staff_session import MAX_SESSION_MINUTES
 from common.text import PlainText
 from sync_server.api.schemas.common import JsonInt, Patch, Strict
 
@@ -80,6 +82,15 @@ class ProgramResponse(BaseModel):
 class SettingsUpdate(Strict):
     pin_lockout_attempts: JsonInt | None = Field(default=None, ge=1, le=100)
     pin_lockout_minutes: JsonInt | None = Field(default=None, ge=1, le=1440)
+    staff_session_minutes: JsonInt | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_SESSION_MINUTES,
+        description="minutes a verified cashier stays signed in on a till; 0 = ask every time",
+    )
+    currency: str | None = Field(
+        default=None, pattern=CURRENCY_PATTERN, description="ISO 4217 code, e.g. EUR"
+    )
 
 
 class SettingsResponse(BaseModel):
@@ -88,6 +99,10 @@ class SettingsResponse(BaseModel):
     pin_lockout_minutes: int | None
     effective_pin_lockout_attempts: int
     effective_pin_lockout_minutes: int
+    staff_session_minutes: int | None = None
+    effective_staff_session_minutes: int = 0
+    currency: str | None = None
+    effective_currency: str = "EUR"
 
 
 class TodayFigures(BaseModel):

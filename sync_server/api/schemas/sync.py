@@ -121,6 +121,8 @@ class PullSettings(BaseModel):
     offline_max_redemptions_per_card: int
     offline_max_points_per_card: int
     offline_overspend_allowed: bool
+    staff_session_minutes: int = Field(description="0 = the till asks for a PIN every time")
+    currency: str = Field(description="ISO 4217 code the till shows amounts in")
 
 
 class PullTable(BaseModel):

@@ -84,7 +84,8 @@ def delete_program(actor: OwnerDep, session: SessionDep) -> Response:
 
 @router.get("/settings", responses=error_responses())
 def get_settings(actor: ActorDep, session: SessionDep, defaults: SettingsDep) -> SettingsResponse:
-    """PIN lockout settings: the merchant's values and the effective ones."""
+    """Merchant settings (PIN lockout, till sign-in, currency): the merchant's values
+    and the effective ones."""
     return _settings_response(session, actor.merchant_id, defaults)
 
 
@@ -92,7 +93,7 @@ def get_settings(actor: ActorDep, session: SessionDep, defaults: SettingsDep) ->
 def update_settings(
     body: SettingsUpdate, actor: OwnerDep, session: SessionDep, defaults: SettingsDep
 ) -> SettingsResponse:
-    """Set the merchant's PIN lockout (owner only); null falls back to the server default."""
+    """Set the merchant's settings (owner only); null falls back to the default."""
     own = repo.settings_for_update(session, actor.merchant_id)
     for name, value in body.model_dump(exclude_unset=True).items():
         setattr(own, name, value)
@@ -105,12 +106,17 @@ def _settings_response(
 ) -> SettingsResponse:
     own = repo.settings(session, merchant_id)
     policy = service.lockout_policy(session, merchant_id, defaults)
+    till = service.till_settings(session, merchant_id)
     return SettingsResponse(
         merchant_id=merchant_id,
         pin_lockout_attempts=own.pin_lockout_attempts,
         pin_lockout_minutes=own.pin_lockout_minutes,
         effective_pin_lockout_attempts=policy.max_attempts,
         effective_pin_lockout_minutes=policy.lockout_minutes,
+        staff_session_minutes=own.staff_session_minutes,
+        effective_staff_session_minutes=till.staff_session_minutes,
+        currency=own.currency,
+        effective_currency=till.currency,
     )
 
 
