@@ -1,8 +1,11 @@
-"""Pull: a new till's first full sync (N cards, 100 staff PINs) into its SQLite, and an
-incremental pull of 100 changed cards, with a real Terminal / SyncClient against the
-real server (uvicorn, 2 workers) on PostgreSQL.
+"""Pull: a new till's first full sync into its SQLite, and an incremental pull of 100
+changed cards, with a real Terminal / SyncClient against the real server (uvicorn, 2
+workers) on PostgreSQL holding the realistic store set (bench/store_set.py): the till
+is paired to the first of 5 stores, so its first sync carries every card and customer
+of the merchant, its store's 100 staff PINs and its store's share of the ~1M ledger
+entries.
 
-``python -m bench.pull_load [--cards 100000]``; the last line is JSON.
+``python -m bench.pull_load [--cards 100000] [--entries 1000000]``; the last line is JSON.
 """
 
 import argparse
@@ -18,8 +21,10 @@ from typing import Any
 
 import httpx
 
+from bench import store_set
 from bench.chaos import drop_database
-from bench.push_load import Pusher, seed
+from bench.deadline import doing
+from bench.pusher import Pusher
 from bench.server_process import ServerProcess
 from desktop.engine.terminal import Terminal
 from desktop.engine.tokens import MemoryTokens
@@ -58,10 +63,15 @@ def _change_cards(server_url: str, pusher: Pusher, rng: random.Random) -> None:
     assert all(r["status"] == "applied" for r in response.json()["results"])
 
 
-def run(cards: int = 100_000, staff: int = 100, rounds: int = 5) -> dict[str, Any]:
-    seeded = seed(cards, tills=1, staff=staff)
+def run(
+    cards: int = 100_000, entries: int = 1_000_000, staff: int = 100, rounds: int = 5
+) -> dict[str, Any]:
+    doing("seeding the store set")
+    made = store_set.private_copy(cards, entries, staff=staff, tills=1)
+    seeded = made.seeded
     server = ServerProcess(seeded.url, workers=2)
     try:
+        doing("starting the server")
         server.start()
         with tempfile.TemporaryDirectory() as folder:
             terminal = Terminal(Path(folder), tokens=MemoryTokens())
@@ -69,17 +79,19 @@ def run(cards: int = 100_000, staff: int = 100, rounds: int = 5) -> dict[str, An
                 terminal.client.pair(
                     server.url, _pairing_code(seeded.url, seeded.store_id, seeded.owner_id)
                 )
+                doing("the first sync")
                 started = time.perf_counter()
                 state = terminal.client.sync_once()
                 full_s = time.perf_counter() - started
                 if not state.online or state.error:
                     raise RuntimeError(f"first sync failed: {state.error}")
-                with sqlite3.connect(Path(folder) / "till.db") as db:
-                    local_cards = int(db.execute("SELECT count(*) FROM cards").fetchone()[0])
-                other = Pusher(server.url, seeded.tills[0][0], seeded.pin_ids[0], seeded.cards, 0)
+                local = _counted(Path(folder) / "till.db")
+                active = [c for c in seeded.cards if c not in made.inactive]
+                other = Pusher(server.url, seeded.tills[0][0], seeded.pin_ids[0], active, 0)
                 rng = random.Random(3)
                 incremental = []
-                for _ in range(rounds):
+                for i in range(rounds):
+                    doing(f"incremental pull {i + 1} of {rounds}")
                     _change_cards(server.url, other, rng)
                     started = time.perf_counter()
                     state = terminal.client.sync_once()
@@ -91,20 +103,37 @@ def run(cards: int = 100_000, staff: int = 100, rounds: int = 5) -> dict[str, An
     finally:
         server.stop()
         drop_database(seeded.db_name)
+    if local["cards"] != cards or local["transactions"] != made.store_entries:
+        raise RuntimeError(
+            f"the first sync is incomplete: {local} of {cards} cards, {made.store_entries} entries"
+        )
     return {
         "pull_100k_cards_s": round(full_s, 2),
         "pull_cards": cards,
-        "pull_local_cards": local_cards,
+        "pull_local_cards": local["cards"],
+        "pull_local_transactions": local["transactions"],
+        "pull_local_staff_pins": local["staff_pins"],
         "pull_incremental_ms": round(statistics.median(incremental), 1),
         "pull_incremental_max_ms": round(max(incremental), 1),
+        **made.figures("pull"),
     }
+
+
+def _counted(db_path: Path) -> dict[str, int]:
+    """Rows the till holds after its first sync, per table the sync fills."""
+    with sqlite3.connect(db_path) as db:
+        return {
+            table: int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+            for table in ("cards", "customers", "transactions", "staff_pins")
+        }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cards", type=int, default=100_000)
+    parser.add_argument("--entries", type=int, default=1_000_000)
     args = parser.parse_args()
-    print(json.dumps(run(args.cards)))
+    print(json.dumps(run(args.cards, args.entries)))
 
 
 if __name__ == "__main__":
