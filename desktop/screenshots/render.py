@@ -5,7 +5,11 @@ till, a card with a stamp added, earn, redeem, void, history, a new card, the ma
 area, and the till offline. Views are opened through the window's public methods (this
 is a renderer, not a test: tests/ui drives the same screens by keys)."""
 
+import os
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -40,6 +44,7 @@ from desktop.ui.pin_dialog import PinDialog
 
 WINDOW_SIZE = (1280, 800)
 MANAGER_SIZE = (1100, 760)
+DEMO_ZONE = "Europe/Paris"  # the demo stores' time zone (sync_server/demo.py)
 SYNC_INTERVAL = 2.0  # seconds, as a till syncs while online (a little quicker)
 
 MANAGER_TABS = ("program", "staff", "adjust", "terminals", "stats")
@@ -86,13 +91,30 @@ def render_all(outdir: Path) -> list[Path]:
     """Start the demo server, pair a scratch till to it, and write ``FILES`` to
     ``outdir``; the paths written, in order."""
     outdir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="till-screenshots-") as scratch:
+    with local_zone(DEMO_ZONE), tempfile.TemporaryDirectory(prefix="till-") as scratch:
         server = DemoServer(Path(scratch))
         server.start()
         try:
             return _session(Shots(outdir), server, Path(scratch) / "till")
         finally:
             server.stop()
+
+
+@contextmanager
+def local_zone(zone: str) -> Iterator[None]:
+    """The till PC's clock in the shop's zone, as in the shop: the same pictures on any
+    machine (the till shows some times in the PC's zone)."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = zone
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
 
 
 def _session(shots: Shots, server: DemoServer, till_dir: Path) -> list[Path]:
@@ -326,6 +348,10 @@ def closed(window: MainWindow) -> None:
 
 
 def confirm_pin(window: MainWindow) -> None:
+    """Answer the PIN dialog when the till asks (a cashier still signed in is not asked:
+    then ``answered`` waits for the verdict alone)."""
+    if not isinstance(window.dialog, PinDialog):
+        return
     pin = opened(window, PinDialog)
     pin.choose(staff_id(window.terminal))
     pin.pin.setText(STAFF_PIN)
