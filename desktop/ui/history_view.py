@@ -21,7 +21,7 @@ from desktop.engine.history import HistoryItem
 from desktop.engine.local_store import OutboxEntry
 from desktop.ui.fit import fit_columns
 from desktop.ui.style import big_button
-from desktop.ui.wording import operation
+from desktop.ui.wording import operation, store_date_time
 
 _KIND_WORDS = {
     "CARD_CREATED": "Card created",
@@ -45,7 +45,8 @@ _STATUS_WORDS = {
 }
 
 
-def history_table(items: list[HistoryItem], with_card: bool) -> QTableWidget:
+def history_table(items: list[HistoryItem], with_card: bool, zone: str = "UTC") -> QTableWidget:
+    """``zone``: the store's; times are on its clock, named when this machine's differs."""
     headers = ["When", "What", "Stamps", "Points", "Order", "Status"]
     if with_card:
         headers.insert(1, "Card")
@@ -54,7 +55,7 @@ def history_table(items: list[HistoryItem], with_card: bool) -> QTableWidget:
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     for row, item in enumerate(items):
         cells = [
-            f"{item.at.astimezone():%d %b %H:%M}",
+            store_date_time(item.at, zone),
             _KIND_WORDS.get(item.kind.value, item.kind.value),
             _signed(item.stamps_delta),
             _signed(item.points_delta),
@@ -86,9 +87,11 @@ class AttentionList(QWidget):
         acknowledge: Callable[[list[str], int], object],
         identify: Callable[[], int | None],
         parent: QWidget | None = None,
+        zone: str = "UTC",
     ) -> None:
         super().__init__(parent)
         self.load, self._acknowledge, self.identify = load, acknowledge, identify
+        self.zone = zone
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["When", "Card", "Operation", "Reason"])
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -110,7 +113,7 @@ class AttentionList(QWidget):
         self.table.setRowCount(len(self.entries))
         for row, entry in enumerate(self.entries):
             cells = [
-                f"{entry.client_time.astimezone():%d %b %H:%M}",
+                store_date_time(entry.client_time, self.zone),
                 "" if isinstance(entry.op, AcknowledgeAttention) else entry.op.card_number,
                 operation(entry.op.type),
                 reason_text(entry),
@@ -153,14 +156,15 @@ class HistoryDialog(QDialog):
         attention: AttentionList,
         start_on_attention: bool = False,
         parent: QWidget | None = None,
+        zone: str = "UTC",
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("History")
         self.resize(900, 560)
         self.tabs = QTabWidget()
         if card_items is not None:
-            self.tabs.addTab(history_table(card_items, with_card=False), "This card")
-        self.tabs.addTab(history_table(store_items, with_card=True), "This store")
+            self.tabs.addTab(history_table(card_items, False, zone), "This card")
+        self.tabs.addTab(history_table(store_items, True, zone), "This store")
         self.attention = attention
         self.tabs.addTab(attention, _attention_title(len(attention.entries)))
         attention.changed.connect(

@@ -9,7 +9,7 @@ history) is imported when first opened: each costs the till's start, not its use
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -45,6 +45,7 @@ from desktop.ui.background import Background
 from desktop.ui.camera import CameraView
 from desktop.ui.card_panel import ACTIONS, BANNER_MS, CardPanel
 from desktop.ui.pin_dialog import PinDialog
+from desktop.ui.placement import fit_on_screen
 from desktop.ui.settings_dialog import NO_CAMERA, CameraSettingsDialog
 from desktop.ui.style import STYLESHEET
 from desktop.ui.sync_status import SyncBridge, TillStatusBar
@@ -85,7 +86,6 @@ class MainWindow(QMainWindow):
         self._awaiting: str | None = None  # the op whose provisional banner is up
         self.setWindowTitle(f"Loyalty till — {terminal.store_name}")
         self.setStyleSheet(STYLESHEET)
-        self.resize(1200, 800)
 
         self.camera = CameraView(source_factory=camera_source)
         self.camera.code_read.connect(self.search)
@@ -111,12 +111,13 @@ class MainWindow(QMainWindow):
         row.addWidget(self.panel, 1)
         self.setCentralWidget(body)
 
-        self.status = TillStatusBar()
+        self.status = TillStatusBar(lambda: self.terminal.zone)
         self.setStatusBar(self.status)
         self.bridge = SyncBridge(terminal, self)
         self.bridge.changed.connect(self._sync_changed)
         self._build_actions()
         add_help_menu(self)
+        fit_on_screen(self, QSize(1200, 800))  # a 1280x800 till shows the status bar
         chosen = terminal.store.get_meta("camera_index", camera_index)
         self.camera_index = int(chosen)
         if self.camera_index != NO_CAMERA:
@@ -385,10 +386,13 @@ class MainWindow(QMainWindow):
         card_items = None
         if view is not None and not store_only and not attention:
             card_items = self.terminal.card_history(view.card_number)
+        zone = self.terminal.zone
         listing = AttentionList(
-            self.terminal.attention, self.terminal.acknowledge, self._identify_manager
+            self.terminal.attention, self.terminal.acknowledge, self._identify_manager, zone=zone
         )
-        dialog = HistoryDialog(card_items, self.terminal.store_history(), listing, attention, self)
+        dialog = HistoryDialog(
+            card_items, self.terminal.store_history(), listing, attention, self, zone=zone
+        )
         self._open(dialog, lambda: None)
 
     def _identify_manager(self) -> int | None:
@@ -420,7 +424,7 @@ class MainWindow(QMainWindow):
     def _show_manager(self, api: "ManagerApi") -> None:
         from desktop.ui.manager.window import ManagerWindow
 
-        self.manager = ManagerWindow(api, self)
+        self.manager = ManagerWindow(api, self, zone=self.terminal.zone)
         self.manager.setWindowFlag(Qt.WindowType.Window)
         self.manager.show()
 

@@ -1,6 +1,7 @@
 """The sync client's state, carried from its worker thread into Qt as a signal, and
 the status bar that shows it: online or not, ops waiting, refusals, last sync."""
 
+from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QObject, Signal
@@ -8,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
 from desktop.engine.sync_client import SyncState
 from desktop.engine.terminal import Terminal
+from desktop.ui.wording import store_time
 
 
 class SyncBridge(QObject):
@@ -21,8 +23,14 @@ class SyncBridge(QObject):
 
 
 class TillStatusBar(QStatusBar):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    """``zone`` names the store's time zone (asked at each change: it arrives with the
+    first pull); the last sync is on the store's clock like every time the till shows."""
+
+    def __init__(
+        self, zone: Callable[[], str] = lambda: "UTC", parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
+        self.zone = zone
         self.online = QLabel()
         self.pending = QLabel()
         self.rejected = QLabel()
@@ -50,7 +58,7 @@ class TillStatusBar(QStatusBar):
         self.pending.setText(f"{state.pending} waiting to sync")
         self.rejected.setText(f"{state.rejected} need attention" if state.rejected else "")
         self.rejected.setStyleSheet("color: #b3261e; font-weight: 600;")
-        self.last_sync.setText(f"Last sync {_ago(state.last_sync_at)}")
+        self.last_sync.setText(f"Last sync {self._when(state.last_sync_at)}")
         if state.pulling:
             self.progress.setFormat(f"Receiving… {state.received} records")
             self.progress.setTextVisible(True)
@@ -58,6 +66,5 @@ class TillStatusBar(QStatusBar):
         else:
             self.progress.hide()
 
-
-def _ago(at: datetime | None) -> str:
-    return "never" if at is None else f"{at.astimezone():%H:%M:%S}"
+    def _when(self, at: datetime | None) -> str:
+        return "never" if at is None else store_time(at, self.zone())
