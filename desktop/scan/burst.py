@@ -31,7 +31,7 @@ from desktop.scan.locate import Image, Region, overlaps, read_frame, same_place,
 HOLD_STILL = "Hold still"
 CLOSER = "Closer"
 TILT = "Tilt to avoid glare"
-GLARE_SHARE = 0.02  # of the code's pixels saturated
+GLARE_SHARE = 0.05  # of the located region's pixels saturated
 SMALL_MODULE_PX = 2.5
 DULL_FRAMES = 10  # a patch that showed no code is skipped for this many frames
 DULL_MAX = 16

@@ -17,7 +17,7 @@ from desktop.scan.locate import MODEL_2, Image, Quad, Region, modules_of, quad_o
 
 TARGET_MODULE_PX = 5.0
 GUESSED_MODULES = 37  # a loyalty payload is QR version 3 at most, quiet zone included
-SATURATED = 250
+SATURATED = 240  # a grey level the sensor clipped (JPEG and colour balance lower 255)
 
 
 @dataclass(frozen=True)
@@ -51,10 +51,12 @@ def unsharp(image: Image, sigma: float, amount: float = 1.5) -> Image:
     return np.asarray(cv2.addWeighted(image, 1 + amount, soft, -amount, 0), dtype=np.uint8)
 
 
-def _repairs(up: Image, module: float) -> list[Image]:
-    """The enlarged crop, then sharpened, then smoothed at module scale and sharpened."""
-    smooth = cv2.GaussianBlur(up, (0, 0), max(0.8, module * 0.3))
-    return [up, unsharp(up, module * 0.5), unsharp(np.asarray(smooth, np.uint8), module * 0.5)]
+def _repairs(crop: Image, up: Image, module: float) -> list[Image]:
+    """The crop as it is (inverted codes are first tried here), enlarged, then
+    sharpened, then smoothed at module scale and sharpened."""
+    smooth = np.asarray(cv2.GaussianBlur(up, (0, 0), max(0.8, module * 0.3)), np.uint8)
+    first = [crop, up] if up is not crop else [crop]
+    return [*first, unsharp(up, module * 0.5), unsharp(smooth, module * 0.5)]
 
 
 def look_closer(grey: Image, region: Region) -> Closer:
@@ -77,7 +79,7 @@ def look_closer(grey: Image, region: Region) -> Closer:
         sharpness=sharpness(crop),
     )
     quad, modules = region.quad, region.modules
-    for repaired in _repairs(np.asarray(up, np.uint8), px * scale):
+    for repaired in _repairs(crop, np.asarray(up, np.uint8), px * scale):
         found = zxingcpp.read_barcodes(
             repaired, formats=MODEL_2, try_downscale=False, return_errors=True
         )

@@ -14,7 +14,8 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     import numpy as np
@@ -53,29 +54,88 @@ def _quiet_opencv() -> Iterator[None]:
         cv2.utils.logging.setLogLevel(level)
 
 
+@dataclass(frozen=True)
+class CameraSettings:
+    """What the till asks of a webcam; each is a wish a camera may ignore.
+
+    720p is the default (enough for a card at arm's length, cheap to decode); 1080p
+    helps when codes are small (a phone held far off). A negative exposure step darkens
+    the picture against glare; autofocus on keeps a card brought close readable."""
+
+    width: int = 1280
+    height: int = 720
+    exposure_step: float = 0.0
+    autofocus: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: object) -> CameraSettings:
+        """Tolerant: a missing or odd stored value keeps its default."""
+        if not isinstance(raw, dict):
+            return cls()
+        default = cls()
+        size = (raw.get("width"), raw.get("height"))
+        width, height = size if size in RESOLUTIONS else (default.width, default.height)
+        step = raw.get("exposure_step")
+        focus = raw.get("autofocus")
+        return cls(
+            int(width),
+            int(height),
+            float(step) if isinstance(step, int | float) and -4 <= step <= 4 else 0.0,
+            focus if isinstance(focus, bool) else True,
+        )
+
+
+RESOLUTIONS = ((1280, 720), (1920, 1080))
+
+
 class OpenCvCamera:
     """A webcam through ``cv2.VideoCapture``.
 
-    Asks for 1280x720 (enough for a phone-screen code at arm's length) and a
-    one-frame buffer, so the preview and the decoder see the present, not a queue.
-    A few failed grabs in a row mean the camera is gone: ``read`` then returns None.
+    Asks for the settings' resolution, autofocus and exposure and a one-frame buffer,
+    so the preview and the decoder see the present, not a queue; what the camera
+    actually applied is in ``applied`` (many webcams ignore some properties). A few
+    failed grabs in a row mean the camera is gone: ``read`` then returns None.
     """
 
     def __init__(
-        self, index: int, size: tuple[int, int] = (1280, 720), failures_allowed: int = 5
+        self,
+        index: int,
+        settings: CameraSettings | None = None,
+        failures_allowed: int = 5,
     ) -> None:
         import cv2
 
         self.index = index
+        self.settings = settings or CameraSettings()
         self._failures_allowed = failures_allowed
         with _quiet_opencv():
             self._capture = cv2.VideoCapture(index)
         if not self._capture.isOpened():
             self._capture.release()
             raise CameraUnavailable(f"no camera at index {index}")
-        self._capture.set(cv2.CAP_PROP_FRAME_WIDTH, size[0])
-        self._capture.set(cv2.CAP_PROP_FRAME_HEIGHT, size[1])
-        self._capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+        self.applied = self._apply(self.settings)
+
+    def _apply(self, settings: CameraSettings) -> dict[str, float]:
+        import cv2
+
+        wishes = [
+            (cv2.CAP_PROP_FRAME_WIDTH, "width", float(settings.width)),
+            (cv2.CAP_PROP_FRAME_HEIGHT, "height", float(settings.height)),
+            (cv2.CAP_PROP_BUFFERSIZE, "buffer", 1.0),
+            (cv2.CAP_PROP_AUTOFOCUS, "autofocus", 1.0 if settings.autofocus else 0.0),
+        ]
+        if settings.exposure_step:
+            current = self._capture.get(cv2.CAP_PROP_EXPOSURE)
+            wishes.append((cv2.CAP_PROP_EXPOSURE, "exposure", current + settings.exposure_step))
+        applied = {}
+        for prop, name, value in wishes:
+            if not self._capture.set(prop, value):
+                log.info("camera %s ignores %s=%s", self.index, name, value)
+            applied[name] = float(self._capture.get(prop))
+        return applied
 
     def read(self) -> Image | None:
         import numpy as np

@@ -43,6 +43,7 @@ from desktop.ui.about import add_help_menu
 from desktop.ui.action_dialogs import EarnDialog, EnrollDialog, RewardDialog, VoidDialog
 from desktop.ui.background import Background
 from desktop.ui.camera import CameraView
+from desktop.ui.camera_pane import StoreMemory
 from desktop.ui.card_panel import ACTIONS, BANNER_MS, CardPanel
 from desktop.ui.pin_dialog import PinDialog
 from desktop.ui.placement import fit_on_screen
@@ -87,8 +88,14 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Loyalty till — {terminal.store_name}")
         self.setStyleSheet(STYLESHEET)
 
-        self.camera = CameraView(source_factory=camera_source)
+        self.camera = CameraView(
+            source_factory=camera_source,
+            accept=lambda text: text.startswith("LOY1:")
+            and isinstance(terminal.till.card_number_from_scan(text), str),
+            memory=StoreMemory(terminal.store),
+        )
         self.camera.code_read.connect(self.search)
+        self.camera.customer_chosen.connect(self.open_card)
         self.search_field = QLineEdit()
         self.search_field.setPlaceholderText("Card number, email or name — or scan  [Ctrl+F]")
         self.search_field.returnPressed.connect(lambda: self.search(self.search_field.text()))
@@ -231,6 +238,8 @@ class MainWindow(QMainWindow):
         if not self.intent.take(ticket):
             return  # an answer for an older intent, or older than the one shown
         self.panel.show_card(view, self.terminal.zone)
+        if view is not None:
+            self.camera.add_customer(view.display_name, view.card_number)
         awaiting = self._awaiting
         if view is not None and awaiting is not None and self.panel.banner.isVisible():
             self.background.run(
