@@ -24,3 +24,8 @@ def format_money(cents: int, currency: str = DEFAULT_CURRENCY) -> str:
     number = f"{whole:,}.{rest:02d}"
     symbol = _SYMBOLS.get(currency)
     return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {currency}"
+
+
+def symbol(currency: str) -> str:
+    """'€' for EUR; the code itself where no symbol is kept."""
+    return _SYMBOLS.get(currency, currency)

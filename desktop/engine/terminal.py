@@ -16,6 +16,7 @@ from desktop.engine import history, paths, staff
 from desktop.engine.card_view import CardView, card_view
 from desktop.engine.local_store import LocalStore, OutboxEntry
 from desktop.engine.lookup import CardMatch, typed
+from desktop.engine.shift import Shift
 from desktop.engine.sync_client import SyncClient, SyncState, TokenStore
 from desktop.engine.till import Confirmed, Till
 from desktop.engine.tokens import default_tokens
@@ -42,6 +43,7 @@ class Terminal:
         self.till = Till(
             self.store, online=lambda: self.client.state.online, verdict=self.client.await_verdict
         )
+        self.shift = Shift(self.store, self.till.now)  # who is signed in on this till
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -98,6 +100,11 @@ class Terminal:
     def program_name(self) -> str:
         program = self.store.get_meta("program") or {}
         return str(program.get("display_name") or self.store_name or "Loyalty card")
+
+    @property
+    def currency(self) -> str:
+        """The merchant's ISO 4217 code as pulled (EUR until one is)."""
+        return str((self.store.get_meta("settings") or {}).get("currency") or "EUR")
 
     @property
     def requires_pin(self) -> bool:

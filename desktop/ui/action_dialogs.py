@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from common.ledger import TransactionType
+from common.money import DEFAULT_CURRENCY, symbol
 from common.operations import CustomerDetails, EarnPoints, RedeemPoints, VoidPoints, VoidStamps
 from common.program import ProgramRules, Reward
 from desktop.engine.history import HistoryItem
@@ -53,6 +55,8 @@ class _Form(QDialog):
     # Each dialog reads its fields into ``op`` (or ``customer``) and returns what is
     # wrong in words, or None when the input is complete.
     collect: Callable[[], str | None]
+    # What the PIN will confirm, when the dialog knows better than the operation does.
+    what: str | None = None
 
     def try_accept(self) -> None:
         problem = self.collect()
@@ -65,13 +69,23 @@ class _Form(QDialog):
 class EarnDialog(_Form):
     """The amount on a keypad (digits enter cents: 1, 2, 5, 0 → 12.50) or typed."""
 
-    def __init__(self, card_number: str, rules: ProgramRules, parent: QWidget | None = None):
+    def __init__(
+        self,
+        card_number: str,
+        rules: ProgramRules,
+        parent: QWidget | None = None,
+        currency: str = DEFAULT_CURRENCY,
+    ):
         super().__init__("Earn points", parent)
-        self.card_number, self.rules = card_number, rules
+        self.card_number, self.rules, self.currency_code = card_number, rules, currency
         self.cents = 0
         self.amount = QLabel()
         self.amount.setObjectName("title")
         self.amount.setAlignment(Qt.AlignmentFlag.AlignRight)
+        # The store's currency beside the digits: "€ 12.50" reads as the till's display.
+        self.currency = QLabel(symbol(currency))
+        self.currency.setObjectName("title")
+        self.currency.setToolTip(currency)
         self.preview = QLabel()
         self.order = QLineEdit()
         self.order.setPlaceholderText("Order / receipt number (optional)")
@@ -81,7 +95,10 @@ class EarnDialog(_Form):
             button = big_button(key)
             button.clicked.connect(lambda _=False, k=key: self.press(k))
             keypad.addWidget(button, index // 3, index % 3)
-        self.layout_.addWidget(self.amount)
+        amount_row = QHBoxLayout()
+        amount_row.addWidget(self.currency)
+        amount_row.addWidget(self.amount, 1)
+        self.layout_.addLayout(amount_row)
         self.layout_.addWidget(self.preview)
         self.layout_.addLayout(keypad)
         self.layout_.addWidget(self.order)
@@ -186,6 +203,7 @@ class VoidDialog(_Form):
         if row is None:
             return "Pick what to void, or type the order number."
         item: HistoryItem = row.data(Qt.ItemDataRole.UserRole)
+        self.what = f"Void {_what_was_earned(item)} of {item.at:%d %b %H:%M}"
         if item.kind is TransactionType.STAMP_EARNED:
             assert item.transaction_id is not None
             self.op = VoidStamps(
@@ -224,6 +242,42 @@ class EnrollDialog(_Form):
             field = str(exc.errors()[0]["loc"][0]) if exc.errors() else "email"
             return f"Check the {field}: it does not look right."
         return None
+
+
+class DeactivateDialog(QDialog):
+    """Deactivating stops a card at every store of the merchant: asked once more, by
+    name. Cancel is the default button, so Enter (or a scanner's Enter) cancels; only a
+    click, Space on the focused button or Alt+D deactivates."""
+
+    def __init__(self, customer: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Deactivate card")
+        question = QLabel(
+            f"Deactivate the card of {customer}?\n"
+            "It will no longer earn or redeem at any store until it is reactivated."
+        )
+        question.setObjectName("title")
+        question.setWordWrap(True)
+        self.deactivate = big_button("&Deactivate")
+        self.deactivate.setAutoDefault(False)
+        self.deactivate.clicked.connect(self.accept)
+        self.cancel = big_button("Cancel")
+        self.cancel.setDefault(True)
+        self.cancel.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.deactivate)
+        buttons.addWidget(self.cancel)
+        layout = QVBoxLayout(self)
+        layout.addWidget(question)
+        layout.addLayout(buttons)
+        self.cancel.setFocus()
+
+
+def _what_was_earned(item: HistoryItem) -> str:
+    if item.kind is TransactionType.STAMP_EARNED:
+        return "the stamp"
+    return f"+{item.points_delta} points" if item.points_delta else "the points"
 
 
 def _describe(item: HistoryItem) -> str:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from common.card import CardState
 from common.operations import (
     AddStamp,
     Deactivate,
@@ -40,7 +41,13 @@ from desktop.engine.terminal import Terminal
 from desktop.engine.till import Confirmed
 from desktop.scan.reader import FrameSource
 from desktop.ui.about import add_help_menu
-from desktop.ui.action_dialogs import EarnDialog, EnrollDialog, RewardDialog, VoidDialog
+from desktop.ui.action_dialogs import (
+    DeactivateDialog,
+    EarnDialog,
+    EnrollDialog,
+    RewardDialog,
+    VoidDialog,
+)
 from desktop.ui.background import Background
 from desktop.ui.camera import CameraView
 from desktop.ui.camera_pane import StoreMemory
@@ -48,9 +55,10 @@ from desktop.ui.card_panel import ACTIONS, BANNER_MS, CardPanel
 from desktop.ui.pin_dialog import PinDialog
 from desktop.ui.placement import fit_on_screen
 from desktop.ui.settings_dialog import NO_CAMERA, CameraSettingsDialog
+from desktop.ui.signed_in import SIGN_OUT_KEY, SignedInLabel
 from desktop.ui.style import STYLESHEET
 from desktop.ui.sync_status import SyncBridge, TillStatusBar
-from desktop.ui.wording import refusal, say
+from desktop.ui.wording import action, changed, for_whom, refusal, say
 
 if TYPE_CHECKING:
     from desktop.engine.manager_api import ManagerApi
@@ -90,8 +98,10 @@ class MainWindow(QMainWindow):
 
         self.camera = CameraView(
             source_factory=camera_source,
-            accept=lambda text: text.startswith("LOY1:")
-            and isinstance(terminal.till.card_number_from_scan(text), str),
+            accept=lambda text: (
+                text.startswith("LOY1:")
+                and isinstance(terminal.till.card_number_from_scan(text), str)
+            ),
             memory=StoreMemory(terminal.store),
         )
         self.camera.code_read.connect(self.search)
@@ -120,6 +130,8 @@ class MainWindow(QMainWindow):
 
         self.status = TillStatusBar(lambda: self.terminal.zone)
         self.setStatusBar(self.status)
+        self.signed_in = SignedInLabel(terminal.shift, lambda: terminal.zone)
+        self.status.addPermanentWidget(self.signed_in)
         self.bridge = SyncBridge(terminal, self)
         self.bridge.changed.connect(self._sync_changed)
         self._build_actions()
@@ -146,6 +158,7 @@ class MainWindow(QMainWindow):
             ("Manager area…", "Ctrl+M", self.open_manager, till),
             ("Sync now", "Ctrl+R", self.terminal.client.wake, till),
             ("Camera…", "Ctrl+,", self.choose_camera, till),
+            ("Sign out", SIGN_OUT_KEY, self.sign_out, till),
             ("Close card", "Esc", self.close_card, card),
         ):
             action = QAction(text, self)
@@ -293,45 +306,79 @@ class MainWindow(QMainWindow):
             case "redeem_stamps":
                 self.confirm(RedeemStamps(card_number=number))
             case "earn":
-                self._ask(EarnDialog(number, view.program, self))
+                self._ask(EarnDialog(number, view.program, self, self.terminal.currency))
             case "reward":
                 self._ask(RewardDialog(number, view.rewards_now, self))
             case "void":
                 self._ask(VoidDialog(number, self.terminal.card_history(number), self))
+            case "toggle_active" if view.card.is_active:
+                asked = DeactivateDialog(view.display_name, self)
+                self._open(asked, lambda: self.confirm(Deactivate(card_number=number)))
             case "toggle_active":
-                op = Deactivate if view.card.is_active else Reactivate
-                self.confirm(op(card_number=number))
+                self.confirm(Reactivate(card_number=number))
             case "history":
                 self.show_history()
 
     def _ask(self, dialog: EarnDialog | RewardDialog | VoidDialog) -> None:
-        self._open(dialog, lambda: self.confirm(dialog.op))
+        self._open(dialog, lambda: self.confirm(dialog.op, dialog.what))
 
-    def confirm(self, op: Operation) -> None:
-        """The staff PIN first when the program asks for it, then the operation."""
+    def confirm(self, op: Operation, what: str | None = None) -> None:
+        """The staff PIN first when the program asks for it, then the operation; a
+        cashier signed in for the shift confirms it without the PIN (their id is
+        recorded on the op all the same)."""
         if not self.terminal.requires_pin:
             self.perform(op, None)
             return
-        pin = PinDialog(self.terminal, self.background, self)
-        self._open(pin, lambda: self.perform(op, pin.staff_pin_id))
+        signed_in = self.terminal.shift.act()
+        self.signed_in.refresh()
+        if signed_in is not None:
+            self.perform(op, signed_in.staff_pin_id)
+            return
+        view = self.panel.view
+        customer = view.display_name if view is not None else None
+        if view is not None and what is None:
+            what = action(op, view.program, self.terminal.currency)
+        pin = PinDialog(self.terminal, self.background, self, what=for_whom(what or "", customer))
+        self._open(pin, lambda: self._pin_given(op, pin.staff_pin_id))
+
+    def _pin_given(self, op: Operation, staff_pin_id: int | None) -> None:
+        self.signed_in.refresh()
+        self.perform(op, staff_pin_id)
+
+    def sign_out(self) -> None:
+        self.terminal.shift.sign_out()
+        self.signed_in.refresh()
 
     def perform(self, op: Operation, staff_pin_id: int | None) -> None:
         self._awaiting = None
         self.panel.show_result("Working…", "warn", op.card_number, timed=False)
         asked = self.intent.refresh()  # the card the op is for, as the cashier asked
+        shown = self.panel.view
+        before = shown.card if shown is not None and shown.card_number == op.card_number else None
         self.background.run(
             lambda: self.terminal.perform(op, staff_pin_id),
-            lambda result: self._performed(op, result, asked),
+            lambda result: self._performed(op, result, asked, before),
             self._error,
         )
 
-    def _performed(self, op: Operation, result: Confirmed | Rejected, asked: Ticket | None) -> None:
+    def _performed(
+        self,
+        op: Operation,
+        result: Confirmed | Rejected,
+        asked: Ticket | None,
+        before: CardState | None = None,
+    ) -> None:
         if asked is None or not self.intent.current(asked):
             return  # the cashier has moved on to another card: no banner over it
         if isinstance(result, Rejected):
             self.panel.show_result(say(result, self.terminal.zone), "error")
             return
-        text = _DONE.get(op.type, "Done")
+        view = self.panel.view
+        text = (
+            changed(op, before, result.card, view.program)
+            if view is not None
+            else _DONE.get(op.type, "Done")
+        )
         if self.terminal.client.state.online and not result.verified:
             self.panel.show_result(f"{text}.", "ok")
         elif result.verified:
@@ -362,7 +409,13 @@ class MainWindow(QMainWindow):
         if not self.terminal.requires_pin:
             run(None)
             return
-        pin = PinDialog(self.terminal, self.background, self)
+        signed_in = self.terminal.shift.act()
+        self.signed_in.refresh()
+        if signed_in is not None:
+            run(signed_in.staff_pin_id)
+            return
+        who = customer.name or str(customer.email)
+        pin = PinDialog(self.terminal, self.background, self, what=f"Enroll a new customer: {who}")
         self._open(pin, lambda: run(pin.staff_pin_id))
 
     def _enrolled(self, result: Confirmed | Rejected) -> None:
@@ -407,7 +460,9 @@ class MainWindow(QMainWindow):
     def _identify_manager(self) -> int | None:
         """Who acknowledges: the staff PIN entered (modal, short); any active staff PIN
         of this store may (docs/sync-protocol.md), and the server records whose."""
-        pin = PinDialog(self.terminal, self.background, self)
+        pin = PinDialog(
+            self.terminal, self.background, self, what="Acknowledge what needs attention"
+        )
         if pin.exec() != QDialog.DialogCode.Accepted:
             return None
         return pin.staff_pin_id
@@ -456,6 +511,7 @@ class MainWindow(QMainWindow):
 
     def _sync_changed(self, state: SyncState) -> None:
         self.status.show_state(state)
+        self.signed_in.refresh()  # a pull may have locked or removed the cashier
         self.setWindowTitle(f"Loyalty till — {self.terminal.store_name}")
         if state.needs_pairing and self.terminal.store.get_meta("base_url") is None:
             self.panel.show_result("This till is not paired any more. Restart to pair.", "error")

@@ -1,6 +1,9 @@
 """The staff PIN: the cashier taps their name, then the PIN on a keypad (or types it).
 Picking the name first means one argon2id verify per entry whatever the staff count;
-a locked PIN shows a countdown instead of the keypad.
+a locked PIN shows a countdown instead of the keypad. The dialog says what is being
+confirmed for whom, and pre-selects the last cashier who confirmed on this till; a
+right PIN signs that cashier in for the shift when the merchant allows it
+(desktop/engine/shift.py).
 
 Enter means OK, from any field, and does nothing while no PIN is typed: OK is the
 dialog's one default button, the keypad takes no focus and is never a default (Qt
@@ -40,9 +43,10 @@ class PinDialog(QDialog):
         background: Background,
         parent: QWidget | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        what: str = "",
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Staff PIN")
+        self.setWindowTitle(f"Staff PIN — {what}" if what else "Staff PIN")
         self.terminal = terminal
         self.background = background
         self.now = now
@@ -58,6 +62,9 @@ class PinDialog(QDialog):
             self.staff_list.addItem(item)
         if self.staff_list.count() == 1:
             self.staff_list.setCurrentRow(0)
+        last = terminal.shift.last_cashier()
+        if last is not None:
+            self.choose(last)
         self.staff_list.currentItemChanged.connect(lambda *_: self._refresh())
 
         self.pin = QLineEdit()
@@ -65,7 +72,16 @@ class PinDialog(QDialog):
         self.pin.setPlaceholderText("PIN")
         self.pin.setMaxLength(8)
         self.pin.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message = QLabel("Tap your name, then enter your PIN.")
+        self.what = QLabel(what)
+        self.what.setObjectName("title")
+        self.what.setWordWrap(True)
+        self.what.setVisible(bool(what))
+        chosen = self.staff_list.currentItem()
+        self.message = QLabel(
+            f"{chosen.text()}: enter your PIN (or tap your name)."
+            if chosen is not None
+            else "Tap your name, then enter your PIN."
+        )
         self.message.setWordWrap(True)
 
         keypad = QGridLayout()
@@ -88,9 +104,12 @@ class PinDialog(QDialog):
         right.addLayout(keypad)
         right.addWidget(self.message)
         right.addWidget(cancel)
-        layout = QHBoxLayout(self)
-        layout.addWidget(self.staff_list)
-        layout.addLayout(right)
+        row = QHBoxLayout()
+        row.addWidget(self.staff_list)
+        row.addLayout(right)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.what)
+        layout.addLayout(row)
 
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
@@ -141,6 +160,7 @@ class PinDialog(QDialog):
             self._refresh()
             return
         self.staff_pin_id = result
+        self.terminal.shift.confirmed(result)
         self.accept()
 
     def _failed(self, exc: Exception) -> None:

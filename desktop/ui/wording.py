@@ -5,8 +5,23 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from common.card import CardState
 from common.codes import MESSAGES, Reason
+from common.money import MINUS, format_money
+from common.operations import (
+    AddStamp,
+    Deactivate,
+    EarnPoints,
+    Enroll,
+    Operation,
+    Reactivate,
+    RedeemPoints,
+    RedeemStamps,
+    VoidPoints,
+    VoidStamps,
+)
 from common.outcome import Rejected
+from common.program import ProgramRules
 
 _LIMITS = {
     "cache_age": "This till has been offline too long to hand out rewards.",
@@ -114,3 +129,83 @@ def _zone(name: str) -> tzinfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return UTC
+
+
+# -- what a PIN confirms, and what an operation changed ---------------------------------
+
+
+def action(op: Operation, rules: ProgramRules, currency: str) -> str:
+    """What the cashier is about to confirm, without the customer: "Earn 45 points
+    (€12.50)", "Redeem Free coffee"."""
+    match op:
+        case AddStamp():
+            return "Add a stamp"
+        case RedeemStamps():
+            return f"Redeem {rules.stamps_reward_description}"
+        case EarnPoints():
+            cents = op.purchase_amount_cents
+            return f"Earn {rules.points_for(cents)} points ({format_money(cents, currency)})"
+        case RedeemPoints():
+            reward = rules.reward(op.reward_id)
+            return f"Redeem {reward.name if reward else 'a reward'}"
+        case VoidPoints() if op.order_reference:
+            return f"Void the points of order {op.order_reference}"
+        case VoidPoints():
+            return "Void an earn of points"
+        case VoidStamps():
+            return "Void a stamp"
+        case Deactivate():
+            return "Deactivate the card"
+        case Reactivate():
+            return "Reactivate the card"
+        case Enroll():
+            return "Enroll a new customer"
+    return operation(op.type)
+
+
+def for_whom(what: str, customer: str | None) -> str:
+    return f"{what} for {customer}" if customer else what
+
+
+def _points(n: int) -> str:
+    return f"{n} point{'s' if n != 1 else ''}"
+
+
+def changed(op: Operation, before: CardState | None, after: CardState, rules: ProgramRules) -> str:
+    """What an operation did to the card, read at a glance: "Points added: +45 points ·
+    67 now". Without the card as it was, the balance as it now stands."""
+    points = after.points_balance - before.points_balance if before else None
+    stamps = after.stamp_count - before.stamp_count if before else None
+    target = rules.stamps_target
+    match op:
+        case AddStamp():
+            return f"Stamp added · {after.stamp_count} of {target}"
+        case RedeemStamps():
+            return (
+                f"Stamps redeemed — hand over {rules.stamps_reward_description} · "
+                f"{after.stamp_count} of {target} now"
+            )
+        case EarnPoints() if points is not None:
+            return f"Points added: +{_points(points)} · {after.points_balance} now"
+        case RedeemPoints():
+            reward = rules.reward(op.reward_id)
+            name = reward.name if reward else "the reward"
+            return f"Reward redeemed — hand over {name} · {_points(after.points_balance)} left"
+        case VoidPoints() if points is not None:
+            return f"Points voided: {MINUS}{_points(-points)} · {after.points_balance} now"
+        case VoidStamps() if stamps is not None:
+            many = "s" if stamps != -1 else ""
+            return f"Stamp{many} voided: {MINUS}{-stamps} · {after.stamp_count} of {target} now"
+        case EarnPoints():
+            return f"Points added · {after.points_balance} now"
+        case VoidPoints():
+            return f"Points voided · {after.points_balance} now"
+        case VoidStamps():
+            return f"Stamps voided · {after.stamp_count} of {target} now"
+        case Deactivate():
+            return "Card deactivated"
+        case Reactivate():
+            return "Card reactivated"
+        case Enroll():
+            return "Card created"
+    return "Done"
