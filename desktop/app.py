@@ -86,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.pairing_code == "-":
         args.pairing_code = _read_pairing_code()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line (and cursor) per sync poll
     tune_malloc()  # before any thread starts: see desktop.malloc
     # Qt is imported here, not at module level: `--help` works without a display.
     from PySide6.QtWidgets import QApplication

@@ -7,6 +7,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.support.server import free_port
@@ -98,3 +99,35 @@ def test_ctrl_c_stops_the_till_and_the_server(tmp_path: Path):
     assert "KeyboardInterrupt" not in seen
     assert "Traceback" not in seen
     assert "SIGINT: closing the till" in seen
+    assert "/sync/pull" not in seen  # the till's pulls are not logged either (httpx)
+
+
+def test_the_demo_console_stays_quiet_while_a_till_syncs(tmp_path: Path):
+    """Caught: a request line per sync poll of the till, every few seconds, at the
+    default level, scrolling the printed credentials away."""
+    port, log = free_port(), tmp_path / "demo.log"
+    env = demo_env(tmp_path, port)
+    proc = start_demo(env, log)
+    wait_for_text(proc, log, "the server keeps serving", 120)  # headless: server only
+    issued = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "loyalty-server"), "pairing-code", "--store-id", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    code = issued.stdout.split()[2]  # "pairing code CODE (...)"
+    url = f"http://127.0.0.1:{port}/api/v1/sync"
+    with httpx.Client(timeout=30) as http:
+        paired = http.post(f"{url}/pair", json={"code": code, "name": "Quiet till"})
+        assert paired.status_code == 200, paired.text
+        auth = {"Authorization": f"Bearer {paired.json()['device_token']}"}
+        for _ in range(3):
+            assert http.get(f"{url}/pull", headers=auth).status_code == 200
+    ctrl_c(proc)  # every line the server wrote is in the log once it has stopped
+
+    seen = log.read_text(errors="replace")
+    assert "/sync/pull" not in seen
+    assert "/sync/pair" not in seen
+    assert "  owner login: " in seen  # the credentials are still printed
