@@ -17,7 +17,8 @@ def open_by_typing(qtbot, window, text: str) -> None:
 
 def test_no_camera_shows_the_other_ways_and_the_last_customers(qtbot, window, till):
     pane = window.camera.pane
-    assert pane.isVisible() and pane.hints.text() == HINTS
+    assert pane.isVisible()
+    assert pane.hints.text() == HINTS
     assert not pane.recent.isVisible()  # nobody opened yet: no empty list
     open_by_typing(qtbot, window, till.cards[0])
     qtbot.waitUntil(lambda: window.panel.title.text() == "Ada Lovelace", timeout=WAIT)
