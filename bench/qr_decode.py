@@ -7,7 +7,10 @@ per-frame decode time p50/p95 (ms). The measured choice is the decoder that read
 most hard frames among those whose p95 over all frames fits one 30 fps frame (33 ms);
 ties go to the faster. It is printed beside ``best_decoder()``, the one the camera uses.
 
-``python -m bench.qr_decode [--frames N]``; the last line is one JSON object.
+The hard set of bursts (bench/qr_frames_hard.py) follows, through bench/qr_burst.py:
+the till's stream reader against plain zxing-cpp, single frames and bursts per category.
+
+``python -m bench.qr_decode [--frames N] [--bursts N]``; the last line is one JSON object.
 """
 
 import argparse
@@ -91,12 +94,23 @@ def _figures(results: dict[str, dict[str, Tally]], n: int) -> dict[str, float | 
     return figures
 
 
-def run(n: int) -> dict[str, float | str]:
-    """Figures for ``n`` easy and ``n`` hard frames (and n/3 without a code)."""
+def run(n: int, hard_bursts: int = 0) -> dict[str, object]:
+    """Figures for ``n`` easy and ``n`` hard frames (and n/3 without a code); with
+    ``hard_bursts``, also the stream reader against plain zxing-cpp on that many
+    30-frame bursts per category of the hard set (bench/qr_burst.py): the keys
+    ``qr_decode_rate_hard``, ``qr_burst_read_rate``, ``qr_burst_time_to_read_ms_p95``,
+    ``qr_empty_frame_p95_ms_720p``, each beside ``qr_zxing_…``."""
     sets = _frame_sets(n, seed=5)
     results = {decoder.name: _measure(decoder, sets) for decoder in all_decoders()}
     _print_table(results)
-    return _figures(results, n)
+    figures: dict[str, object] = dict(_figures(results, n))
+    if hard_bursts:
+        from bench import qr_burst
+
+        hard = qr_burst.run(hard_bursts, empty=max(6, hard_bursts * 2))
+        print("\n".join(qr_burst.markdown_table(hard)))
+        figures.update(hard)
+    return figures
 
 
 def _print_table(results: dict[str, dict[str, Tally]]) -> None:
@@ -115,7 +129,9 @@ def _print_table(results: dict[str, dict[str, Tally]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--frames", type=int, default=63, help="frames in each of the sets")
-    print(json.dumps(run(parser.parse_args().frames)))
+    parser.add_argument("--bursts", type=int, default=24, help="hard bursts per category (0: none)")
+    args = parser.parse_args()
+    print(json.dumps(run(args.frames, args.bursts)))
 
 
 if __name__ == "__main__":
