@@ -1,5 +1,7 @@
 """The card on screen: who, the stamps card, points, what can be taken now, why a stamp
-would be refused, and one button per action (each with its keyboard shortcut).
+would be refused, and one button per action (each with its keyboard shortcut). Name,
+balance and stamps are sized to be read at arm's length (style.py: card_name,
+balance, stamps_line), the card number and state smaller.
 
 A result banner belongs to one action on one card: it leaves when another card (or
 none) is shown, after ``banner_ms``, or when a later verdict replaces it."""
@@ -46,8 +48,12 @@ class CardPanel(QWidget):
         self.number = QLabel()
         self.stamps = StampCard()
         self.stamps_text = QLabel()
+        self.stamps_text.setObjectName("stamps_line")
+        self.stamps_text.setWordWrap(True)
         self.points = QLabel()
+        self.points.setObjectName("balance")
         self.rewards = QLabel()
+        self.rewards.setObjectName("rewards_line")
         self.rewards.setWordWrap(True)
         self.state = QLabel()
         self.state.setWordWrap(True)
@@ -75,6 +81,7 @@ class CardPanel(QWidget):
         self.view = view
         if view is None or view.card_number != self.banner_card:
             self.clear_result()
+        _restyle(self.title, "title" if view is None else "card_name")
         if view is None:
             self.title.setText("Scan a card, or search by number, email or name.")
             for widget in (self.number, self.stamps, self.stamps_text, self.points):
@@ -157,6 +164,13 @@ def _state_line(view: CardView, zone: str) -> str:
         many = "s" if view.pending_ops != 1 else ""
         parts.append(f"{view.pending_ops} operation{many} of this card waiting to sync.")
     return " ".join(parts)
+
+
+def _restyle(label: QLabel, name: str) -> None:
+    if label.objectName() != name:
+        label.setObjectName(name)
+        label.style().unpolish(label)  # re-polish for the new object name
+        label.style().polish(label)
 
 
 def _grouped(number: str) -> str:

@@ -14,6 +14,10 @@ QPushButton {{ min-height: {TOUCH_HEIGHT}px; padding: 0 18px; font-size: 18px; }
 QLineEdit {{ min-height: 44px; font-size: 20px; }}
 QListWidget::item {{ min-height: 44px; }}
 QLabel#title {{ font-size: 26px; font-weight: 600; }}
+QLabel#card_name {{ font-size: 34px; font-weight: 700; }}
+QLabel#balance {{ font-size: 34px; font-weight: 700; }}
+QLabel#stamps_line {{ font-size: 22px; }}
+QLabel#rewards_line {{ font-size: 20px; }}
 QLabel#banner_ok {{ background: {OK_COLOUR}; color: white; padding: 10px; font-size: 20px; }}
 QLabel#banner_error {{ background: {ERROR_COLOUR}; color: white; padding: 10px; font-size: 20px; }}
 QLabel#banner_warn {{ background: {WARN_COLOUR}; color: white; padding: 10px; font-size: 20px; }}
