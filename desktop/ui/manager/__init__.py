@@ -111,11 +111,13 @@ def store_moment(moment: datetime | None, zone: str, empty: str = "—") -> str:
 class AllRowsTable(QTableWidget):
     """A table as tall as its rows, kept so as rows come and go: inside a scrolling form
     a table of the default height hid the rows past the second behind a scroll bar of
-    its own (the form scrolls instead)."""
+    its own (the form scrolls instead). Its columns are as wide as their text."""
 
     def __init__(self, rows: int, columns: int, parent: QWidget | None = None) -> None:
         super().__init__(rows, columns, parent)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Columns as wide as their text: a narrow column wrapped a name over two lines.
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
 
     def sizeHint(self) -> QSize:
         rows = sum(self.rowHeight(r) for r in range(self.rowCount()))

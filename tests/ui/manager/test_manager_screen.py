@@ -87,6 +87,27 @@ def test_the_rewards_table_shows_every_row(qtbot, window):
     assert table.verticalScrollBar().maximum() == 0
 
 
+def test_a_long_reward_name_fits_its_column(qtbot, window):
+    """Caught: the Name column kept its default width and wrapped "Slice of cake"."""
+    table = window.program_tab.rewards
+    name = "Slice of carrot cake with cream"
+    qtbot.mouseClick(
+        table.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=table.visualRect(table.model().index(0, 1)).center(),
+    )
+    qtbot.keyClick(table, Qt.Key.Key_F2)
+    editor = table.findChild(QLineEdit)
+    assert editor is not None
+    editor.selectAll()
+    qtbot.keyClicks(editor, name)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)  # the delegate commits it queued
+    qtbot.waitUntil(lambda: table.item(0, 1).text() == name, timeout=WAIT)
+    qtbot.waitUntil(
+        lambda: table.columnWidth(1) > table.fontMetrics().horizontalAdvance(name), timeout=WAIT
+    )
+
+
 def test_terminals_and_the_header_name_stores_not_ids(qtbot, window, client, shop, session_factory):
     """Caught: the Store column and the header showed "1", "store 1"."""
     first, second = shop.store_ids
