@@ -117,7 +117,7 @@ def part_qr(quick: bool, n: int | None = None) -> Figures:
     from bench import qr_decode
 
     figures: Figures = dict(
-        qr_decode.run(n if n is not None else (6 if quick else 63), hard_bursts=2 if quick else 24)
+        qr_decode.run(n if n is not None else (6 if quick else 63), hard_bursts=1 if quick else 24)
     )
     chosen = qr_decode._key(str(figures["qr_chosen_decoder"]))
     figures["qr_decode_p50_ms_720p"] = figures[f"qr_{chosen}_easy_p50_ms"]
