@@ -9,8 +9,6 @@ A part that fails records ``error_<part>`` instead of stopping the run.
 import argparse
 import json
 import os
-import platform
-import subprocess
 import sys
 import time
 import traceback
@@ -19,6 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from bench.carry_over import PART_KEYS, carried_over
+from bench.deadline import deadline
+from bench.machine import machine
+from bench.workloads import before_table, workloads
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.json"
@@ -34,27 +37,76 @@ class Target:
     op: str  # "anchor", "<=", ">="
     bound: float = 0.0
     anchor: str | None = None  # bound is then a multiple of this figure
+    judged: bool = True  # False: shown beside a judged figure, its ratio not a verdict
 
 
+_FAST = "online stamp/earn only (fast path)"
+_MIX = "realistic mix (Workloads)"
 TARGETS = [
-    Target("pgbench_simple_tps", "pgbench -N, 8 clients", "anchor"),
+    Target("pgbench_simple_tps", "pgbench -N, 8 clients: transactions/s", "anchor"),
     Target(
-        "push_ops_per_s",
-        "reconciled ops/s, 8 tills, uniform cards",
+        "push_mix_ops_per_s",
+        f"reconciled ops/s, 8 tills, {_MIX}, 100 ops per push, store set",
         ">=",
         1.0,
         "pgbench_simple_tps",
     ),
+    Target(
+        "push_ops_per_s",
+        f"reconciled ops/s, 8 tills, {_FAST}, 100 ops per push, store set",
+        ">=",
+        1.0,
+        "pgbench_simple_tps",
+        judged=False,
+    ),
+    Target(
+        "push_mix_ops_per_s_batch10",
+        f"reconciled ops/s, 8 tills, {_MIX}, 10 ops per push",
+        ">=",
+        1.0,
+        "pgbench_simple_tps",
+        judged=False,
+    ),
+    Target(
+        "push_mix_ops_per_s_batch1",
+        f"reconciled ops/s, 8 tills, {_MIX}, 1 op per push",
+        ">=",
+        1.0,
+        "pgbench_simple_tps",
+        judged=False,
+    ),
+    Target(
+        "push_ops_per_s_batch10",
+        f"reconciled ops/s, 8 tills, {_FAST}, 10 ops per push",
+        ">=",
+        1.0,
+        "pgbench_simple_tps",
+        judged=False,
+    ),
+    Target(
+        "push_ops_per_s_batch1",
+        f"reconciled ops/s, 8 tills, {_FAST}, 1 op per push",
+        ">=",
+        1.0,
+        "pgbench_simple_tps",
+        judged=False,
+    ),
     Target("pgbench_hot_tps", "pgbench: lock 1 of 10 rows, update, insert", "anchor"),
     Target(
         "push_hot_ops_per_s",
-        "reconciled ops/s, 8 tills, 10 hot cards",
+        f"reconciled ops/s, 8 tills, 10 hot cards, {_FAST}, 100 ops per push",
         ">=",
         0.5,
         "pgbench_hot_tps",
     ),
-    Target("pull_100k_cards_s", "first full sync, 100k cards + 100 PINs", "<=", 8.0),
-    Target("pull_incremental_ms", "pull of 100 changed cards (median)", "<=", 50.0),
+    Target(
+        "pull_100k_cards_s",
+        "first full sync of a store of the store set: 100k cards + customers, 100 PINs, "
+        "its ~200k ledger entries",
+        "<=",
+        8.0,
+    ),
+    Target("pull_incremental_ms", "pull of 100 changed cards (median), store set", "<=", 50.0),
     Target("local_op_p99_ms", "confirmed offline stamp/earn, PIN excluded", "<=", 3.0),
     Target("pin_verify_p95_ms", "one PIN entry, 100 staff", "<=", 150.0),
     Target("qr_decode_p50_ms_720p", "chosen decoder, 720p frame with a code", "<=", 8.0),
@@ -73,11 +125,32 @@ TARGETS = [
         0.99,
     ),
     Target("qr_empty_frame_p95_ms_720p", "stream reader, empty 720p counter frame", "<=", 8.0),
-    Target("cold_start_s", "till start to the scan view ready (offscreen)", "<=", 1.5),
-    Target("terminal_rss_mb", "resident memory after scanning at 30 fps", "<=", 250.0),
+    Target(
+        "cold_start_s",
+        "till start to the scan view ready (offscreen), 100k cards, 100 staff, "
+        "file cache dropped (Workloads), median of 3",
+        "<=",
+        1.5,
+    ),
+    Target("cold_start_max_s", "the same, max of 3", "<=", 1.5, judged=False),
+    Target(
+        "terminal_rss_mb",
+        "resident memory after scanning at 30 fps, 100k-card 100-staff till",
+        "<=",
+        250.0,
+    ),
+    Target("terminal_rss_max_mb", "the same, max over the run", "<=", 250.0, judged=False),
 ]
-
-
+# A wall-clock limit per part (full size; the quick sizes finish far inside them).
+DEADLINE_S = {
+    "anchors": 900,
+    "push": 1500,
+    "push_profile": 600,
+    "pull": 900,
+    "local_ops": 600,
+    "qr": 1800,
+    "terminal": 2100,
+}
 # -- the parts ---------------------------------------------------------------------------
 
 
@@ -91,8 +164,8 @@ def part_push(quick: bool) -> Figures:
     from bench import push_load
 
     if quick:
-        return push_load.run(cards=2_000, seconds=3, batch=20)
-    return push_load.run(cards=100_000, seconds=20, batch=100)
+        return push_load.run(cards=2_000, entries=20_000, seconds=3, batch=20)
+    return push_load.run(cards=100_000, entries=1_000_000, seconds=20, batch=100)
 
 
 def part_push_profile(quick: bool) -> Figures:
@@ -104,7 +177,9 @@ def part_push_profile(quick: bool) -> Figures:
 def part_pull(quick: bool) -> Figures:
     from bench import pull_load
 
-    return pull_load.run(cards=2_000, rounds=2) if quick else pull_load.run(cards=100_000)
+    if quick:
+        return pull_load.run(cards=2_000, entries=20_000, rounds=2)
+    return pull_load.run(cards=100_000, entries=1_000_000)
 
 
 def part_local_ops(quick: bool) -> Figures:
@@ -129,8 +204,8 @@ def part_terminal(quick: bool) -> Figures:
     from bench import terminal_load
 
     if quick:
-        return terminal_load.run(rss_seconds=10, cold_runs=1)
-    return terminal_load.run(rss_seconds=600, cold_runs=3)
+        return terminal_load.run(rss_seconds=10, cold_runs=1, cards=2_000, entries=20_000)
+    return terminal_load.run(rss_seconds=600, cold_runs=3, cards=100_000, entries=1_000_000)
 
 
 PARTS: dict[str, Callable[[bool], Figures]] = {
@@ -160,7 +235,8 @@ def run_parts(names: list[str], quick: bool, log: Callable[[str], None] = print)
         started = time.monotonic()
         log(f"[bench] {name} …")
         try:
-            results.update(flatten(PARTS[name](quick)))
+            with deadline(DEADLINE_S.get(name, 1800), name):
+                results.update(flatten(PARTS[name](quick)))
         except Exception as exc:  # one broken part must not lose the others
             traceback.print_exc()
             results[f"error_{name}"] = f"{type(exc).__name__}: {exc}"
@@ -177,72 +253,19 @@ def verdict(target: Target, results: Figures) -> tuple[str, str, str]:
     value = results.get(target.key)
     if target.op == "anchor":
         return "anchor", "", ""
-    if target.anchor is not None:
-        base = results.get(target.anchor)
-        bound_text = f"{target.op} {target.bound:g} x {target.anchor}"
-        if not isinstance(value, int | float) or not isinstance(base, int | float) or not base:
-            return bound_text, "", "—"
-        ratio = value / base
-        met = ratio >= target.bound if target.op == ">=" else ratio <= target.bound
-        return bound_text, f"{ratio:.3f}", "yes" if met else "NO"
+    base: Any = target.bound
     bound_text = f"{target.op} {target.bound:g}"
-    if not isinstance(value, int | float):
+    if target.anchor is not None:
+        bound_text += f" x {target.anchor}"
+        anchor = results.get(target.anchor)
+        base = anchor * target.bound if isinstance(anchor, int | float) else None
+    if not isinstance(value, int | float) or not isinstance(base, int | float) or not base:
         return bound_text, "", "—"
-    ratio = value / target.bound
-    met = value >= target.bound if target.op == ">=" else value <= target.bound
+    ratio = value / base * target.bound if target.anchor is not None else value / base
+    met = value >= base if target.op == ">=" else value <= base
+    if not target.judged:
+        return bound_text, f"{ratio:.3f}", "not judged"
     return bound_text, f"{ratio:.3f}", "yes" if met else "NO"
-
-
-def machine() -> dict[str, str]:
-    mem = "?"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    except OSError:
-        pass
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpus": str(os.cpu_count()),
-        "cpu": cpu,
-        "ram": mem,
-        "os": platform.platform(),
-        "python": platform.python_version(),
-        "postgresql": _postgres_version(),
-        "pyside6": _pyside_version(),
-    }
-
-
-def _postgres_version() -> str:
-    try:
-        import psycopg
-
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres") as conn:
-            row = conn.execute("SHOW server_version").fetchone()
-            return str(row[0]) if row else "?"
-    except Exception:
-        try:
-            return subprocess.run(
-                ["/usr/bin/pgbench", "--version"], capture_output=True, text=True, timeout=10
-            ).stdout.strip()
-        except Exception:
-            return "?"
-
-
-def _pyside_version() -> str:
-    try:
-        import PySide6
-
-        return str(PySide6.__version__)
-    except Exception:
-        return "?"
 
 
 def _fmt(value: Any) -> str:
@@ -262,6 +285,25 @@ def markdown(results: Figures, info: dict[str, str], quick: bool, date: str) -> 
         + (" — **quick mode** (CI-size smoke run, not the real figures)" if quick else ""),
         f"- Machine: {info['cpus']} CPUs ({info['cpu']}), {info['ram']} RAM, {info['os']}",
         f"- Python {info['python']}, PostgreSQL {info['postgresql']}, PySide6 {info['pyside6']}",
+        "- Load average (1 min) when the run began and ended: "
+        f"{_fmt(results.get('bench_load_start'))} and {_fmt(results.get('bench_load_end'))} "
+        f"on {info['cpus']} CPUs",
+    ]
+    carried = {
+        part: results[f"bench_{part}_date"]
+        for part in PART_KEYS
+        if results.get(f"bench_{part}_date", date) != date
+    }
+    if carried:
+        lines.append(
+            "- Carried over from earlier runs (not run this time): "
+            + ", ".join(f"{part} ({when})" for part, when in carried.items())
+        )
+    lines += [
+        "",
+        "Targets are judged on the realistic workloads (see Workloads). A row marked *not "
+        "judged* shows a figure beside a judged one (the fast path, small batches, a max) "
+        "with its ratio to the same bound.",
         "",
         "| key | what | figure | anchor/target | ratio | met? |",
         "|---|---|---|---|---|---|",
@@ -272,6 +314,7 @@ def markdown(results: Figures, info: dict[str, str], quick: bool, date: str) -> 
             f"| `{target.key}` | {target.what} | {_fmt(results.get(target.key))} "
             f"| {bound} | {ratio} | {met} |"
         )
+    lines += ["", *workloads(results), *before_table(results)]
     tree = results.get("push_profile_tree")
     if isinstance(tree, str):
         lines += [
@@ -306,12 +349,24 @@ def markdown(results: Figures, info: dict[str, str], quick: bool, date: str) -> 
 
 
 def write(
-    results: Figures, quick: bool, results_path: Path = RESULTS, doc_path: Path = DOC
+    results: Figures,
+    quick: bool,
+    results_path: Path = RESULTS,
+    doc_path: Path = DOC,
+    ran: list[str] | None = None,
 ) -> None:
+    """Write both files. A full run of some parts (``ran``) keeps the figures of the
+    other parts from the previous results, with their dates; a quick run keeps none."""
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     info = machine()
     figures = {k: v for k, v in results.items() if k != "push_profile_tree"}
-    out = {**figures, "bench_date": date, "bench_quick": quick}
+    if not quick and ran is not None and results_path.exists():
+        previous = json.loads(results_path.read_text())
+        kept = carried_over(previous, ran)
+        figures, results = {**kept, **figures}, {**kept, **results}
+    dates = {f"bench_{part}_date": date for part in ran or []}
+    results = {**results, **dates}
+    out = {**figures, **dates, "bench_date": date, "bench_quick": quick}
     out.update({f"machine_{k}": v for k, v in info.items()})
     results_path.write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
     doc_path.parent.mkdir(parents=True, exist_ok=True)
@@ -334,14 +389,16 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [p for p in names if p not in PARTS]
     if unknown:
         parser.error(f"unknown parts: {', '.join(unknown)}")
-    started = time.monotonic()
+    started, load_start = time.monotonic(), os.getloadavg()[0]
     results = run_parts(names, args.quick)
     results["bench_total_seconds"] = round(time.monotonic() - started, 1)
+    results["bench_load_start"] = round(load_start, 2)
+    results["bench_load_end"] = round(os.getloadavg()[0], 2)
     results_path, doc_path = RESULTS, DOC
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         results_path, doc_path = args.out / "results.json", args.out / "benchmarks.md"
-    write(results, args.quick, results_path, doc_path)
+    write(results, args.quick, results_path, doc_path, ran=names)
     print(doc_path.read_text())
     return 1 if any(k.startswith("error_") for k in results) else 0
 

@@ -36,7 +36,9 @@ from sync_server.services import pairing, programs
 from sync_server.services.programs import rules_of
 
 STORES = 5
+STAFF = 100  # PINs at the first store
 OTHER_STAFF = 5  # PINs at each store but the first
+TILLS = 8  # paired to the first store
 STORE_PROGRAM: dict[str, Any] = {
     **PROGRAM,
     "display_name": "Bench stores",
@@ -103,7 +105,7 @@ class StoreSet:
 _templates: dict[tuple[int, int, int, int], StoreSet] = {}
 
 
-def private_copy(cards: int, entries: int, staff: int, tills: int) -> StoreSet:
+def private_copy(cards: int, entries: int, staff: int = STAFF, tills: int = TILLS) -> StoreSet:
     """A database of its own holding the set, for one benchmark to change at will. The
     set is seeded once per process and kept as a template; each copy is a file copy of
     it (CREATE DATABASE … TEMPLATE), seconds instead of minutes."""

@@ -1,7 +1,11 @@
 """The till process: cold start (process start to the main window shown with its camera
 view running, offscreen) and resident memory after scanning generated 1280x720 frames
-at 30 fps for a while. Each run is a child process of a paired till (its data dir was
-paired and synced with the real server on PostgreSQL beforehand).
+at 30 fps for a while. Each run is a child process of a paired till of the realistic
+store set's first store (bench/store_set.py: 100k cards, 100 staff PINs, its share of
+~1M ledger entries), its data dir paired and synced with the real server on PostgreSQL
+beforehand. Before each cold start the OS file cache is dropped where the OS lets us
+(root on Linux: ``sync; echo 3 > /proc/sys/vm/drop_caches``), so the start reads
+Python, Qt and the till's database from disk; otherwise the figure says "warm".
 
 ``python -m bench.terminal_load [--rss-seconds 600]``; the last line is JSON.
 The child: ``python -m bench.terminal_load --child DATA_DIR cold|rss SECONDS``.
@@ -10,14 +14,16 @@ The child: ``python -m bench.terminal_load --child DATA_DIR cold|rss SECONDS``.
 import argparse
 import json
 import os
+import queue
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 # The child imports the till only: the parent's server helpers (FastAPI, the ORM,
 # psycopg) are imported inside ``run``, or every cold start would pay for them too.
@@ -127,15 +133,43 @@ def _spawn(data_dir: Path, mode: str, seconds: float) -> subprocess.Popen[str]:
     )
 
 
-def _wait_ready(proc: subprocess.Popen[str]) -> None:
+def _wait_ready(proc: subprocess.Popen[str], timeout: float = 120.0) -> "queue.Queue[str]":
+    """Lines of the child's output (read on a thread, so the wait has a deadline) once
+    it said READY; a child that ends or stays silent past ``timeout`` fails the run."""
     assert proc.stdout is not None
-    for line in proc.stdout:
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True).start()
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise RuntimeError(f"till child not ready after {timeout:g} s") from None
         if line.startswith("READY"):
-            return
-    raise RuntimeError(f"till child ended without READY (rc {proc.wait()})")
+            return lines
+        if line == "":
+            raise RuntimeError(f"till child ended without READY (rc {proc.wait()})")
 
 
-def _cold_start(data_dir: Path) -> float:
+def _pump(stream: IO[str], lines: "queue.Queue[str]") -> None:
+    for line in stream:
+        lines.put(line)
+    lines.put("")  # the end
+
+
+def drop_file_cache() -> bool:
+    """Write dirty pages and drop the OS file cache: True if the OS let us."""
+    os.sync()
+    try:
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+    except OSError:
+        return False
+    return True
+
+
+def _cold_start(data_dir: Path, cold: bool) -> tuple[float, bool]:
+    """Seconds to READY, and whether the file cache was dropped before."""
+    dropped = drop_file_cache() if cold else False
     started = time.perf_counter()
     proc = _spawn(data_dir, "cold", 0)
     try:
@@ -146,25 +180,24 @@ def _cold_start(data_dir: Path) -> float:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    return elapsed
+    return elapsed, dropped
 
 
 def _rss(data_dir: Path, seconds: float) -> tuple[float, float, int]:
     proc = _spawn(data_dir, "rss", seconds)
     try:
-        _wait_ready(proc)
+        lines = _wait_ready(proc)
         began = time.monotonic()
         peak = last = _vm_rss_mb(proc.pid)
         while time.monotonic() - began < seconds - 1.0 and proc.poll() is None:
             time.sleep(1.0)
             last = _vm_rss_mb(proc.pid)
             peak = max(peak, last)
-        assert proc.stdout is not None
+        proc.wait(timeout=60)
         reads = 0
-        for line in proc.stdout:
+        while (line := lines.get(timeout=10)) != "":
             if line.startswith("FRAMES"):
                 reads = int(line.split()[1])
-        proc.wait(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -172,43 +205,77 @@ def _rss(data_dir: Path, seconds: float) -> tuple[float, float, int]:
     return last, peak, reads
 
 
-def run(rss_seconds: float = 600.0, cold_runs: int = 3) -> dict[str, Any]:
-    from bench.chaos import drop_database
-    from bench.pull_load import _pairing_code
-    from bench.push_load import seed
-    from bench.server_process import ServerProcess
+def _paired_till(data_dir: Path, server_url: str, code: str) -> dict[str, int]:
+    """Pair a till in ``data_dir`` and run its first sync; the rows it then holds."""
     from desktop.engine.terminal import Terminal
     from desktop.engine.tokens import FileTokens
 
-    seeded = seed(500, tills=0, staff=5)
+    terminal = Terminal(data_dir, tokens=FileTokens(data_dir / "device-token"))
+    try:
+        terminal.client.pair(server_url, code)
+        state = terminal.client.sync_once()
+        if not state.online or state.error:
+            raise RuntimeError(f"sync failed: {state.error}")
+    finally:
+        terminal.close()
+    with sqlite3.connect(data_dir / "till.db") as db:
+        return {
+            table: int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+            for table in ("cards", "staff_pins", "transactions")
+        }
+
+
+def run(
+    rss_seconds: float = 600.0,
+    cold_runs: int = 3,
+    cards: int = 100_000,
+    entries: int = 1_000_000,
+    cold: bool = True,
+) -> dict[str, Any]:
+    from bench import store_set
+    from bench.chaos import drop_database
+    from bench.deadline import doing
+    from bench.pull_load import _pairing_code
+    from bench.server_process import ServerProcess
+
+    doing("seeding the store set")
+    made = store_set.private_copy(cards, entries)
+    seeded = made.seeded
     server = ServerProcess(seeded.url, workers=2)
     try:
+        doing("starting the server")
         server.start()
         with tempfile.TemporaryDirectory() as folder:
             data_dir = Path(folder)
-            terminal = Terminal(data_dir, tokens=FileTokens(data_dir / "device-token"))
-            try:
-                terminal.client.pair(
-                    server.url, _pairing_code(seeded.url, seeded.store_id, seeded.owner_id)
-                )
-                state = terminal.client.sync_once()
-                if not state.online or state.error:
-                    raise RuntimeError(f"sync failed: {state.error}")
-            finally:
-                terminal.close()
-            colds = [_cold_start(data_dir) for _ in range(cold_runs)]
+            doing("pairing the till and its first sync")
+            code = _pairing_code(seeded.url, seeded.store_id, seeded.owner_id)
+            held = _paired_till(data_dir, server.url, code)
+            doing(f"{cold_runs} cold starts")
+            starts = [_cold_start(data_dir, cold) for _ in range(cold_runs)]
+            doing(f"{cold_runs} warm starts")
+            warm = [_cold_start(data_dir, False)[0] for _ in range(cold_runs)]
+            doing(f"scanning for {rss_seconds:g} s")
             last, peak, reads = _rss(data_dir, rss_seconds)
     finally:
         server.stop()
         drop_database(seeded.db_name)
+    colds = [seconds for seconds, _ in starts]
     return {
         "cold_start_s": round(statistics.median(colds), 2),
         "cold_start_max_s": round(max(colds), 2),
+        "cold_start_cache": "cold" if all(d for _, d in starts) else "warm",
+        "cold_start_runs": cold_runs,
+        "cold_start_warm_s": round(statistics.median(warm), 2),
+        "cold_start_warm_max_s": round(max(warm), 2),
         "terminal_rss_mb": round(last, 1),
-        "terminal_rss_peak_mb": round(peak, 1),
+        "terminal_rss_max_mb": round(peak, 1),
         "terminal_rss_seconds": rss_seconds,
         "terminal_frames_read": reads,
         "terminal_fps": round(reads / rss_seconds, 1),
+        "terminal_till_cards": held["cards"],
+        "terminal_till_staff_pins": held["staff_pins"],
+        "terminal_till_transactions": held["transactions"],
+        **made.figures("terminal"),
     }
 
 
