@@ -1,0 +1,213 @@
+# ruff: noqa: S603, S607 - runs git and mutmut, the engineer's own tools
+"""Mutation testing per area (docs/mutation.md): one command per area.
+
+    python3 -m tools.mutation sync              # every mutant of the area
+    python3 -m tools.mutation sync --sample 4   # every 4th mutant (by name): a quarter
+    python3 -m tools.mutation sync --again      # after new tests: the survivors again
+    python3 -m tools.mutation sync --report     # the last run's figures again
+
+mutmut reads a single ``[tool.mutmut]`` section, but each area mutates its own sources
+against its own tests. So this copies the working tree (tracked and untracked, not
+ignored) to a scratch directory, writes the area's section into that copy's
+pyproject.toml and runs mutmut there: the repo never holds a ``mutants/`` directory,
+and other people's edits during a run do not reach it. Standard library only: it runs
+under any Python and calls mutmut from its own venv (``--mutmut``).
+
+A sample is every k-th mutant in name order (deterministic, spread over every
+function); its kill rate estimates the area's. ``--again`` copies the working tree's
+tests/ into the last run's directory and runs that run's survivors only: a new test
+cannot bring a killed mutant back, so the killed stay killed.
+"""
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MUTMUT = "/tmp/mutvenv/bin/mutmut"  # noqa: S108 - docs/mutation.md's venv
+# Everything the tests import; mutmut writes the mutated sources over these copies.
+ALSO_COPY = ("tests/", "common/", "sync_server/", "desktop/", "bench/", "tools/")
+# SQLite only (PostgreSQL parameters and marks deselected), no server processes.
+PYTEST_ARGS = ("-p", "no:cacheprovider", "-p", "no:randomly", "-q", "-x")
+SQLITE_ONLY = ("-m", "not slow and not postgres", "-k", "not postgres")
+
+
+@dataclass(frozen=True)
+class Area:
+    sources: tuple[str, ...]
+    tests: tuple[str, ...]
+    pytest_args: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()  # copied, not mutated
+
+
+AREAS = {
+    "common": Area(sources=("common/",), tests=("tests/domain/",)),
+    "sync": Area(
+        sources=(
+            "sync_server/push_attention.py",
+            "sync_server/push_batch.py",
+            "sync_server/push_pins.py",
+            "sync_server/push_records.py",
+            "sync_server/push_single.py",
+            "sync_server/sync.py",
+            "sync_server/pull.py",
+            "sync_server/changes.py",
+            "sync_server/offline.py",
+        ),
+        tests=("tests/sync/", "tests/ledger/"),
+        pytest_args=SQLITE_ONLY,
+    ),
+    "engine": Area(
+        sources=("desktop/engine/",),
+        # The crash test kills till processes at random points: slow and not repeatable.
+        tests=("tests/terminal/", "--deselect", "tests/terminal/test_crash_safety.py"),
+        pytest_args=SQLITE_ONLY,
+        # mutmut 3.8.1 cannot mutate it: its trampoline evaluates ``staff.StaffMember``
+        # (the module) after the method named ``staff`` shadows it in the class body.
+        skip=("desktop/engine/terminal.py",),
+    ),
+}
+
+
+def section(area: Area) -> str:
+    """The ``[tool.mutmut]`` section for one area, as TOML."""
+
+    def toml_list(items: tuple[str, ...]) -> str:
+        return "[" + ", ".join(json.dumps(i) for i in items) + "]"
+
+    return (
+        "[tool.mutmut]\n"
+        f"source_paths = {toml_list(area.sources)}\n"
+        f"pytest_add_cli_args_test_selection = {toml_list(area.tests)}\n"
+        f"also_copy = {toml_list(ALSO_COPY)}\n"
+        f"do_not_mutate = {toml_list(area.skip)}\n"
+        f"pytest_add_cli_args = {toml_list((*PYTEST_ARGS, *area.pytest_args))}\n"
+    )
+
+
+def with_section(pyproject: str, area: Area) -> str:
+    """pyproject.toml with its mutmut section (up to the next table) replaced."""
+    without = re.sub(r"(?ms)^\[tool\.mutmut\]\n.*?(?=^\[|\Z)", "", pyproject)
+    return without.rstrip("\n") + "\n\n" + section(area)
+
+
+def snapshot(workdir: Path) -> None:
+    """Copies the working tree's files (as they are now, not as committed) to workdir."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file() and not name.startswith("mutants/"):
+            target = workdir / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+
+
+# mutmut's own first step (mutmut/__main__.py ``_run``), without running any test.
+_GENERATE = """
+from pathlib import Path
+from mutmut.__main__ import copy_also_copy_files, copy_src_dir, create_mutants
+from mutmut.mutation.trampoline import set_mutant_under_test
+from mutmut.utils.file_utils import setup_source_paths
+set_mutant_under_test("mutant_generation")
+Path("mutants").mkdir(exist_ok=True)
+copy_src_dir(); copy_also_copy_files(); setup_source_paths(); create_mutants(1)
+"""
+
+
+def generate(workdir: Path, mutmut: str) -> None:
+    python = str(Path(mutmut).with_name("python"))
+    subprocess.run([python, "-c", _GENERATE], cwd=workdir, check=True, capture_output=True)
+
+
+def run(workdir: Path, mutmut: str, max_children: str, names: list[str]) -> None:
+    with (workdir / "mutmut.log").open("a") as log:
+        command = [mutmut, "run", "--max-children", max_children, *names]
+        subprocess.run(command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+
+
+def statuses(workdir: Path, mutmut: str) -> dict[str, str]:
+    """Every mutant's verdict, by name (``sync_server.pull.x_page__mutmut_3``)."""
+    out = subprocess.run(
+        [mutmut, "results", "--all", "true"], cwd=workdir, check=True, capture_output=True
+    ).stdout.decode()
+    found = (line.strip().rsplit(": ", 1) for line in out.splitlines() if ": " in line)
+    return {name: status for name, status in found}
+
+
+def report(verdicts: dict[str, str]) -> str:
+    """Killed / total per module and overall, then the survivors' names."""
+    by_module: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    for name, status in verdicts.items():
+        by_module[name.split(".x")[0]][status] += 1
+    lines = []
+    for module, counts in sorted(by_module.items()):
+        lines.append(_figure(module, counts))
+    lines.append(_figure("all", sum(by_module.values(), Counter())))
+    lines += [f"  {name}: {s}" for name, s in sorted(verdicts.items()) if s != "killed"]
+    return "\n".join(lines)
+
+
+def _figure(label: str, counts: Counter[str]) -> str:
+    total = sum(counts.values())
+    killed = counts["killed"] + counts["caught by type check"]
+    rest = ", ".join(f"{s} {n}" for s, n in sorted(counts.items()) if s != "killed")
+    return f"{label}: {killed} / {total} killed ({100 * killed / max(total, 1):.1f} %) {rest}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("area", choices=sorted(AREAS))
+    parser.add_argument("--workdir", type=Path, help="default /tmp/mutation-<area>")
+    parser.add_argument("--mutmut", default=MUTMUT, help=f"default {MUTMUT}")
+    parser.add_argument("--max-children", default="1", help="parallel mutants (default 1)")
+    parser.add_argument("--sample", type=int, default=1, help="every k-th mutant only")
+    parser.add_argument("--again", action="store_true", help="the last run's survivors")
+    parser.add_argument("--report", action="store_true", help="only print the last run")
+    args = parser.parse_args(argv)
+    workdir: Path = args.workdir or Path(f"/tmp/mutation-{args.area}")  # noqa: S108
+    chosen = workdir / "sample.json"
+    if args.again:
+        for tests in (workdir / "tests", workdir / "mutants" / "tests"):
+            shutil.copytree(ROOT / "tests", tests, dirs_exist_ok=True)
+        survivors = [n for n, s in _of_run(workdir, args.mutmut).items() if s == "survived"]
+        if survivors:
+            run(workdir, args.mutmut, args.max_children, survivors)
+    elif not args.report:
+        # A fresh copy each time: mutmut keeps earlier verdicts, stale after a test change.
+        shutil.rmtree(workdir, ignore_errors=True)
+        snapshot(workdir)
+        pyproject = workdir / "pyproject.toml"
+        pyproject.write_text(with_section(pyproject.read_text(), AREAS[args.area]))
+        if args.sample > 1:
+            generate(workdir, args.mutmut)
+            names = sorted(statuses(workdir, args.mutmut))[:: args.sample]
+            chosen.write_text(json.dumps(names))
+            run(workdir, args.mutmut, args.max_children, names)
+        else:
+            run(workdir, args.mutmut, args.max_children, [])
+    print(report(_of_run(workdir, args.mutmut)))
+    return 0
+
+
+def _of_run(workdir: Path, mutmut: str) -> dict[str, str]:
+    """The verdicts of the mutants the run was about (its sample, if it took one)."""
+    verdicts = statuses(workdir, mutmut)
+    chosen = workdir / "sample.json"
+    if chosen.exists():
+        return {n: verdicts[n] for n in json.loads(chosen.read_text())}
+    return verdicts
+
+
+if __name__ == "__main__":
+    sys.exit(main())
