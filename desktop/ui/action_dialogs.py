@@ -28,6 +28,7 @@ from common.program import ProgramRules, Reward
 from desktop.engine.history import HistoryItem
 from desktop.ui.fit import fit_line_edit, fit_list
 from desktop.ui.style import big_button
+from desktop.ui.wording import store_date_time
 
 MAX_CENTS = 100_000_000
 
@@ -171,16 +172,23 @@ class RewardDialog(_Form):
 class VoidDialog(_Form):
     """Pick a recent earn of this card, or give the order reference of the sale."""
 
-    def __init__(self, card_number: str, history: list[HistoryItem], parent: QWidget | None = None):
+    def __init__(
+        self,
+        card_number: str,
+        history: list[HistoryItem],
+        parent: QWidget | None = None,
+        zone: str = "UTC",
+    ):
         super().__init__("Void", parent)
         self.card_number = card_number
+        self.zone = zone  # the store's: times on its clock
         self.list = QListWidget()
         for item in history:
             if item.kind not in (TransactionType.STAMP_EARNED, TransactionType.POINTS_EARNED):
                 continue
             if item.transaction_id is None and not item.order_reference:
                 continue  # an unsynced stamp: void by count after it syncs
-            row = QListWidgetItem(_describe(item))
+            row = QListWidgetItem(_describe(item, zone))
             row.setData(Qt.ItemDataRole.UserRole, item)
             self.list.addItem(row)
         self.order = QLineEdit()
@@ -203,7 +211,7 @@ class VoidDialog(_Form):
         if row is None:
             return "Pick what to void, or type the order number."
         item: HistoryItem = row.data(Qt.ItemDataRole.UserRole)
-        self.what = f"Void {_what_was_earned(item)} of {item.at:%d %b %H:%M}"
+        self.what = f"Void {_what_was_earned(item)} of {store_date_time(item.at, self.zone)}"
         if item.kind is TransactionType.STAMP_EARNED:
             assert item.transaction_id is not None
             self.op = VoidStamps(
@@ -280,10 +288,10 @@ def _what_was_earned(item: HistoryItem) -> str:
     return f"+{item.points_delta} points" if item.points_delta else "the points"
 
 
-def _describe(item: HistoryItem) -> str:
+def _describe(item: HistoryItem, zone: str) -> str:
     what = "Stamp" if item.kind is TransactionType.STAMP_EARNED else "Points"
     amount = item.points_delta if item.kind is TransactionType.POINTS_EARNED else item.stamps_delta
-    parts = [f"{item.at:%d %b %H:%M}", what]
+    parts = [store_date_time(item.at, zone), what]
     if amount:
         parts.append(f"+{amount}")
     if item.order_reference:

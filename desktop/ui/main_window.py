@@ -310,7 +310,8 @@ class MainWindow(QMainWindow):
             case "reward":
                 self._ask(RewardDialog(number, view.rewards_now, self))
             case "void":
-                self._ask(VoidDialog(number, self.terminal.card_history(number), self))
+                history = self.terminal.card_history(number)
+                self._ask(VoidDialog(number, history, self, zone=self.terminal.zone))
             case "toggle_active" if view.card.is_active:
                 asked = DeactivateDialog(view.display_name, self)
                 self._open(asked, lambda: self.confirm(Deactivate(card_number=number)))
