@@ -215,7 +215,12 @@ ENDPOINTS: list[Endpoint] = [
         "PUT",
         f"{API}/settings",
         "owner",
-        body=lambda w: {"pin_lockout_attempts": 5, "pin_lockout_minutes": 30},
+        body=lambda w: {
+            "pin_lockout_attempts": 5,
+            "pin_lockout_minutes": 30,
+            "staff_session_minutes": 15,
+            "currency": "EUR",
+        },
     ),
     Endpoint("GET", f"{API}/stats", "owner"),
     Endpoint("GET", f"{API}/stats/merchant", "owner"),

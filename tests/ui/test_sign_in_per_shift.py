@@ -253,3 +253,19 @@ def test_a_pull_that_deactivates_the_cashier_ends_the_session(qtbot, fifteen):
 
     pin_dialog(qtbot, window)
     assert len(counter.staff_of_ops()) == 1
+
+
+def test_a_lock_of_the_cashier_ends_the_session(qtbot, fifteen):
+    """Wrong PINs typed under Sam's name lock Sam, and with it Sam's session. Caught,
+    planted: the session ignoring the lock (the next stamp goes through in Sam's name)."""
+    counter, window = fifteen
+    open_card(qtbot, window, counter.card)
+    first_stamp_as_sam(qtbot, window, counter)
+
+    for _ in range(5):  # someone at the till tries Sam's name; the till locks the PIN
+        counter.terminal.check_pin(counter.sam, "0000")
+    stamp(qtbot, window)
+
+    locked = pin_dialog(qtbot, window)
+    assert "Locked" in locked.message.text()
+    assert len(counter.staff_of_ops()) == 1
