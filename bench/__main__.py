@@ -3,7 +3,10 @@ one machine, so each target that depends on the machine is a ratio to an anchor
 measured in the same run. Writes bench/results.json (a flat object of named figures)
 and docs/benchmarks.md (the table, with the machine, versions and date).
 
-A part that fails records ``error_<part>`` instead of stopping the run.
+A part that fails records ``error_<part>`` instead of stopping the run; every part runs
+under a wall-clock deadline (``DEADLINE_S``) and fails with what it was doing when it
+passes it. A full run of some parts keeps the other parts' figures from the previous
+bench/results.json, each with the date it was measured (bench/carry_over.py).
 """
 
 import argparse
