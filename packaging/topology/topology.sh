@@ -1,0 +1,287 @@
+#!/usr/bin/env bash
+# The local production topology (docs/deploy.md, "The tested topology"):
+#   etcd (1 member)  <-  Patroni x2  ->  PostgreSQL primary + synchronous standby
+#   HAProxy :PG      ->  whichever node Patroni's REST API calls /primary
+#   loyalty-server serve x2  (DATABASE_URL = HAProxy's PostgreSQL port)
+#   HAProxy :HTTP    ->  the instances answering 200 on /health/ready
+# Everything on 127.0.0.1, under $LOYALTY_TOPOLOGY_DIR (default
+# /var/tmp/loyalty-topology), ports from $LOYALTY_TOPOLOGY_PORT_BASE (default 25000).
+#
+#   topology.sh up       install what is missing, start everything, migrate once
+#   topology.sh status   primary, standby, sync state, instances' readiness
+#   topology.sh down     stop everything; fails if a process of it is left
+#   topology.sh env      the ports and paths, KEY=VALUE (read by bench/failover.py)
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+HERE="$ROOT/packaging/topology"
+DIR="${LOYALTY_TOPOLOGY_DIR:-/var/tmp/loyalty-topology}"
+BASE="${LOYALTY_TOPOLOGY_PORT_BASE:-25000}"
+APPS="${LOYALTY_TOPOLOGY_INSTANCES:-2}"
+WORKERS="${LOYALTY_TOPOLOGY_WORKERS:-2}"
+DB="loyalty"
+PG_MAJOR="${LOYALTY_TOPOLOGY_PG_MAJOR:-15}"
+ETCD_PORT=$((BASE + 379))
+ETCD_PEER_PORT=$((BASE + 380))
+HA_PG_PORT=$((BASE + 500))
+HA_HTTP_PORT=$((BASE + 80))
+HA_STATS_PORT=$((BASE + 404))
+NODES=(pg1 pg2)
+pg_port() { echo $((BASE + 432 + ${1#pg} - 1)); }
+rest_port() { echo $((BASE + 8 + ${1#pg} - 1)); }
+app_port() { echo $((BASE + 80 + $1)); }
+RUN="$DIR/run"
+LOG="$DIR/log"
+VENV="$ROOT/.venv/bin"
+PG_URL="postgresql+psycopg://postgres@127.0.0.1:$HA_PG_PORT/$DB"
+
+say() { echo "[topology] $*" >&2; }
+die() {
+  say "error: $*"
+  exit 1
+}
+
+# Bounded wait: `wait_for SECONDS WHAT command...` polls every 0.5 s.
+wait_for() {
+  local seconds=$1 what=$2
+  shift 2
+  local until=$((SECONDS + seconds))
+  while [ "$SECONDS" -lt "$until" ]; do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  die "$what: not after ${seconds}s (logs in $LOG)"
+}
+
+install_missing() {
+  local missing=()
+  command -v patroni >/dev/null || missing+=(patroni)
+  command -v etcd >/dev/null || missing+=(etcd-server)
+  command -v etcdctl >/dev/null || missing+=(etcd-client)
+  command -v haproxy >/dev/null || missing+=(haproxy)
+  command -v curl >/dev/null || missing+=(curl)
+  [ -x "/usr/lib/postgresql/$PG_MAJOR/bin/postgres" ] || missing+=("postgresql-$PG_MAJOR")
+  command -v psql >/dev/null || missing+=("postgresql-client-$PG_MAJOR")
+  if [ "${#missing[@]}" -gt 0 ]; then
+    say "installing: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+  [ -x "$VENV/loyalty-server" ] || "$ROOT/bin/setup"
+}
+
+render() { # render TEMPLATE OUT KEY=VALUE...
+  local template=$1 out=$2
+  shift 2
+  local script=()
+  for pair in "$@"; do script+=(-e "s|@${pair%%=*}@|${pair#*=}|g"); done
+  sed "${script[@]}" "$template" >"$out"
+}
+
+# start NAME USER command...: its own session, output to $LOG/NAME.log, pid in $RUN.
+start() {
+  local name=$1 user=$2
+  shift 2
+  if running "$name"; then
+    say "$name already running (pid $(cat "$RUN/$name.pid"))"
+    return
+  fi
+  # The mark in its environment finds it (and what it spawns) again in `down`.
+  if [ "$user" = root ]; then
+    setsid env LOYALTY_TOPOLOGY_MARK="$DIR" "$@" >>"$LOG/$name.log" 2>&1 </dev/null &
+  else
+    setsid runuser -u "$user" -- env LOYALTY_TOPOLOGY_MARK="$DIR" "$@" \
+      >>"$LOG/$name.log" 2>&1 </dev/null &
+  fi
+  echo $! >"$RUN/$name.pid"
+}
+
+running() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+
+rest() { curl -fsS --max-time 2 "http://127.0.0.1:$(rest_port "$1")$2"; }
+is_primary() { rest "$1" /primary; }
+is_sync_standby() { rest "$1" /sync; }
+leader() {
+  local n
+  for n in "${NODES[@]}"; do is_primary "$n" >/dev/null 2>&1 && echo "$n" && return 0; done
+  return 1
+}
+ready_behind_balancer() { curl -fsS --max-time 2 "http://127.0.0.1:$HA_HTTP_PORT/health/ready"; }
+instance_ready() { curl -fsS --max-time 2 "http://127.0.0.1:$(app_port "$1")/health/ready"; }
+psql_primary() { psql -X -q -At -h 127.0.0.1 -p "$HA_PG_PORT" -U postgres "$@"; }
+
+up() {
+  install_missing
+  mkdir -p "$DIR" "$RUN" "$LOG"
+  chmod 755 "$DIR"
+  chown postgres "$LOG"
+  for n in "${NODES[@]}"; do
+    mkdir -p "$DIR/$n"
+    chown postgres "$DIR/$n"
+    chmod 700 "$DIR/$n"
+    render "$HERE/patroni.yml.in" "$DIR/$n/patroni.yml" NAME="$n" DIR="$DIR" \
+      REST_PORT="$(rest_port "$n")" PG_PORT="$(pg_port "$n")" ETCD_PORT="$ETCD_PORT" \
+      PG_MAJOR="$PG_MAJOR"
+    chown postgres "$DIR/$n/patroni.yml"
+  done
+  local servers="" i
+  for i in $(seq 1 "$APPS"); do
+    servers+="    server app$i 127.0.0.1:$(app_port "$i") check"$'\n'
+  done
+  render "$HERE/haproxy.cfg.in" "$DIR/haproxy.cfg" HA_PG_PORT="$HA_PG_PORT" \
+    HA_HTTP_PORT="$HA_HTTP_PORT" HA_STATS_PORT="$HA_STATS_PORT" \
+    PG1_NAME=pg1 PG1_PORT="$(pg_port pg1)" REST1_PORT="$(rest_port pg1)" \
+    PG2_NAME=pg2 PG2_PORT="$(pg_port pg2)" REST2_PORT="$(rest_port pg2)"
+  # multi-line: sed cannot take it as a replacement
+  python3 -c 'import sys; p=sys.argv[1]; s=open(p).read(); open(p,"w").write(s.replace("@APP_SERVERS@\n", sys.argv[2]))' \
+    "$DIR/haproxy.cfg" "$servers"
+  env >"$DIR/topology.env" -i DIR="$DIR" HA_PG_PORT="$HA_PG_PORT" HA_HTTP_PORT="$HA_HTTP_PORT" \
+    HA_STATS_PORT="$HA_STATS_PORT" ETCD_PORT="$ETCD_PORT" \
+    PG1_PORT="$(pg_port pg1)" PG2_PORT="$(pg_port pg2)" \
+    REST1_PORT="$(rest_port pg1)" REST2_PORT="$(rest_port pg2)" \
+    APPS="$APPS" APP_PORTS="$(for i in $(seq 1 "$APPS"); do printf '%s ' "$(app_port "$i")"; done)" \
+    DATABASE_URL="$PG_URL"
+
+  start etcd root etcd --name topology --data-dir "$DIR/etcd" \
+    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" \
+    --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-cluster "topology=http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-cluster-state new --initial-cluster-token loyalty-topology
+  wait_for 30 "etcd answering" curl -fsS "http://127.0.0.1:$ETCD_PORT/health"
+  for n in "${NODES[@]}"; do
+    start "patroni-$n" postgres patroni "$DIR/$n/patroni.yml"
+  done
+  start haproxy root haproxy -db -f "$DIR/haproxy.cfg"
+  wait_for 120 "a PostgreSQL primary elected by Patroni" leader
+  wait_for 180 "a synchronous standby streaming" sync_standby_present
+  psql_primary -d postgres -c "SELECT 1" >/dev/null || die "HAProxy does not reach the primary"
+  if [ "$(psql_primary -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$DB'")" != 1 ]; then
+    psql_primary -d postgres -c "CREATE DATABASE $DB"
+  fi
+  DATABASE_URL="$PG_URL" "$VENV/loyalty-server" migrate
+  for i in $(seq 1 "$APPS"); do
+    start "server$i" root env DATABASE_URL="$PG_URL" LOYALTY_HOST=127.0.0.1 \
+      LOYALTY_PORT="$(app_port "$i")" LOYALTY_WORKERS="$WORKERS" LOYALTY_LOG_LEVEL=WARNING \
+      LOYALTY_FORWARDED_ALLOW_IPS=127.0.0.1 "$VENV/loyalty-server" serve
+  done
+  for i in $(seq 1 "$APPS"); do
+    wait_for 90 "server$i ready" instance_ready "$i"
+  done
+  wait_for 30 "HAProxy routing to a ready instance" ready_behind_balancer
+  say "up: http://127.0.0.1:$HA_HTTP_PORT (servers), PostgreSQL primary at 127.0.0.1:$HA_PG_PORT"
+  status
+}
+
+sync_standby_present() {
+  [ "$(psql -X -At -h 127.0.0.1 -p "$(pg_port "$(leader)")" -U postgres -d postgres \
+    -c "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync' AND state = 'streaming'")" -ge 1 ]
+}
+
+status() {
+  [ -f "$DIR/topology.env" ] || {
+    echo "no topology in $DIR"
+    return 1
+  }
+  local n i
+  for n in "${NODES[@]}"; do
+    local role state
+    role=$( (rest "$n" /patroni 2>/dev/null || echo '{}') | jq -r '.role // "down"')
+    state=$( (rest "$n" /patroni 2>/dev/null || echo '{}') | jq -r '.state // "-"')
+    printf 'postgres %-4s 127.0.0.1:%s  role=%-8s state=%s\n' "$n" "$(pg_port "$n")" "$role" "$state"
+  done
+  local primary
+  if primary=$(leader); then
+    psql -X -At -F ' ' -h 127.0.0.1 -p "$(pg_port "$primary")" -U postgres -d postgres -c \
+      "SELECT 'replication ' || application_name, 'state=' || state, 'sync_state=' || sync_state,
+              'replay_lag_bytes=' || pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)
+         FROM pg_stat_replication ORDER BY 1" || true
+    echo "synchronous_standby_names=$(psql -X -At -h 127.0.0.1 -p "$(pg_port "$primary")" \
+      -U postgres -d postgres -c 'SHOW synchronous_standby_names')"
+  else
+    echo "no primary"
+  fi
+  for i in $(seq 1 "$APPS"); do
+    local code
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
+      "http://127.0.0.1:$(app_port "$i")/health/ready" || true)
+    printf 'server%s 127.0.0.1:%s  /health/ready=%s\n' "$i" "$(app_port "$i")" "$code"
+  done
+  printf 'haproxy http 127.0.0.1:%s  /health/ready=%s\n' "$HA_HTTP_PORT" \
+    "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$HA_HTTP_PORT/health/ready" || true)"
+  curl -fsS --max-time 2 "http://127.0.0.1:$HA_STATS_PORT/;csv" 2>/dev/null |
+    awk -F, '$1 != "# pxname" && $2 != "FRONTEND" && $2 != "BACKEND" && $1 != "stats" {print "haproxy " $1 "/" $2 " " $18}' || true
+}
+
+# stop NAME SECONDS: SIGTERM its process group, then SIGKILL after SECONDS.
+stop() {
+  local name=$1 seconds=$2 pid
+  [ -f "$RUN/$name.pid" ] || return 0
+  pid=$(cat "$RUN/$name.pid")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    local until=$((SECONDS + seconds))
+    while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$until" ]; do sleep 0.2; done
+    if kill -0 "$pid" 2>/dev/null; then
+      say "$name did not stop in ${seconds}s: SIGKILL"
+      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  rm -f "$RUN/$name.pid"
+}
+
+# The processes of this topology still running (a postmaster orphaned by a killed
+# Patroni, a server worker): those with the mark in their environment or a path of
+# the topology on their command line. Their pids, one per line.
+leftovers() {
+  local pid
+  for pid in $(ps -eo pid=); do
+    [ "$pid" = "$$" ] && continue
+    if tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qxF -- "LOYALTY_TOPOLOGY_MARK=$DIR" ||
+      tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$DIR/"; then
+      echo "$pid"
+    fi
+  done
+  return 0
+}
+
+down() {
+  local i n
+  for i in $(seq "$APPS" -1 1); do stop "server$i" 45; done
+  stop haproxy 10
+  for n in "${NODES[@]}"; do stop "patroni-$n" 60; done
+  for n in "${NODES[@]}"; do # a postmaster whose Patroni was killed outlives it
+    local pidfile="$DIR/$n/data/postmaster.pid"
+    if [ -f "$pidfile" ] && kill -0 "$(head -1 "$pidfile")" 2>/dev/null; then
+      runuser -u postgres -- "/usr/lib/postgresql/$PG_MAJOR/bin/pg_ctl" -D "$DIR/$n/data" \
+        -m fast -w -t 30 stop || true
+    fi
+  done
+  stop etcd 15
+  local left
+  left=$(leftovers)
+  if [ -n "$left" ]; then
+    say "still running, stopping by pid: $(echo "$left" | tr '\n' ' ')"
+    for pid in $left; do kill -TERM "$pid" 2>/dev/null || true; done
+    sleep 3
+    for pid in $(leftovers); do kill -KILL "$pid" 2>/dev/null || true; done
+    sleep 1
+  fi
+  left=$(leftovers)
+  [ -z "$left" ] || die "processes left: $left"
+  if [ "${1:-}" = "--purge" ]; then rm -rf "$DIR"; fi
+  say "down: nothing of $DIR is running"
+}
+
+case "${1:-}" in
+up) up ;;
+down) down "${2:-}" ;;
+status) status ;;
+env) cat "$DIR/topology.env" ;;
+*)
+  echo "usage: $0 up|down [--purge]|status|env" >&2
+  exit 2
+  ;;
+esac
