@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from common import protocol
 from common.version import VERSION
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,11 +37,16 @@ def test_health_and_the_api_document_carry_the_version(client: TestClient):
     health = client.get("/health")
 
     assert health.status_code == 200
-    assert health.json() == {"status": "ok", "version": VERSION}
+    assert health.json() == {
+        "status": "ok",
+        "version": VERSION,
+        "protocol_oldest": protocol.OLDEST,
+        "protocol_newest": protocol.NEWEST,
+    }
     document = client.get("/openapi.json").json()
     assert document["info"]["version"] == VERSION
     schema = document["components"]["schemas"]["Health"]
-    assert set(schema["required"]) == {"status", "version"}
+    assert set(schema["required"]) == {"status", "version", "protocol_oldest", "protocol_newest"}
 
 
 def test_the_package_takes_its_version_from_the_code():

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, get_type_hints
 
 import httpx
 
+from common import protocol
 from common.codes import MESSAGES, Reason
 from common.operations import MAX_ADJUSTMENT
 from common.pins import is_valid_pin_format
@@ -184,7 +185,12 @@ class ManagerApi:
         refused = refusal(base_url, allow_insecure_http)
         if refused is not None:
             raise ManagerApiError(INSECURE_ADDRESS, refused)
-        http = httpx.Client(base_url=base_url.rstrip("/"), transport=transport, timeout=timeout)
+        http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            transport=transport,
+            timeout=timeout,
+            headers=protocol.till_headers(),
+        )
         try:
             body = _call(
                 http,

@@ -82,6 +82,11 @@ def enroll(session: Session, req: OpRequest, customer: Customer, settings: Setti
         return reject(Reason.CUSTOMER_ALREADY_ENROLLED, customer_id=customer.id)
     if card_repo.get_by_number(session, req.actor.merchant_id, req.op.card_number) is not None:
         return reject(Reason.CARD_ALREADY_EXISTS)
+    # Who confirmed it, when someone did (a till's PIN): checked and recorded like any
+    # other op. The store API enrolls under a manager's own login, without a PIN.
+    staff = None if req.staff is None else _staff(session, req, rules, settings)
+    if isinstance(staff, Rejected):
+        return staff
     decision = decide(_context(session, req, rules), None, req.op)
     if isinstance(decision, Rejected):
         return decision
@@ -95,7 +100,7 @@ def enroll(session: Session, req: OpRequest, customer: Customer, settings: Setti
     )
     card.customer = customer
     session.add(card)
-    return _record(session, req, card, decision, None, rules)
+    return _record(session, req, card, decision, staff, rules)
 
 
 def allocate_card_number(session: Session) -> str:

@@ -268,3 +268,39 @@ def test_an_op_confirmed_by_a_pin_the_manager_switched_off_is_rejected_and_kept(
     result = till.push([_earn(till, number, pin, 1000)]).json()["results"][0]
 
     assert (result["status"], result["code"]) == ("rejected", "STAFF_PIN_INVALID")
+
+
+def test_an_enrollment_confirmed_at_a_till_records_who_confirmed_it(client, session_factory):
+    """Every op records the staff member who confirmed it, a new card's too (it used to
+    be dropped: the PIN was neither checked nor kept for an enrollment)."""
+    shop = make_shop(session_factory, welcome_bonus_points=5)
+    till = pair(client, shop.owner_headers)
+    pin = shop.pin_ids[till.store_id]
+    number = till.new_card_number()
+    body = {"type": "card.enroll", "card_number": number, "customer": {"email": "lea@x.example"}}
+
+    results = till.push([till.op(body, staff_pin_id=pin, offline=True)]).json()["results"]
+
+    assert results[0]["status"] == "applied"
+    with session_factory() as session:
+        staff = session.scalars(
+            select(LedgerEntry.staff_pin_id).join(Card).where(Card.card_number == number)
+        ).all()
+    assert staff
+    assert set(staff) == {pin}
+
+
+def test_an_enrollment_confirmed_with_a_pin_of_another_store_is_refused(client, session_factory):
+    shop = make_shop(session_factory, stores=2)
+    till = pair(client, shop.owner_headers)
+    elsewhere = next(p for s, p in shop.pin_ids.items() if s != till.store_id)
+    body = {
+        "type": "card.enroll",
+        "card_number": till.new_card_number(),
+        "customer": {"email": "lea@x.example"},
+    }
+
+    results = till.push([till.op(body, staff_pin_id=elsewhere, offline=True)]).json()["results"]
+
+    assert results[0]["status"] == "rejected"
+    assert results[0]["code"] == "STAFF_PIN_NOT_FOUND"
