@@ -184,6 +184,8 @@ class LocalStore:
             for key in ("program", "settings", "store", "qr_key", "server_time"):
                 if key in page:
                     self.set_meta(conn, key, page[key])
+            if "store" in page:  # a till the owner moved serves its new store from now
+                self.set_meta(conn, "store_id", page["store"]["id"])
             if "server_time" in page:
                 self.set_meta(conn, "pulled_at", page["server_time"])
                 # The till's clock may be hours off: keep how far, to date ops in server

@@ -241,6 +241,9 @@ def _meta(page: dict[str, Any]) -> str | None:
 def _is_store(store: Any) -> bool:
     if not (isinstance(store, dict) and _text(store.get("name"))):
         return False
+    ident = store.get("id")
+    if not (type(ident) is int and 0 < ident < 2**63):  # the till serves it from now on
+        return False
     zone = store.get("timezone")
     try:
         return _text(zone) and ZoneInfo(zone) is not None

@@ -10,6 +10,7 @@ from sync_server.api.deps import NowDep, OwnerDep, PersonDep, SessionDep
 from sync_server.api.schemas import links
 from sync_server.api.schemas.common import IdPath, error_responses
 from sync_server.api.schemas.sync import (
+    MoveTerminal,
     PairingCodeResponse,
     TerminalListResponse,
     TerminalResponse,
@@ -62,6 +63,19 @@ def revoke_terminal(
     terminal = pairing.revoke(session, actor.merchant_id, terminal_id, now)
     if terminal is None:
         raise not_found("Terminal")
+    return _terminal(terminal)
+
+
+@router.post("/{terminal_id:int}/move", responses=error_responses(403, 404, 422))
+def move_terminal(
+    terminal_id: IdPath, move: MoveTerminal, actor: OwnerDep, session: SessionDep
+) -> TerminalResponse:
+    """Serve the till to another store of the merchant. At its next pull it starts over:
+    the old store's PINs, history and attention leave its cache, the new store's come.
+    Ops it holds unsent are pushed, and counted, at the new store."""
+    terminal = pairing.move(session, actor.merchant_id, terminal_id, move.store_id)
+    if terminal is None:
+        raise not_found("Terminal or store")
     return _terminal(terminal)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from common.card_number import terminal_node
 from sync_server.auth.tokens import digest
 from sync_server.models import Store
-from sync_server.models.sync import PairingCode, Terminal
+from sync_server.models.sync import PairingCode, Terminal, new_cursor_key
 from sync_server.services import purge
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed by hand
@@ -92,4 +92,24 @@ def revoke(session: Session, merchant_id: int, terminal_id: int, now: datetime) 
     ).one_or_none()
     if terminal is not None and terminal.revoked_at is None:
         terminal.revoked_at = now
+    return terminal
+
+
+def move(session: Session, merchant_id: int, terminal_id: int, store_id: int) -> Terminal | None:
+    """Serve a till to another store of the merchant. Its cursor key is replaced, so the
+    next pull is a full resync (``reset``): the till drops the old store's PINs, history
+    and attention before it takes the new store's. None: no such till or store here."""
+    terminal = session.scalars(
+        select(Terminal)
+        .where(Terminal.merchant_id == merchant_id, Terminal.id == terminal_id)
+        .with_for_update()
+    ).one_or_none()
+    store = session.scalars(
+        select(Store).where(Store.merchant_id == merchant_id, Store.id == store_id)
+    ).one_or_none()
+    if terminal is None or store is None:
+        return None
+    if terminal.store_id != store.id:
+        terminal.store_id = store.id
+        terminal.cursor_key = new_cursor_key()
     return terminal

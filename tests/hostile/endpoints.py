@@ -233,6 +233,13 @@ ENDPOINTS: list[Endpoint] = [
         path_id=lambda w: 10**6,
     ),
     Endpoint(
+        "POST",
+        "/api/v1/terminals/{id}/move",
+        "owner",
+        body=lambda w: {"store_id": w.shop.store_ids[1]},
+        path_id=lambda w: 10**6,
+    ),
+    Endpoint(
         "GET",
         "/api/v1/terminals/attention",
         "owner",

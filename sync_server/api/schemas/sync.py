@@ -40,6 +40,10 @@ class TerminalResponse(BaseModel):
     revoked_at: datetime | None
 
 
+class MoveTerminal(Strict):
+    store_id: int = Field(ge=1, le=2**31 - 1, description="another store of the merchant")
+
+
 class TerminalListResponse(BaseModel):
     terminals: list[TerminalResponse]
 
