@@ -94,9 +94,11 @@ def write(conn: Connection, page: dict[str, Any]) -> int:
             if not rows:
                 continue
             sql, width = _statement(name, tuple(columns))
+            gone = _deleted(name, tuple(columns), rows)
             if width < len(columns):  # columns this till does not keep
                 rows = [row[:width] for row in rows]
             cursor.executemany(sql, rows)
+            cursor.executemany("DELETE FROM staff_pins WHERE id = ?", gone)
         cursor.executemany(_ACKNOWLEDGE, acknowledgements(page))
     finally:
         cursor.close()
@@ -117,6 +119,15 @@ def acknowledgements(page: dict[str, Any]) -> list[tuple[Any, Any, Any]]:
         for r in records
         if r.get("acknowledged_at") is not None
     ]
+
+
+def _deleted(name: str, columns: tuple[str, ...], rows: list[list[Any]]) -> list[tuple[Any]]:
+    """Staff PINs the server deleted: they leave the till's cache, hash and name with
+    them (an inactive one stays, so a reactivation needs no new pull)."""
+    if name != "staff_pins" or "deleted" not in columns:
+        return []
+    at, key = columns.index("deleted"), columns.index("id")
+    return [(row[key],) for row in rows if row[at]]
 
 
 @lru_cache(maxsize=64)

@@ -133,6 +133,7 @@ _COLUMNS: dict[str, tuple[tuple[str, ...], dict[str, Check]]] = {
             "is_active": _bool,
             "failed_attempts": _int,
             "locked_until": _optional(_time),
+            "deleted": _bool,
         },
     ),
     OUTCOMES: (

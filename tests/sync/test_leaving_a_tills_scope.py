@@ -1,10 +1,15 @@
-"""An owner serves a till to another store: at its next pull the till starts over, so
-the old store's PINs, history and attention leave its cache and the new store's come."""
+"""What leaves a till's scope leaves its cache at the next pull: an owner serves a till
+to another store (the till starts over, so the old store's PINs, history and attention
+go and the new store's come), or deletes a staff PIN (its row, hash included, goes)."""
+
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
 
+from common.outcome import Rejected
 from desktop.engine.local_store import LocalStore
+from desktop.engine.staff import check_pin
 from desktop.engine.sync_client import SyncClient
 from tests.support.shop import make_shop
 from tests.support.till import pair
@@ -79,26 +84,31 @@ def _pins(store: LocalStore) -> set[int]:
         return {row.id for row in conn.execute(text("SELECT id FROM staff_pins"))}
 
 
-def test_the_till_drops_the_old_stores_pins_and_serves_the_new_store(client, shop, tmp_path):
-    first, second = shop.store_ids
-    store = LocalStore(tmp_path / "till.db")
+class _Tokens:
+    token: str | None = None
 
-    class Tokens:
-        token: str | None = None
+    def get(self):
+        return self.token
 
-        def get(self):
-            return self.token
+    def set(self, token):
+        self.token = token
 
-        def set(self, token):
-            self.token = token
+    def delete(self):
+        self.token = None
 
-        def delete(self):
-            self.token = None
 
-    sync = SyncClient(store, Tokens(), transport=client._transport)
+def _paired_till(client, shop, path) -> tuple[LocalStore, SyncClient]:
+    store = LocalStore(path)
+    sync = SyncClient(store, _Tokens(), transport=client._transport)
     code = client.post("/api/v1/terminals/pairing-codes", headers=shop.owner_headers).json()["code"]
     sync.pair(BASE, code, "Front till")
     assert sync.sync_once().online
+    return store, sync
+
+
+def test_the_till_drops_the_old_stores_pins_and_serves_the_new_store(client, shop, tmp_path):
+    first, second = shop.store_ids
+    store, sync = _paired_till(client, shop, tmp_path / "till.db")
     assert _pins(store) == {shop.pin_ids[first]}
     terminal_id = store.get_meta("terminal_id")
 
@@ -108,3 +118,21 @@ def test_the_till_drops_the_old_stores_pins_and_serves_the_new_store(client, sho
     assert _pins(store) == {shop.pin_ids[second]}
     assert store.get_meta("store_id") == second
     assert store.get_meta("store")["id"] == second
+
+
+def test_a_deleted_staff_pin_leaves_the_tills_cache_and_cannot_confirm(client, shop, tmp_path):
+    kept = shop.pin_ids[shop.store_ids[0]]
+    gone = client.post(
+        f"{API}/pins", json={"name": "Temp", "pin": "8642"}, headers=shop.owner_headers
+    ).json()["id"]
+    store, sync = _paired_till(client, shop, tmp_path / "till.db")
+    assert _pins(store) == {kept, gone}
+
+    deleted = client.delete(f"{API}/pins/{gone}", headers=shop.owner_headers)
+    assert sync.sync_once().online
+
+    assert deleted.status_code == 204
+    assert _pins(store) == {kept}
+    refused = check_pin(store, gone, "8642", datetime.now(UTC))
+    assert isinstance(refused, Rejected)
+    assert refused.code == "STAFF_PIN_NOT_FOUND"
