@@ -330,6 +330,26 @@ class LocalStore:
             )
         return _entry(row) if row is not None else None
 
+    def prune(self, before: datetime) -> dict[str, int]:
+        """Forget what is dated before ``before`` and no longer needed (common/retention):
+        settled ops, except refusals nobody acknowledged; the store's pulled history;
+        wrong-PIN events already sent. Pending ops are never touched. Freed pages are
+        reused, so the file stops growing at what the window holds."""
+        at = {"before": before.isoformat()}
+        statements = {
+            "outbox": "DELETE FROM outbox WHERE settled = 1 AND status != 'pending' "  # noqa: S608 - fixed text
+            f"AND NOT ({_ON_THE_LIST} AND acknowledged_at IS NULL) "
+            "AND julianday(coalesce(created_at, client_time)) < julianday(:before)",
+            "transactions": "DELETE FROM transactions "
+            "WHERE julianday(created_at) < julianday(:before)",
+            "pin_failures": "DELETE FROM pin_failures "
+            "WHERE sent = 1 AND julianday(occurred_at) < julianday(:before)",
+        }
+        with self.transaction() as conn:
+            return {
+                table: conn.execute(text(sql), at).rowcount for table, sql in statements.items()
+            }
+
     def attention(self, include_acknowledged: bool = False) -> list[OutboxEntry]:
         """Ops the server refused, or applied with a warning (an offline over-spend),
         newest first, until a manager acknowledges them."""

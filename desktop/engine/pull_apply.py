@@ -121,7 +121,9 @@ def acknowledgements(page: dict[str, Any]) -> list[tuple[Any, Any, Any]]:
     ]
 
 
-def _deleted(name: str, columns: tuple[str, ...], rows: list[list[Any]]) -> list[tuple[Any]]:
+def _deleted(
+    name: str, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]
+) -> list[tuple[Any]]:
     """Staff PINs the server deleted: they leave the till's cache, hash and name with
     them (an inactive one stays, so a reactivation needs no new pull)."""
     if name != "staff_pins" or "deleted" not in columns:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from common.ledger import TransactionType
 from common.money import is_currency_code
 from common.program import LoyaltyType
+from common.retention import MAX_HISTORY_DAYS, MIN_HISTORY_DAYS
 from common.staff_session import MAX_SESSION_MINUTES
 from desktop.engine.pull_apply import CHECKED_ENTITIES, OUTCOMES
 
@@ -183,6 +184,10 @@ _SETTINGS: dict[str, Check] = {
     "staff_session_minutes": lambda v: _int(v) and 0 <= v <= MAX_SESSION_MINUTES,
     "currency": is_currency_code,
 }
+# Settings a server of an earlier release does not send: checked when present.
+_LATER_SETTINGS: dict[str, Check] = {
+    "history_days": lambda v: _int(v) and MIN_HISTORY_DAYS <= v <= MAX_HISTORY_DAYS,
+}
 
 
 def problem(page: Any) -> str | None:
@@ -235,7 +240,11 @@ def _meta(page: dict[str, Any]) -> str | None:
     ):
         return "the QR key is not a hex key"
     if "settings" in page:
-        return _fields("the settings", page["settings"], _SETTINGS)
+        settings = page["settings"]
+        later = {
+            k: c for k, c in _LATER_SETTINGS.items() if isinstance(settings, dict) and k in settings
+        }
+        return _fields("the settings", settings, {**_SETTINGS, **later})
     return None
 
 

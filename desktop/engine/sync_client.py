@@ -22,7 +22,7 @@ from keyring.errors import PasswordDeleteError
 from pydantic_core import from_json
 from sqlalchemy import text
 
-from common import protocol
+from common import protocol, retention
 from common.card_number import MAX_NODE
 from desktop.engine import pull_page, push_answer, server_address
 from desktop.engine.local_store import LocalStore, OutboxEntry
@@ -37,6 +37,7 @@ PULL_PAGE_ROWS = 5000
 # online within about a second of the server, not after a minute of backoff.
 PROBE_INTERVAL_S = 1.0
 PROBE_TIMEOUT_S = 1.0
+PRUNE_EVERY = timedelta(hours=1)
 
 
 class TokenStore(Protocol):
@@ -172,6 +173,7 @@ class SyncClient:
             )
         except (httpx.HTTPError, _ServerError) as exc:
             return self._publish(online=False, pulling=False, error=str(exc) or type(exc).__name__)
+        self._prune_if_due()
         return self._publish(
             online=True, error=None, needs_update=False, last_sync_at=datetime.now(UTC)
         )
@@ -337,6 +339,20 @@ class SyncClient:
             time.sleep(0.02)
 
     # -- helpers ----------------------------------------------------------------------
+
+    def _prune_if_due(self) -> None:
+        """At most hourly, after a round that landed: forget what the merchant's window
+        no longer keeps (common/retention.py), so a till that runs for years stays small."""
+        now = self.store.local_now()
+        last = self.store.get_meta("pruned_at")
+        if last is not None and now - datetime.fromisoformat(str(last)) < PRUNE_EVERY:
+            return
+        days = (self.store.get_meta("settings") or {}).get("history_days")
+        removed = self.store.prune(retention.prune_before(now, days))
+        with self.store.transaction() as conn:
+            self.store.set_meta(conn, "pruned_at", now.isoformat())
+        if any(removed.values()):
+            log.info("pruned what the till no longer keeps: %s", removed)
 
     def _till_time(self) -> datetime:
         """The same corrected clock the till dated its ops with, so the server's own

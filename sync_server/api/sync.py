@@ -118,6 +118,7 @@ def pull(
             offline_overspend_allowed=offline.allow_overspend,
             staff_session_minutes=till.staff_session_minutes,
             currency=till.currency,
+            history_days=till.history_days,
         ).model_dump(),
     }
     if wire == "columns":

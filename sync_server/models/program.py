@@ -41,6 +41,9 @@ class MerchantSettings(Base):
     offline_max_redemptions_per_card: Mapped[int | None] = mapped_column(Integer)
     offline_max_points_per_card: Mapped[int | None] = mapped_column(Integer)
     offline_overspend_policy: Mapped[str | None] = mapped_column(String(16))
+    till_history_days: Mapped[int | None] = mapped_column(
+        Integer, doc="days a till keeps settled ops and pulled history (NULL: 90)"
+    )
     # How long a verified cashier stays signed in on a till (NULL: 0, ask every time).
     staff_session_minutes: Mapped[int | None] = mapped_column(Integer)
     # ISO 4217 code the tills show amounts in (NULL: EUR).

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from common.money import DEFAULT_CURRENCY
 from common.pins import LockoutPolicy
 from common.program import LoyaltyType, ProgramRules, Reward
+from common.retention import history_days
 from common.staff_session import session_minutes
 from sync_server.config import Settings
 from sync_server.models import Program
@@ -69,6 +70,7 @@ class TillSettings:
 
     staff_session_minutes: int
     currency: str
+    history_days: int
 
 
 def till_settings(session: Session, merchant_id: int) -> TillSettings:
@@ -77,4 +79,5 @@ def till_settings(session: Session, merchant_id: int) -> TillSettings:
     return TillSettings(
         staff_session_minutes=session_minutes(own.staff_session_minutes or 0),
         currency=own.currency or DEFAULT_CURRENCY,
+        history_days=history_days(own.till_history_days),
     )

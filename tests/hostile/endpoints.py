@@ -219,6 +219,7 @@ ENDPOINTS: list[Endpoint] = [
             "pin_lockout_attempts": 5,
             "pin_lockout_minutes": 30,
             "staff_session_minutes": 15,
+            "till_history_days": 90,
             "currency": "EUR",
         },
     ),

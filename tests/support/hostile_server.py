@@ -66,6 +66,7 @@ SETTINGS = {
     "offline_max_points_per_card": 500,
     "offline_overspend_allowed": True,
     "staff_session_minutes": 0,
+    "history_days": 90,
     "currency": "EUR",
 }
 

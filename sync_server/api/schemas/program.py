@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from common.money import CURRENCY_PATTERN
 from common.program import LoyaltyType
+from common.retention import DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS, MIN_HISTORY_DAYS
 from common.staff_session import MAX_SESSION_MINUTES
 from common.text import PlainText
 from sync_server.api.schemas.common import JsonInt, Patch, Strict
@@ -91,6 +92,12 @@ class SettingsUpdate(Strict):
     currency: str | None = Field(
         default=None, pattern=CURRENCY_PATTERN, description="ISO 4217 code, e.g. EUR"
     )
+    till_history_days: JsonInt | None = Field(
+        default=None,
+        ge=MIN_HISTORY_DAYS,
+        le=MAX_HISTORY_DAYS,
+        description="days a till keeps settled ops and the store's history",
+    )
 
 
 class SettingsResponse(BaseModel):
@@ -103,6 +110,8 @@ class SettingsResponse(BaseModel):
     effective_staff_session_minutes: int = 0
     currency: str | None = None
     effective_currency: str = "EUR"
+    till_history_days: int | None = None
+    effective_till_history_days: int = DEFAULT_HISTORY_DAYS
 
 
 class TodayFigures(BaseModel):

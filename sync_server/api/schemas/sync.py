@@ -127,6 +127,7 @@ class PullSettings(BaseModel):
     offline_overspend_allowed: bool
     staff_session_minutes: int = Field(description="0 = the till asks for a PIN every time")
     currency: str = Field(description="ISO 4217 code the till shows amounts in")
+    history_days: int = Field(description="days the till keeps settled ops and history")
 
 
 class PullTable(BaseModel):

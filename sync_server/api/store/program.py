@@ -117,6 +117,8 @@ def _settings_response(
         effective_staff_session_minutes=till.staff_session_minutes,
         currency=own.currency,
         effective_currency=till.currency,
+        till_history_days=own.till_history_days,
+        effective_till_history_days=till.history_days,
     )
 
 
