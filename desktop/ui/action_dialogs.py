@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from common.ledger import TransactionType
-from common.money import DEFAULT_CURRENCY, symbol
+from common.money import DEFAULT_CURRENCY, cents_per_step, format_amount, symbol
 from common.operations import CustomerDetails, EarnPoints, RedeemPoints, VoidPoints, VoidStamps
 from common.program import ProgramRules, Reward
 from desktop.engine.history import HistoryItem
@@ -31,6 +31,7 @@ from desktop.ui.style import big_button
 from desktop.ui.wording import store_date_time
 
 MAX_CENTS = 100_000_000
+EMAIL_ROOM = "firstname.lastname@example-shop.com"  # what the email field shows whole
 
 
 class _Form(QDialog):
@@ -48,6 +49,8 @@ class _Form(QDialog):
         self.buttons.rejected.connect(self.reject)
         for button in self.buttons.buttons():
             button.setMinimumHeight(56)
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setDefault(True)  # Enter means OK, whichever field has the focus
 
     def finish(self) -> None:
         self.layout_.addWidget(self.error)
@@ -67,8 +70,43 @@ class _Form(QDialog):
             self.error.setText(problem)
 
 
+class _AmountField(QLineEdit):
+    """The amount as the keypad makes it. It has the focus first, so digits typed
+    (or a numeric keypad) build the amount at once; Backspace takes the last digit,
+    Delete clears. Everything else (Tab, Enter, Esc) is the dialog's."""
+
+    def __init__(self, press: Callable[[str], None]) -> None:
+        super().__init__()
+        self._press = press
+        self.setReadOnly(True)
+        self.setObjectName("amount")
+        self.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.setAccessibleName("Amount")
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.text().isdigit():
+            self._press(event.text())
+        elif event.key() == Qt.Key.Key_Backspace:
+            self._press("⌫")
+        elif event.key() == Qt.Key.Key_Delete:
+            self._press("C")
+        else:
+            super().keyPressEvent(event)
+
+
+def _whose(who: str) -> QLabel:
+    label = QLabel(who)
+    label.setObjectName("whose_card")
+    label.setWordWrap(True)
+    label.setVisible(bool(who))
+    return label
+
+
 class EarnDialog(_Form):
-    """The amount on a keypad (digits enter cents: 1, 2, 5, 0 → 12.50) or typed."""
+    """The amount on a keypad (digits enter cents: 1, 2, 5, 0 → 12.50; whole units in a
+    currency without cents) or typed. The focus starts in the amount; Tab goes to the
+    order reference, then OK. The keypad takes no focus and is never a default button:
+    Enter always means OK (a focused "1" would otherwise take it, as in the PIN pad)."""
 
     def __init__(
         self,
@@ -76,13 +114,14 @@ class EarnDialog(_Form):
         rules: ProgramRules,
         parent: QWidget | None = None,
         currency: str = DEFAULT_CURRENCY,
+        who: str = "",
     ):
         super().__init__("Earn points", parent)
         self.card_number, self.rules, self.currency_code = card_number, rules, currency
         self.cents = 0
-        self.amount = QLabel()
-        self.amount.setObjectName("title")
-        self.amount.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.step = cents_per_step(currency)
+        self.who = _whose(who)
+        self.amount = _AmountField(self.press)
         # The store's currency beside the digits: "€ 12.50" reads as the till's display.
         self.currency = QLabel(symbol(currency))
         self.currency.setObjectName("title")
@@ -94,30 +133,43 @@ class EarnDialog(_Form):
         keypad = QGridLayout()
         for index, key in enumerate(["1", "2", "3", "4", "5", "6", "7", "8", "9", "C", "0", "⌫"]):
             button = big_button(key)
-            button.clicked.connect(lambda _=False, k=key: self.press(k))
+            button.setAutoDefault(False)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the amount keeps the focus
+            button.clicked.connect(lambda _=False, k=key: self._key(k))
             keypad.addWidget(button, index // 3, index % 3)
         amount_row = QHBoxLayout()
         amount_row.addWidget(self.currency)
         amount_row.addWidget(self.amount, 1)
+        self.layout_.addWidget(self.who)
         self.layout_.addLayout(amount_row)
         self.layout_.addWidget(self.preview)
         self.layout_.addLayout(keypad)
         self.layout_.addWidget(self.order)
         self.finish()
         fit_line_edit(self.order)
+        QWidget.setTabOrder(self.amount, self.order)
+        QWidget.setTabOrder(self.order, self.ok)
         self._render()
+        self.amount.setFocus()
 
     def press(self, key: str) -> None:
+        units = self.cents // self.step
         if key == "C":
-            self.cents = 0
+            units = 0
         elif key == "⌫":
-            self.cents //= 10
-        elif self.cents * 10 + int(key) <= MAX_CENTS:
-            self.cents = self.cents * 10 + int(key)
+            units //= 10
+        elif (units * 10 + int(key)) * self.step <= MAX_CENTS:
+            units = units * 10 + int(key)
+        self.cents = units * self.step
         self._render()
 
-    def keyPressEvent(self, event: object) -> None:
+    def _key(self, key: str) -> None:
+        """A keypad button: the amount again has the focus, as after a typed digit."""
+        self.press(key)
+        self.amount.setFocus()
 
+    def keyPressEvent(self, event: object) -> None:
+        """Digits typed while OK or Cancel has the focus still build the amount."""
         assert isinstance(event, QKeyEvent)
         if event.text().isdigit() and not self.order.hasFocus():
             self.press(event.text())
@@ -127,7 +179,7 @@ class EarnDialog(_Form):
             super().keyPressEvent(event)
 
     def _render(self) -> None:
-        self.amount.setText(f"{self.cents // 100}.{self.cents % 100:02d}")
+        self.amount.setText(format_amount(self.cents, self.currency_code))
         self.preview.setText(f"Earns {self.rules.points_for(self.cents)} points")
 
     def collect(self) -> str | None:
@@ -143,26 +195,47 @@ class EarnDialog(_Form):
 
 
 class RewardDialog(_Form):
+    """Every active reward with its cost, cheapest first: those the balance covers can
+    be picked (the first is), the others are greyed with the points still missing."""
+
     def __init__(
-        self, card_number: str, rewards: tuple[Reward, ...], parent: QWidget | None = None
+        self,
+        card_number: str,
+        catalog: tuple[Reward, ...],
+        balance: int,
+        parent: QWidget | None = None,
+        who: str = "",
     ):
         super().__init__("Redeem a reward", parent)
         self.card_number = card_number
+        self.who = _whose(who)
         self.list = QListWidget()
+        rewards = sorted((r for r in catalog if r.is_active), key=lambda r: r.points_required)
         for reward in rewards:
-            item = QListWidgetItem(f"{reward.name} — {reward.points_required} points")
+            missing = reward.points_required - balance
+            text = f"{reward.name}  ·  {reward.points_required} points"
+            item = QListWidgetItem(f"{text}  ·  {missing} more needed" if missing > 0 else text)
             item.setData(Qt.ItemDataRole.UserRole, reward.id)
+            if missing > 0:
+                item.setFlags(Qt.ItemFlag.NoItemFlags)  # shown, greyed, not selectable
             self.list.addItem(item)
-        if rewards:
-            self.list.setCurrentRow(0)
+        affordable = [i for i, r in enumerate(rewards) if r.points_required <= balance]
+        if affordable:
+            self.list.setCurrentRow(affordable[0])
+        self.empty = QLabel("" if rewards else "The program has no rewards.")
         self.list.itemDoubleClicked.connect(lambda _item: self.try_accept())
+        self.layout_.addWidget(self.who)
         self.layout_.addWidget(self.list)
+        self.layout_.addWidget(self.empty)
+        self.empty.setVisible(not rewards)
         self.finish()
+        fit_list(self.list)
+        self.list.setFocus()
 
     def collect(self) -> str | None:
         item = self.list.currentItem()
-        if item is None:
-            return "Pick a reward."
+        if item is None or not item.flags() & Qt.ItemFlag.ItemIsEnabled:
+            return "Pick a reward the card has enough points for."
         self.op = RedeemPoints(
             card_number=self.card_number, reward_id=str(item.data(Qt.ItemDataRole.UserRole))
         )
@@ -231,6 +304,7 @@ class EnrollDialog(_Form):
         super().__init__("New card", parent)
         form = QFormLayout()
         self.email = QLineEdit()
+        self.email.setPlaceholderText("name@example.com")
         self.name = QLineEdit()
         self.phone = QLineEdit()
         form.addRow("Email", self.email)
@@ -238,6 +312,8 @@ class EnrollDialog(_Form):
         form.addRow("Phone", self.phone)
         self.layout_.addLayout(form)
         self.finish()
+        # As wide as a long address: a narrow field showed ".roux@example.com".
+        fit_line_edit(self.email, EMAIL_ROOM)
 
     def collect(self) -> str | None:
         try:
@@ -261,7 +337,7 @@ class DeactivateDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Deactivate card")
         question = QLabel(
-            f"Deactivate the card of {customer}?\n"
+            f"Deactivate {customer}'s card?\n"
             "It will no longer earn or redeem at any store until it is reactivated."
         )
         question.setObjectName("title")

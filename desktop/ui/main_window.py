@@ -58,7 +58,7 @@ from desktop.ui.settings_dialog import NO_CAMERA, CameraSettingsDialog
 from desktop.ui.signed_in import SIGN_OUT_KEY, SignedInLabel
 from desktop.ui.style import STYLESHEET
 from desktop.ui.sync_status import SyncBridge, TillStatusBar
-from desktop.ui.wording import action, changed, for_whom, refusal, say
+from desktop.ui.wording import action, changed, for_whom, refusal, say, whose_card
 
 if TYPE_CHECKING:
     from desktop.engine.manager_api import ManagerApi
@@ -306,9 +306,12 @@ class MainWindow(QMainWindow):
             case "redeem_stamps":
                 self.confirm(RedeemStamps(card_number=number))
             case "earn":
-                self._ask(EarnDialog(number, view.program, self, self.terminal.currency))
+                who = whose_card(view.display_name, view.card.points_balance)
+                self._ask(EarnDialog(number, view.program, self, self.terminal.currency, who))
             case "reward":
-                self._ask(RewardDialog(number, view.rewards_now, self))
+                who = whose_card(view.display_name, view.card.points_balance)
+                catalog, balance = view.program.points_rewards, view.card.points_balance
+                self._ask(RewardDialog(number, catalog, balance, self, who))
             case "void":
                 history = self.terminal.card_history(number)
                 self._ask(VoidDialog(number, history, self, zone=self.terminal.zone))

@@ -14,6 +14,8 @@ QPushButton {{ min-height: {TOUCH_HEIGHT}px; padding: 0 18px; font-size: 18px; }
 QLineEdit {{ min-height: 44px; font-size: 20px; }}
 QListWidget::item {{ min-height: 44px; }}
 QLabel#title {{ font-size: 26px; font-weight: 600; }}
+QLineEdit#amount {{ min-height: 52px; font-size: 30px; font-weight: 600; }}
+QLabel#whose_card {{ font-size: 22px; font-weight: 600; }}
 QLabel#card_name {{ font-size: 34px; font-weight: 700; }}
 QLabel#balance {{ font-size: 34px; font-weight: 700; }}
 QLabel#stamps_line {{ font-size: 22px; }}

@@ -163,8 +163,26 @@ def action(op: Operation, rules: ProgramRules, currency: str) -> str:
     return operation(op.type)
 
 
+# Said of the card itself, so said with the customer's name: "Deactivate Ada's card".
+_OF_THE_CARD = {
+    "Deactivate the card": "Deactivate {}'s card",
+    "Reactivate the card": "Reactivate {}'s card",
+}
+
+
 def for_whom(what: str, customer: str | None) -> str:
-    return f"{what} for {customer}" if customer else what
+    """ "Earn 45 points for Léa Martin"; "Deactivate Léa Martin's card"."""
+    if not customer:
+        return what
+    if what in _OF_THE_CARD:
+        return _OF_THE_CARD[what].format(customer)
+    return f"{what} for {customer}"
+
+
+def whose_card(customer: str, points_balance: int) -> str:
+    """The customer and what they hold, above an action's dialog: "Léa Martin · 67
+    points"."""
+    return f"{customer} · {_points(points_balance)}"
 
 
 def _points(n: int) -> str:

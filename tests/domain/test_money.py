@@ -2,7 +2,7 @@
 
 import pytest
 
-from common.money import format_money, is_currency_code
+from common.money import cents_per_step, format_money, is_currency_code
 
 
 @pytest.mark.parametrize(
@@ -13,12 +13,30 @@ from common.money import format_money, is_currency_code
         (-1250, "GBP", "\u2212£12.50"),
         (123_456_789, "EUR", "€1,234,567.89"),
         (1250, "CHF", "12.50 CHF"),
-        (-100, "JPY", "\u22121.00 JPY"),
         (0, "EUR", "€0.00"),
     ],
 )
 def test_amounts_read_as_a_shop_writes_them(cents, currency, shown):
     assert format_money(cents, currency) == shown
+
+
+@pytest.mark.parametrize(
+    ("cents", "currency", "shown"),
+    [
+        (-100, "JPY", "\u22121 JPY"),
+        (125_000, "KRW", "1,250 KRW"),
+        (99_950, "ISK", "1,000 ISK"),  # half a unit rounds up
+        (99_949, "CLP", "999 CLP"),
+        (0, "XOF", "0 XOF"),
+    ],
+)
+def test_currencies_without_minor_units_show_no_decimals(cents, currency, shown):
+    """Caught: "1,250.00 KRW" — every currency was written with two decimals."""
+    assert format_money(cents, currency) == shown
+
+
+def test_a_typed_digit_is_a_cent_or_a_whole_unit():
+    assert (cents_per_step("EUR"), cents_per_step("JPY")) == (1, 100)
 
 
 @pytest.mark.parametrize("code", ["EUR", "USD", "XXX"])

@@ -95,7 +95,8 @@ def test_deactivate_asks_by_name_and_enter_alone_cancels(qtbot, window, till):
 
     key(qtbot, window, Qt.Key.Key_F8)
     asked = dialog_of(qtbot, window, DeactivateDialog)
-    assert "Ada Lovelace" in asked.findChild(type(window.panel.title)).text()
+    question = asked.findChild(type(window.panel.title)).text()
+    assert question.startswith("Deactivate Ada Lovelace's card?")
     press_enter(qtbot, asked)
     qtbot.waitUntil(lambda: window.dialog is None, timeout=WAIT)
     shown_active(qtbot, window)
@@ -107,6 +108,6 @@ def test_deactivate_asks_by_name_and_enter_alone_cancels(qtbot, window, till):
     key(qtbot, window, Qt.Key.Key_F8)
     asked = dialog_of(qtbot, window, DeactivateDialog)
     qtbot.keyClick(asked, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)  # its mnemonic
-    give_pin(qtbot, window, till.shop.pin, "Deactivate the card for Ada Lovelace")
+    give_pin(qtbot, window, till.shop.pin, "Deactivate Ada Lovelace's card")
     result(qtbot, window, "Card deactivated")
     qtbot.waitUntil(lambda: not window.panel.view.card.is_active, timeout=WAIT)
