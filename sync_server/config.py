@@ -31,6 +31,14 @@ class Settings(BaseSettings):
         default=DEFAULT_SQLITE,
         validation_alias=AliasChoices("database_url", "DATABASE_URL", "LOYALTY_DATABASE_URL"),
     )
+    # The live feed's LISTEN needs a session connection: behind PgBouncer in transaction
+    # mode, point this at PostgreSQL itself. Unset: DATABASE_URL.
+    listen_database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "listen_database_url", "LISTEN_DATABASE_URL", "LOYALTY_LISTEN_DATABASE_URL"
+        ),
+    )
     token_ttl_hours: int = 12
     pin_lockout_attempts: int = 5
     pin_lockout_minutes: int = 30

@@ -1,5 +1,8 @@
 """The ASGI app factory: ``uvicorn --factory sync_server.main:create_app``."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from common.version import VERSION
@@ -7,8 +10,10 @@ from sync_server.api.docs_page import install_docs
 from sync_server.api.errors import install_error_handlers
 from sync_server.api.protocol_version import ProtocolVersionGate
 from sync_server.api.routes import install_routes
+from sync_server.change_notices import install_change_notices
 from sync_server.config import Settings
 from sync_server.db import make_engine, make_session_factory
+from sync_server.feed import Feed, feed_url, running
 from sync_server.observability.wiring import install_observability
 
 
@@ -19,11 +24,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=VERSION,
         description="Authoritative loyalty ledger, store API and terminal sync.",
         docs_url=None,  # install_docs: the same page, saying where its script comes from
+        lifespan=_lifespan,
     )
     engine = make_engine(settings.database_url)
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.feed = Feed(feed_url(settings.database_url, settings.listen_database_url))
+    install_change_notices(app.state.session_factory, app.state.feed.publish)
     install_error_handlers(app, settings)
     # Around the body limit, auth and routes (the first check), inside the observer
     # (which counts the 426s too).
@@ -32,3 +40,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_routes(app)
     install_docs(app)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async with running(app.state.feed):
+        yield

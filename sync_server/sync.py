@@ -19,7 +19,7 @@ from typing import TypeVar
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from sync_server import push_pins
+from sync_server import change_notices, push_pins
 from sync_server.actor import RequestMeta, StoreActor
 from sync_server.api.schemas.sync import PushRequest, PushResponse
 from sync_server.config import Settings
@@ -51,6 +51,8 @@ def push(
             for ev in request.pin_failures
         ]
         push_pins.count_successes(session, actor, request, results, settings, now)
+        if request.pin_failures or any(r.status != "duplicate" for r in results):
+            change_notices.touched(session, actor.merchant_id)  # its SQL bypasses the ORM
         return PushResponse(server_time=now, results=results, pin_failures=failures)
 
     return _in_transaction(factory, work)

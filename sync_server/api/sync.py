@@ -1,11 +1,15 @@
 """Terminal endpoints: pairing, push and pull (device-token auth, one store each)."""
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field
 from pydantic_core import to_json
+from starlette.concurrency import run_in_threadpool
 
 from common.text import PlainText
+from sync_server import feed_check
 from sync_server import pull as pull_service
 from sync_server import sync as push_service
 from sync_server.actor import StoreActor
@@ -23,6 +27,7 @@ from sync_server.api.schemas.sync import (
 )
 from sync_server.api.store.views import program_response
 from sync_server.errors import ApiError, TooManyAttempts, forbidden
+from sync_server.feed import Answer, ClientGone, Feed, News
 from sync_server.offline import offline_policy
 from sync_server.repositories import programs as program_repo
 from sync_server.services import attempts, pairing
@@ -126,3 +131,47 @@ def pull(
     else:
         body["changes"] = page.changes
     return Response(to_json(body), media_type="application/json")
+
+
+class WaitResponse(BaseModel):
+    changed: bool = Field(description="true: pull now; false: nothing new within the timeout")
+    poll: bool = Field(default=False, description="no live feed on this server now: poll")
+
+
+@router.get("/wait", responses=error_responses(403))
+async def wait(
+    request: Request,
+    actor: TerminalDep,
+    session: SessionDep,
+    now: NowDep,
+    cursor: Annotated[PlainText | None, Query(max_length=2000)] = None,
+    timeout: Annotated[float, Query(ge=0, le=60)] = 25.0,
+) -> WaitResponse:
+    """Hold until this till's data may have changed since ``cursor`` (its pull cursor),
+    or ``timeout`` seconds pass (the heartbeat). An ``async`` route: a held request
+    holds no thread and no database connection."""
+
+    def check() -> News:
+        try:
+            return feed_check.news(session, actor, cursor, now)
+        finally:
+            session.commit()  # no transaction, no pooled connection while waiting
+
+    feed: Feed = request.app.state.feed
+    try:
+        answer = await feed.wait(
+            actor.merchant_id,
+            actor.store_id,
+            timeout,
+            partial(run_in_threadpool, check),
+            partial(_disconnected, request),
+        )
+    except ClientGone:  # nobody reads this answer
+        answer = Answer.HEARTBEAT
+    return WaitResponse(changed=answer is Answer.CHANGED, poll=answer is Answer.POLL)
+
+
+async def _disconnected(request: Request) -> None:
+    """Returns when the client closes the connection (its body was read already)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
