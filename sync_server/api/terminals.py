@@ -31,6 +31,7 @@ def _terminal(t: Terminal) -> TerminalResponse:
         name=t.name,
         created_at=t.created_at,
         last_seen_at=t.last_seen_at,
+        last_pull_at=t.last_pull_at,
         revoked_at=t.revoked_at,
     )
 

@@ -9,6 +9,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 
+from common import protocol
 from common.version import VERSION
 from sync_server.config import Settings
 from sync_server.main import create_app
@@ -27,7 +28,12 @@ def _probe(url: str) -> tuple[httpx.Response, httpx.Response]:
 
 
 def test_a_migrated_database_is_ready(client):
-    assert client.get("/health").json() == {"status": "ok", "version": VERSION}
+    assert client.get("/health").json() == {
+        "status": "ok",
+        "version": VERSION,
+        "protocol_oldest": protocol.OLDEST,
+        "protocol_newest": protocol.NEWEST,
+    }
     ready = client.get("/health/ready")
     assert ready.status_code == 200
     assert ready.json()["status"] == "ready"

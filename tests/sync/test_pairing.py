@@ -131,3 +131,16 @@ def test_a_till_uses_the_store_api_for_its_own_store_but_cannot_manage_it(client
         headers=till.headers,
     )
     assert adjust.status_code == 403
+
+
+def test_the_owner_sees_when_each_till_last_completed_a_pull(client, session_factory):
+    """The server's own fact about a till's snapshot (offline limits judge by it)."""
+    shop = make_shop(session_factory)
+    till = pair(client, shop.owner_headers)
+
+    before = client.get("/api/v1/terminals", headers=shop.owner_headers).json()["terminals"]
+    till.pull_all()
+    after = client.get("/api/v1/terminals", headers=shop.owner_headers).json()["terminals"]
+
+    assert [t["last_pull_at"] for t in before] == [None]
+    assert after[0]["last_pull_at"] is not None

@@ -37,6 +37,10 @@ class TerminalResponse(BaseModel):
     name: str
     created_at: datetime
     last_seen_at: datetime | None
+    last_pull_at: datetime | None = Field(
+        description="when the till last completed a pull: the server's own fact about how "
+        "old its snapshot is (offline limits judge by it, not by the till's claim)"
+    )
     revoked_at: datetime | None
 
 
