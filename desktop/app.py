@@ -97,8 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("loyalty-terminal")
     stop = StopOnSignals(app)  # Ctrl-C closes the window, pairing included
     terminal, window = open_till(args)
-    if window is not None:
-        logging.getLogger(__name__).info("till window open: %s", terminal.store_name)
+    if window is not None:  # the store's name comes with the first pull: never blank
+        name = terminal.store_name
+        logging.getLogger(__name__).info("till window open%s", f": {name}" if name else "")
     try:
         if stop.asked:
             return 0

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from desktop.engine.card_view import CardView
 from desktop.ui.stamp_card import StampCard
 from desktop.ui.style import big_button
-from desktop.ui.wording import local_time
+from desktop.ui.wording import grouped, local_time
 
 # (action, label, shortcut): the shortcuts work anywhere in the window.
 ACTIONS: tuple[tuple[str, str, str], ...] = (
@@ -93,7 +93,7 @@ class CardPanel(QWidget):
             return
         rules, card = view.program, view.card
         self.title.setText(view.display_name)
-        self.number.setText(f"{_grouped(view.card_number)}   ·   {view.email}")
+        self.number.setText(f"{grouped(view.card_number)}   ·   {view.email}")
         self.number.show()
         self.stamps.setVisible(rules.is_stamps_enabled)
         self.stamps_text.setVisible(rules.is_stamps_enabled)
@@ -171,7 +171,3 @@ def _restyle(label: QLabel, name: str) -> None:
         label.setObjectName(name)
         label.style().unpolish(label)  # re-polish for the new object name
         label.style().polish(label)
-
-
-def _grouped(number: str) -> str:
-    return " ".join(number[i : i + 4] for i in range(0, len(number), 4))

@@ -7,7 +7,7 @@ even with no printer. Saving and printing draw the same ``render_card`` layout.
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt
-from PySide6.QtGui import QFont, QFontDatabase, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -27,6 +27,14 @@ OFFLINE_NOTE = (
     "Made while offline: the card works now; it will be synced when the till is back online."
 )
 BUTTON_HEIGHT = 56
+STYLE = """
+QLabel#new_customer { font-size: 34px; font-weight: 700; }
+QLabel#new_program { font-size: 20px; }
+QLabel#new_number { font-size: 30px; font-weight: 700; font-family: monospace; }
+QLabel#offline_note { font-size: 18px; background: #fff4d6; color: #5c4300;
+    border: 1px solid #e0b84c; border-radius: 6px; padding: 10px; }
+QPushButton { font-size: 18px; }
+"""
 QR_MODULE_PX = 10
 
 
@@ -40,37 +48,30 @@ class EnrollResultDialog(QDialog):
     def __init__(self, layout: CardLayout, offline: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.card = layout
-        self.setWindowTitle("Card created")
+        self.setWindowTitle("Card created")  # said once: the heading is the customer
         self.setMinimumWidth(820)
+        # Sizes by style sheet, not setFont: the till window's sheet ("QWidget {
+        # font-size: 16px }") is inherited and wins over a font set on the label.
+        self.setStyleSheet(STYLE)
 
-        title = QLabel("Card created")
-        title.setFont(_font(26, bold=True))
-        customer = QLabel(layout.customer)
-        customer.setFont(_font(20))
+        self.customer_label = QLabel(layout.customer)
+        self.customer_label.setObjectName("new_customer")
         program = QLabel(layout.program_name)
-        program.setFont(_font(15))
-        for label in (customer, program):
+        program.setObjectName("new_program")
+        for label in (self.customer_label, program):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.number_label = QLabel(layout.display_number)
-        number_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        number_font.setPointSize(22)
-        number_font.setBold(True)
-        self.number_label.setFont(number_font)
+        self.number_label.setObjectName("new_number")
         self.number_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.offline_note = QLabel(OFFLINE_NOTE)
         self.offline_note.setWordWrap(True)
-        self.offline_note.setFont(_font(14))
-        self.offline_note.setStyleSheet(
-            "background: #fff4d6; color: #5c4300; border: 1px solid #e0b84c;"
-            " border-radius: 6px; padding: 10px;"
-        )
+        self.offline_note.setObjectName("offline_note")
         self.offline_note.setVisible(offline)
 
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
-        self.status_label.setFont(_font(13))
 
         self.qr_label = QLabel()
         self.qr_label.setPixmap(QPixmap.fromImage(qr_image(layout.qr_payload, QR_MODULE_PX)))
@@ -78,8 +79,7 @@ class EnrollResultDialog(QDialog):
         self.qr_label.setToolTip(layout.qr_payload)
 
         details = QVBoxLayout()
-        details.addWidget(title)
-        details.addWidget(customer)
+        details.addWidget(self.customer_label)
         details.addWidget(program)
         details.addSpacing(12)
         details.addWidget(QLabel("Card number"))
@@ -152,18 +152,10 @@ class EnrollResultDialog(QDialog):
             self.status_label.setText("Sent to the printer.")
 
 
-def _font(point_size: int, *, bold: bool = False) -> QFont:
-    font = QFont()
-    font.setPointSize(point_size)
-    font.setBold(bold)
-    return font
-
-
 def _button(text: str, tip: str) -> QPushButton:
     button = QPushButton(text)
     button.setMinimumHeight(BUTTON_HEIGHT)
     button.setMinimumWidth(160)
-    button.setFont(_font(14))
     button.setToolTip(tip)
     button.setAutoDefault(False)
     return button

@@ -4,7 +4,7 @@ acknowledges them."""
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QLabel,
@@ -20,8 +20,11 @@ from common.operations import AcknowledgeAttention
 from desktop.engine.history import HistoryItem
 from desktop.engine.local_store import OutboxEntry
 from desktop.ui.fit import fit_columns
+from desktop.ui.placement import fit_on_screen
 from desktop.ui.style import big_button
-from desktop.ui.wording import operation, store_date_time
+from desktop.ui.wording import grouped, operation, store_date_time
+
+NameOf = Callable[[str], str | None]  # a card number → its customer, where known here
 
 _KIND_WORDS = {
     "CARD_CREATED": "Card created",
@@ -45,14 +48,31 @@ _STATUS_WORDS = {
 }
 
 
-def history_table(items: list[HistoryItem], with_card: bool, zone: str = "UTC") -> QTableWidget:
-    """``zone``: the store's; times are on its clock, named when this machine's differs."""
+def card_cell(card_number: str, name_of: NameOf) -> str:
+    """'Léa Martin · 1000 0000 0000 0040': who first, the number grouped as printed."""
+    name = name_of(card_number)
+    return f"{name} · {grouped(card_number)}" if name else grouped(card_number)
+
+
+def _plain_table(rows: int, headers: list[str]) -> QTableWidget:
+    """Read-only, whole rows, no row numbers (they mean nothing to a cashier)."""
+    table = QTableWidget(rows, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+    table.verticalHeader().setVisible(False)
+    return table
+
+
+def history_table(
+    items: list[HistoryItem], with_card: bool, zone: str = "UTC", name_of: NameOf = lambda _: None
+) -> QTableWidget:
+    """``zone``: the store's; times are on its clock, named when this machine's differs.
+    ``name_of``: the customer of a card, shown beside its number."""
     headers = ["When", "What", "Stamps", "Points", "Order", "Status"]
     if with_card:
         headers.insert(1, "Card")
-    table = QTableWidget(len(items), len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table = _plain_table(len(items), headers)
     for row, item in enumerate(items):
         cells = [
             store_date_time(item.at, zone),
@@ -63,7 +83,7 @@ def history_table(items: list[HistoryItem], with_card: bool, zone: str = "UTC") 
             " — ".join(x for x in (_STATUS_WORDS.get(item.status, item.status), item.reason) if x),
         ]
         if with_card:
-            cells.insert(1, item.card_number)
+            cells.insert(1, card_cell(item.card_number, name_of))
         for col, text in enumerate(cells):
             table.setItem(row, col, QTableWidgetItem(text))
     fit_columns(table)
@@ -88,14 +108,19 @@ class AttentionList(QWidget):
         identify: Callable[[], int | None],
         parent: QWidget | None = None,
         zone: str = "UTC",
+        name_of: NameOf = lambda _: None,
     ) -> None:
         super().__init__(parent)
         self.load, self._acknowledge, self.identify = load, acknowledge, identify
-        self.zone = zone
-        self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["When", "Card", "Operation", "Reason"])
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.zone, self.name_of = zone, name_of
+        self.table = _plain_table(0, ["When", "Card", "Operation", "Reason"])
+        # The reason is long ("Redeemed offline beyond the balance the server …"): the
+        # column elides it, its tooltip and the pane below say it whole.
+        self.detail = QLabel()
+        self.detail.setObjectName("attention_detail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table.currentCellChanged.connect(lambda row, *_: self._explain(row))
         self.empty = QLabel("Nothing needs attention.")
         self.hint = QLabel("")
         self.ack = big_button("Acknowledge selected  [Ctrl+K]")
@@ -103,7 +128,8 @@ class AttentionList(QWidget):
         self.ack.clicked.connect(self.acknowledge_selected)
         layout = QVBoxLayout(self)
         layout.addWidget(self.empty)
-        layout.addWidget(self.table)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.detail)
         layout.addWidget(self.hint)
         layout.addWidget(self.ack)
         self.refresh()
@@ -114,18 +140,36 @@ class AttentionList(QWidget):
         for row, entry in enumerate(self.entries):
             cells = [
                 store_date_time(entry.client_time, self.zone),
-                "" if isinstance(entry.op, AcknowledgeAttention) else entry.op.card_number,
+                ""
+                if isinstance(entry.op, AcknowledgeAttention)
+                else card_cell(entry.op.card_number, self.name_of),
                 operation(entry.op.type),
                 reason_text(entry),
             ]
             for col, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
                 cell.setData(Qt.ItemDataRole.UserRole, entry.op_id)
+                cell.setToolTip(reason_text(entry))
                 self.table.setItem(row, col, cell)
         fit_columns(self.table)
+        if self.entries:  # the first reason shown whole, nothing selected (Ctrl+K)
+            self.table.setCurrentCell(0, 0, QItemSelectionModel.SelectionFlag.NoUpdate)
+        self._explain(self.table.currentRow())
         self.empty.setVisible(not self.entries)
         self.ack.setEnabled(bool(self.entries))
         self.changed.emit(len(self.entries))
+
+    def _explain(self, row: int) -> None:
+        """The whole story of the current row, under the table."""
+        if not 0 <= row < len(self.entries):
+            self.detail.clear()
+            return
+        entry = self.entries[row]
+        what = operation(entry.op.type)
+        if not isinstance(entry.op, AcknowledgeAttention):
+            what = f"{what} · {card_cell(entry.op.card_number, self.name_of)}"
+        when = store_date_time(entry.client_time, self.zone)
+        self.detail.setText(f"{when} · {what}\n{reason_text(entry)}")
 
     def acknowledge_selected(self) -> None:
         rows = sorted({index.row() for index in self.table.selectedIndexes()})
@@ -157,14 +201,14 @@ class HistoryDialog(QDialog):
         start_on_attention: bool = False,
         parent: QWidget | None = None,
         zone: str = "UTC",
+        name_of: NameOf = lambda _: None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("History")
-        self.resize(900, 560)
         self.tabs = QTabWidget()
         if card_items is not None:
             self.tabs.addTab(history_table(card_items, False, zone), "This card")
-        self.tabs.addTab(history_table(store_items, True, zone), "This store")
+        self.tabs.addTab(history_table(store_items, True, zone, name_of), "This store")
         self.attention = attention
         self.tabs.addTab(attention, _attention_title(len(attention.entries)))
         attention.changed.connect(
@@ -177,6 +221,7 @@ class HistoryDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         layout.addWidget(close)
+        fit_on_screen(self, QSize(1160, 620))  # the card column holds a name now
 
 
 def _attention_title(count: int) -> str:

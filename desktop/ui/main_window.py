@@ -93,7 +93,7 @@ class MainWindow(QMainWindow):
         self.dialog: QDialog | None = None  # the open dialog, for tests and focus
         self.intent = CardIntent()  # which card loads may still be shown
         self._awaiting: str | None = None  # the op whose provisional banner is up
-        self.setWindowTitle(f"Loyalty till — {terminal.store_name}")
+        self.setWindowTitle(_title(terminal.store_name))
         self.setStyleSheet(STYLESHEET)
 
         self.camera = CameraView(
@@ -390,6 +390,7 @@ class MainWindow(QMainWindow):
         else:
             self.panel.show_result(f"{text} (offline: it will sync later).", "ok")
         self._awaiting = None if result.verified else result.op_id
+        self._counted()
         self.refresh_card()
 
     # -- enrollment -------------------------------------------------------------------
@@ -440,8 +441,21 @@ class MainWindow(QMainWindow):
         )
         offline = not self.terminal.client.state.online
         self.open_card(number)
-        self.panel.show_result("Card created.", "ok", number)
-        self._open(EnrollResultDialog(layout, offline, self), lambda: None)
+        self._counted()
+        shown = EnrollResultDialog(layout, offline, self)
+        # The dialog says "Card created" while it is up; the panel says it after.
+        shown.finished.connect(lambda _code: self._enroll_shown(number, result))
+        self._open(shown, lambda: None)
+
+    def _enroll_shown(self, number: str, result: Confirmed) -> None:
+        if self.intent.card_number == number:
+            self.panel.show_result("Card created.", "ok", number)
+            self._awaiting = None if result.verified else result.op_id
+
+    def _counted(self) -> None:
+        """The status bar counts an op as waiting as soon as it is queued (else it said
+        "0 waiting" beside a panel saying "1 operation waiting" until the next round)."""
+        self.terminal.client.refresh_state()
 
     # -- history, attention, manager --------------------------------------------------
 
@@ -452,14 +466,30 @@ class MainWindow(QMainWindow):
         card_items = None
         if view is not None and not store_only and not attention:
             card_items = self.terminal.card_history(view.card_number)
-        zone = self.terminal.zone
+        zone, name_of = self.terminal.zone, self._name_of()
         listing = AttentionList(
-            self.terminal.attention, self.terminal.acknowledge, self._identify_manager, zone=zone
+            self.terminal.attention,
+            self.terminal.acknowledge,
+            self._identify_manager,
+            zone=zone,
+            name_of=name_of,
         )
-        dialog = HistoryDialog(
-            card_items, self.terminal.store_history(), listing, attention, self, zone=zone
-        )
+        store_items = self.terminal.store_history()
+        dialog = HistoryDialog(card_items, store_items, listing, attention, self, zone, name_of)
         self._open(dialog, lambda: None)
+
+    def _name_of(self) -> Callable[[str], str | None]:
+        """The customer of a card as this till knows it (pulled, or enrolled here), each
+        card looked up once per listing."""
+        known: dict[str, str | None] = {}
+
+        def name_of(number: str) -> str | None:
+            if number not in known:
+                found = self.terminal.till.search(number)
+                known[number] = (found[0].name or found[0].email) if found else None
+            return known[number]
+
+        return name_of
 
     def _identify_manager(self) -> int | None:
         """Who acknowledges: the staff PIN entered (modal, short); any active staff PIN
@@ -499,8 +529,10 @@ class MainWindow(QMainWindow):
     # -- plumbing ---------------------------------------------------------------------
 
     def _open(self, dialog: QDialog, on_accept: Callable[[], None]) -> None:
-        """Window-modal and non-blocking: the UI thread never waits on a dialog."""
+        """Window-modal and non-blocking: the UI thread never waits on a dialog. The
+        result banner of the last action leaves: it spoke of that action, not this view."""
         self.dialog = dialog
+        self.panel.clear_result()
 
         def finished(code: int) -> None:
             self.dialog = None
@@ -516,7 +548,7 @@ class MainWindow(QMainWindow):
     def _sync_changed(self, state: SyncState) -> None:
         self.status.show_state(state)
         self.signed_in.refresh()  # a pull may have locked or removed the cashier
-        self.setWindowTitle(f"Loyalty till — {self.terminal.store_name}")
+        self.setWindowTitle(_title(self.terminal.store_name))
         if state.needs_pairing and self.terminal.store.get_meta("base_url") is None:
             self.panel.show_result("This till is not paired any more. Restart to pair.", "error")
         elif not state.pulling:
@@ -529,3 +561,8 @@ class MainWindow(QMainWindow):
         self.camera.stop()
         self.background.pool.waitForDone(5000)
         super().closeEvent(event)
+
+
+def _title(store_name: str) -> str:
+    """ "Loyalty till — Café Gare"; the store's name comes with the first pull."""
+    return f"Loyalty till — {store_name}" if store_name else "Loyalty till"

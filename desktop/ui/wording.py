@@ -179,6 +179,11 @@ def for_whom(what: str, customer: str | None) -> str:
     return f"{what} for {customer}"
 
 
+def grouped(card_number: str) -> str:
+    """A card number in fours, as printed on the card: '1000 0000 0000 0040'."""
+    return " ".join(card_number[i : i + 4] for i in range(0, len(card_number), 4))
+
+
 def whose_card(customer: str, points_balance: int) -> str:
     """The customer and what they hold, above an action's dialog: "Léa Martin · 67
     points"."""

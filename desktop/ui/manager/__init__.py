@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 
 from desktop.engine.manager_api import ManagerApi, error_message
 from desktop.ui.background import Background
-from desktop.ui.wording import store_time
+from desktop.ui.wording import store_date_time
 
 T = TypeVar("T")
 
@@ -104,8 +104,9 @@ def touch_table(table: QTableWidget) -> None:
 
 
 def store_moment(moment: datetime | None, zone: str, empty: str = "—") -> str:
-    """A server time on the store's clock (named when this machine's clock differs)."""
-    return store_time(moment, zone, "%Y-%m-%d %H:%M") if moment else empty
+    """A server time on the store's clock as the till writes it ("29 Nov 23:15"; named
+    when this machine's clock differs), not ISO ("2025-11-29 23:15")."""
+    return store_date_time(moment, zone, empty)
 
 
 class AllRowsTable(QTableWidget):
