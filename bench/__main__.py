@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.carry_over import PART_KEYS, carried_over
-from bench.deadline import deadline
+from bench.deadline import PART_LIMIT_S, deadline
 from bench.machine import machine
 from bench.workloads import before_table, workloads
 
@@ -144,16 +144,7 @@ TARGETS = [
     ),
     Target("terminal_rss_max_mb", "the same, max over the run", "<=", 250.0, judged=False),
 ]
-# A wall-clock limit per part (full size; the quick sizes finish far inside them).
-DEADLINE_S = {
-    "anchors": 900,
-    "push": 1500,
-    "push_profile": 600,
-    "pull": 900,
-    "local_ops": 600,
-    "qr": 1800,
-    "terminal": 2100,
-}
+DEADLINE_S = PART_LIMIT_S  # a wall-clock limit per part
 # -- the parts ---------------------------------------------------------------------------
 
 

@@ -9,6 +9,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
+# A wall-clock limit per benchmark part, full size (the quick sizes finish far inside
+# them); `python -m bench` and each part's own `python -m bench.<module>` use them.
+PART_LIMIT_S: dict[str, float] = {
+    "anchors": 900,
+    "push": 1500,
+    "push_profile": 600,
+    "pull": 900,
+    "local_ops": 600,
+    "qr": 1800,
+    "terminal": 2100,
+}
+
 _doing = ["starting"]
 _since = [time.monotonic()]
 

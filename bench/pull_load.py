@@ -23,7 +23,7 @@ import httpx
 
 from bench import store_set
 from bench.chaos import drop_database
-from bench.deadline import doing
+from bench.deadline import PART_LIMIT_S, deadline, doing
 from bench.pusher import Pusher
 from bench.server_process import ServerProcess
 from desktop.engine.terminal import Terminal
@@ -132,7 +132,8 @@ def main() -> None:
     parser.add_argument("--cards", type=int, default=100_000)
     parser.add_argument("--entries", type=int, default=1_000_000)
     args = parser.parse_args()
-    print(json.dumps(run(args.cards, args.entries)))
+    with deadline(PART_LIMIT_S["pull"], "pull_load"):
+        print(json.dumps(run(args.cards, args.entries)))
 
 
 if __name__ == "__main__":

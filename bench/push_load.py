@@ -20,7 +20,7 @@ from typing import Any
 
 from bench import push_mix, store_set
 from bench.chaos import drop_database
-from bench.deadline import doing
+from bench.deadline import PART_LIMIT_S, deadline, doing
 from bench.pusher import Pusher as Pusher
 from bench.pusher import push_run, summed
 from bench.seeding import Seeded as Seeded
@@ -134,7 +134,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--batch", type=int, default=100)
     args = parser.parse_args()
-    print(json.dumps(run(args.cards, args.entries, args.seconds, batch=args.batch)))
+    with deadline(PART_LIMIT_S["push"], "push_load"):
+        print(json.dumps(run(args.cards, args.entries, args.seconds, batch=args.batch)))
 
 
 if __name__ == "__main__":

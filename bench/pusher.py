@@ -27,7 +27,7 @@ class Pusher:
     applied: int = 0
     rejected: int = 0
     errors: int = 0
-    last_error: str = ""
+    first_error: str = ""
     seq: int = 0
     latencies: list[float] = field(default_factory=list)
     codes: dict[str, int] = field(default_factory=dict)
@@ -63,6 +63,10 @@ class Pusher:
     def _learn(self, ops: list[dict[str, Any]], results: list[dict[str, Any]]) -> None:
         """What a till keeps from the answers (nothing, on the fast path)."""
 
+    def _failed(self, what: str) -> None:
+        self.errors += 1
+        self.first_error = self.first_error or what
+
     def run(self, start: threading.Barrier, deadline: list[float]) -> None:
         rng = random.Random(self.seed)
         with httpx.Client(
@@ -76,12 +80,10 @@ class Pusher:
                 try:
                     response = client.post("/api/v1/sync/push", json=body)
                 except httpx.HTTPError as exc:
-                    self.errors += 1
-                    self.last_error = f"{type(exc).__name__}: {exc}"
+                    self._failed(f"{type(exc).__name__}: {exc}")
                     continue
                 if response.status_code != 200:
-                    self.errors += 1
-                    self.last_error = f"HTTP {response.status_code}: {response.text[:300]}"
+                    self._failed(f"HTTP {response.status_code}: {response.text[:300]}")
                     continue
                 self.latencies.append(time.monotonic() - began)
                 results = response.json()["results"]
@@ -114,7 +116,7 @@ class PushFailed(RuntimeError):
 def push_run(pushers: Sequence[Pusher], seconds: float) -> dict[str, Any]:
     """Tills push until ``seconds`` have passed; batches in flight then are finished and
     counted, and the clock stops when the last answer is back. Any failed push fails
-    the run with the last failure (a load figure over 500s measures nothing)."""
+    the run with the first failure (a load figure over 500s measures nothing)."""
     barrier = threading.Barrier(len(pushers) + 1)
     deadline = [float("inf")]
     threads = [threading.Thread(target=p.run, args=(barrier, deadline)) for p in pushers]
@@ -131,8 +133,8 @@ def push_run(pushers: Sequence[Pusher], seconds: float) -> dict[str, Any]:
     elapsed = time.monotonic() - started
     errors = sum(p.errors for p in pushers)
     if errors:
-        last = next(p.last_error for p in pushers if p.errors)
-        raise PushFailed(f"{errors} pushes failed; one of them: {last}")
+        first = next(p.first_error for p in pushers if p.errors)
+        raise PushFailed(f"{errors} pushes failed; the first of a till: {first}")
     reconciled = sum(p.reconciled for p in pushers)
     lat = sorted(x for p in pushers for x in p.latencies)
     return {

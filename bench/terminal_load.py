@@ -287,7 +287,10 @@ def main() -> None:
     if args.child:
         _child(Path(args.child[0]), args.child[1], float(args.child[2]))
         return
-    print(json.dumps(run(args.rss_seconds)))
+    from bench.deadline import PART_LIMIT_S, deadline
+
+    with deadline(PART_LIMIT_S["terminal"], "terminal_load"):
+        print(json.dumps(run(args.rss_seconds)))
 
 
 if __name__ == "__main__":

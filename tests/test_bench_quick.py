@@ -141,9 +141,12 @@ def test_the_report_states_each_workload_and_the_figures_before_it(tmp_path: Pat
 class _Refusing(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))
+        body = b"Internal Server Error"
         self.send_response(500)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(b"Internal Server Error")
+        self.wfile.write(body)
 
     def log_message(self, *_args: object) -> None:
         pass
