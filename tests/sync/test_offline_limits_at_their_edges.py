@@ -148,3 +148,21 @@ def test_a_card_spent_elsewhere_after_the_tills_pull_may_be_overspent(client, se
 
     assert (result["status"], result["code"]) == ("applied", "OFFLINE_OVERSPEND")
     assert result["card"]["points_balance"] == -5
+
+
+def test_an_offline_redemption_that_gives_no_snapshot_age_is_refused_as_too_old(
+    client, session_factory
+):
+    shop = make_shop(session_factory)
+    till = pair(client, shop.owner_headers)
+    number = _card(client, shop, 100)
+    op = _redeem(till, number, shop.pin_ids[till.store_id])
+    op["snapshot_age_s"] = None
+
+    result = till.push([op]).json()["results"][0]
+
+    assert (result["status"], result["code"], result["detail"]) == (
+        "rejected",
+        "OFFLINE_LIMIT_EXCEEDED",
+        {"limit": "cache_age", "snapshot_age_s": None},
+    )
