@@ -76,15 +76,18 @@ def workloads(results: Figures) -> list[str]:
             f"- **Pull**: a new till of the first store pairs and runs its first sync: "
             f"{r('pull_local_cards')} cards and their customers, "
             f"{r('pull_local_staff_pins')} staff PINs and "
-            f"{r('pull_local_transactions')} ledger entries of its store land in its "
-            "SQLite. Incremental: another till stamps 100 cards, this one pulls (median "
-            f"of {r('pull_incremental_rounds')} rounds).",
+            f"{r('pull_sent_transactions')} ledger entries of its store come over the wire "
+            "into its SQLite, and the till keeps the "
+            f"{r('pull_local_transactions')} of them inside its history window "
+            "(`common/retention.py`, 90 days unless the merchant says otherwise; the "
+            "pruning is part of the timed sync). Incremental: another till stamps 100 "
+            f"cards, this one pulls (median of {r('pull_incremental_rounds')} rounds).",
         ]
     if "cold_start_s" in results:
         lines += [
             "- **Till**: a child process of that till (paired and synced with the store set: "
             f"{r('terminal_till_cards')} cards, {r('terminal_till_staff_pins')} staff PINs, "
-            f"{r('terminal_till_transactions')} ledger entries). Cold start: process start "
+            f"{r('terminal_till_transactions')} ledger entries kept). Cold start: process start "
             "to the main window shown with the camera worker ready (offscreen), "
             f"starts: {r('cold_start_runs')}, each after dropping the OS file cache "
             f"(`sync; echo 3 > /proc/sys/vm/drop_caches`): this run's cache was "
