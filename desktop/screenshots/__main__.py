@@ -1,8 +1,10 @@
 """Render the till's screenshots into OUTDIR and print the files written."""
 
 import argparse
+import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 # Said by the offscreen platform for every dialog shown; nothing is wrong.
@@ -17,7 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("outdir", type=Path, help="where the PNG files go (made if missing)")
     args = parser.parse_args(argv)
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt opens a display
+    # Before Qt opens a display: an offscreen screen the size of the till's (the
+    # default 800x600 shrank every dialog fitted to the screen below what a till shows).
+    os.environ.setdefault("QT_QPA_PLATFORM", f"offscreen:configfile={_till_screen()}")
     from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
@@ -37,6 +41,15 @@ def main(argv: list[str] | None = None) -> int:
         print(path)
     del app
     return 0
+
+
+def _till_screen() -> Path:
+    """The offscreen platform's screen: 1280x800 at 96 dpi, a common till."""
+    screen = {"name": "till", "x": 0, "y": 0, "width": 1280, "height": 800}
+    config = {"screens": [{**screen, "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}
+    path = Path(tempfile.gettempdir()) / "loyalty-screenshots-screen.json"
+    path.write_text(json.dumps(config), encoding="utf-8")
+    return path
 
 
 if __name__ == "__main__":

@@ -158,7 +158,10 @@ def _state_line(view: CardView, zone: str) -> str:
             parts.append(f"Next stamp from {local_time(stamps.cooldown_ends_at, zone)}.")
         if not stamps.can_earn_more_today:
             parts.append(f"Daily limit reached ({stamps.stamps_today} today).")
-    if view.made_here_unsynced:
+    if view.made_here_unsynced and view.pending_ops:
+        # Only while its enrollment waits: once the server has applied it (the card
+        # comes back with a later pull), saying "not confirmed" contradicted the status
+        # bar's "0 waiting".
         parts.append("New card made on this till; the server has not confirmed it yet.")
     if view.pending_ops:
         many = "s" if view.pending_ops != 1 else ""

@@ -5,6 +5,7 @@ an attention reason is readable whole, the enroll result reads large, a result b
 leaves when another view opens, and the status bar counts an op the moment it is
 queued."""
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTableWidget
 
@@ -132,3 +133,24 @@ def test_the_status_bar_counts_a_new_card_the_moment_it_is_queued(qtbot, window,
     qtbot.waitUntil(lambda: window.status.pending.text() == "0 waiting to sync", timeout=WAIT)
     qtbot.waitUntil(lambda: window.panel.state.text() == "", timeout=WAIT)
     assert isinstance(window.dialog, EnrollResultDialog)
+
+
+def test_a_new_card_the_server_applied_is_not_called_unconfirmed(qtbot, window, till, monkeypatch):
+    """Caught: "New card made on this till; the server has not confirmed it yet." under
+    a status bar saying "0 waiting": the server had applied the enrollment, and the
+    panel waited for the card to come back in a pull to stop saying so."""
+    result = enroll_by_keys(qtbot, window, till, "grace@x.example", "Grace Hopper")
+    qtbot.keyClick(result, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: "not confirmed" in window.panel.state.text(), timeout=WAIT)
+
+    def not_landed(*_args: object, **_kwargs: object) -> int:
+        raise OSError("the pull has not landed yet")
+
+    monkeypatch.setattr(till.terminal.store, "apply_pull_page", not_landed)
+    with pytest.raises(OSError, match="not landed"):
+        till.terminal.client.sync_once()  # pushed and applied; the pull never lands
+    till.terminal.client.refresh_state()  # what the sync thread says after its round
+
+    qtbot.waitUntil(lambda: window.status.pending.text() == "0 waiting to sync", timeout=WAIT)
+    qtbot.waitUntil(lambda: window.background.pending == 0, timeout=WAIT)
+    assert window.panel.state.text() == ""
