@@ -1,6 +1,7 @@
 """The sync protocol, terminal side, top to bottom: pair, push the outbox in seq order,
-pull until has_more is false, back off on failure (or, while the server cannot be
-reached at all, knock cheaply until it answers), and say how things stand.
+pull until has_more is false, hold a wait on the live feed until the store's data
+changes (or poll a server without one), back off on failure (or, while the server
+cannot be reached at all, knock cheaply until it answers), and say how things stand.
 
 Runs in a background thread (``run``); the UI only listens to ``on_state``.
 """
@@ -25,6 +26,7 @@ from sqlalchemy import text
 from common import protocol, retention
 from common.card_number import MAX_NODE
 from desktop.engine import pull_page, push_answer, server_address
+from desktop.engine.live_feed import MARGIN_S, Heard, LiveFeed
 from desktop.engine.local_store import LocalStore, OutboxEntry
 from desktop.engine.prefetch import PagePrefetch
 
@@ -37,6 +39,13 @@ PULL_PAGE_ROWS = 5000
 # online within about a second of the server, not after a minute of backoff.
 PROBE_INTERVAL_S = 1.0
 PROBE_TIMEOUT_S = 1.0
+# The live feed's heartbeat: a held wait answers "nothing new" after this long and the
+# till pulls anyway (its last pull stays fresh; what a missed notification costs).
+# Below the idle timeouts of the usual proxies and NATs (30-60 s).
+FEED_HEARTBEAT_S = 25.0
+# A server that says it has no live feed (SQLite, its listener down) is polled this long
+# before the till asks again.
+FEED_RETRY_S = 60.0
 PRUNE_EVERY = timedelta(hours=1)
 
 
@@ -88,6 +97,8 @@ class SyncClient:
     allow_insecure_http: talk plain http:// to a server that is not this machine (a
         lab; see ``server_address``).
     transport: the HTTP transport (tests serve answers from a fake one).
+    feed_transport: the live feed's asynchronous transport; by default ``transport``
+        when it can serve asynchronously too, else a real one.
     """
 
     def __init__(
@@ -100,6 +111,7 @@ class SyncClient:
         pull_rows: int = PULL_PAGE_ROWS,
         allow_insecure_http: bool = False,
         transport: httpx.BaseTransport | None = None,
+        feed_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.store = store
         self.allow_insecure_http = allow_insecure_http
@@ -116,6 +128,10 @@ class SyncClient:
         # The last round failed before any answer came (no route, refused, timed out):
         # probing is then worth more than backing off.
         self._unreachable = False
+        if feed_transport is None and isinstance(transport, httpx.AsyncBaseTransport):
+            feed_transport = transport
+        self._feed = LiveFeed(feed_transport)
+        self._feed_off_until = 0.0  # poll until then (the feed failed or is absent)
 
     # -- pairing ----------------------------------------------------------------------
 
@@ -247,7 +263,7 @@ class SyncClient:
         tens of milliseconds (its TLS context), more than an incremental pull, and it
         keeps the connection alive between rounds."""
         if self._http is None or self._http_for != (base, token):
-            self.close()
+            self._close_http()
             self._http = httpx.Client(
                 base_url=base,
                 timeout=self.timeout,
@@ -258,6 +274,10 @@ class SyncClient:
         return self._http
 
     def close(self) -> None:
+        self._close_http()
+        self._feed.close()
+
+    def _close_http(self) -> None:
         if self._http is not None:
             self._http.close()
             self._http = None
@@ -270,12 +290,16 @@ class SyncClient:
         interval: float = 5.0,
         max_backoff: float = 60.0,
         probe_interval: float = PROBE_INTERVAL_S,
+        heartbeat: float = FEED_HEARTBEAT_S,
     ) -> None:
-        """Sync every ``interval`` seconds, or at once when woken (a new op, a redemption
-        waiting for its verdict). After a failure: if the server was unreachable, probe
-        it every ``probe_interval`` and sync as soon as it answers; if it answered with
-        an error, wait exponentially longer. Both with jitter, so a shop's tills do not
-        all come back at the same instant. To stop: set ``stop``, then ``wake()``."""
+        """Sync, then hold a wait on the live feed and sync again as soon as the server
+        says the store's data changed, at its ``heartbeat``, or at once when woken (a
+        new op, a redemption waiting for its verdict). A server without a feed, or a
+        feed that failed, is polled every ``interval`` seconds. After a failed round: if
+        the server was unreachable, probe it every ``probe_interval`` and sync as soon
+        as it answers; if it answered with an error, wait exponentially longer. Both
+        with jitter, so a shop's tills do not all come back at the same instant. To
+        stop: set ``stop``, then ``wake()``."""
         failures = 0
         while not stop.is_set():
             try:
@@ -290,9 +314,31 @@ class SyncClient:
             wait = interval if failures == 0 else min(max_backoff, interval * 2 ** (failures - 1))
             if self._unreachable:
                 self._probe_until_answered(stop, wait, probe_interval)
-            else:
+            elif not (state.online and self._held(heartbeat, interval)):
                 self._wake.wait(wait * random.uniform(0.8, 1.2))  # noqa: S311 - jitter
             self._wake.clear()
+
+    def _held(self, heartbeat: float, interval: float) -> bool:
+        """Hold one wait on the live feed. True: it ended for a round (a change, the
+        heartbeat, a local op, or a failure: then a round at once and polling for an
+        ``interval``); False: this server is to be polled now."""
+        token, base = self.tokens.get(), self.store.get_meta("base_url")
+        if time.monotonic() < self._feed_off_until or token is None or base is None:
+            return False
+        held = self._feed.hold(str(base), token, self.store.get_meta("cursor"), heartbeat)
+        held.add_done_callback(lambda _: self._wake.set())
+        self._wake.wait(heartbeat + MARGIN_S + 10.0)  # the read timeout ends it first
+        if not held.done():  # a local op, a stop (or a feed thread that died)
+            held.cancel()
+            return True
+        heard = held.result()
+        if heard is Heard.POLL:
+            self._feed_off_until = time.monotonic() + FEED_RETRY_S
+            return False
+        if heard is Heard.FAILED:
+            log.info("live feed failed: polling for %.0f s", interval)
+            self._feed_off_until = time.monotonic() + interval
+        return True
 
     def _probe_until_answered(self, stop: threading.Event, longest: float, every: float) -> None:
         """Return when the server answers a probe, when woken, or after ``longest``

@@ -16,14 +16,11 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
-from bench.server_process import ServerProcess, free_port
-from sync_server.config import Settings
+from bench.server_process import ServerProcess
 from sync_server.db import make_engine, make_session_factory
-from sync_server.main import create_app
 from tests.dbs import PG_ADMIN_URL
+from tests.support.in_process_server import InProcessServer
 from tests.support.shop import make_shop
 from tests.support.till import Till, pair
 
@@ -73,33 +70,6 @@ class Held:
         return self.answer
 
 
-class InProcessServer:
-    """The app under uvicorn in a thread of the test process: another process than the
-    server subprocess, whose feed the test can look into."""
-
-    def __init__(self, database_url: str) -> None:
-        self.app: FastAPI = create_app(Settings(database_url=database_url))
-        self.port = free_port()
-        self.server = uvicorn.Server(
-            uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> "InProcessServer":
-        self.thread.start()
-        _until(lambda: self.app.state.feed.live, "the in-process server's feed listens")
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(30)
-        self.app.state.engine.dispose()
-
-
 @pytest.fixture
 def shop_on_pg(pg_url):
     engine = make_engine(pg_url)
@@ -137,7 +107,7 @@ def test_a_change_committed_through_one_server_process_wakes_a_till_held_by_anot
     with InProcessServer(pg_url) as holder, httpx.Client(base_url=writer.url) as http:
         till, number = _enrolled_till(http, shop.owner_headers)
         held = Held(holder.url, till)
-        _until(lambda: holder.app.state.feed.waiting == 1, "the till's request is held")
+        _until(lambda: holder.held == 1, "the till's request is held")
 
         stamped = http.post(
             f"{API}/stamp", json={"card_number": number}, headers=shop.owner_headers
@@ -189,7 +159,7 @@ def test_a_change_held_back_by_an_older_writer_is_answered_once_it_can_be_pulled
         with psycopg.connect(_libpq(database)) as older:
             older.execute("SELECT pg_current_xact_id()")  # a writer: holds the horizon
             held = Held(holder.url, till)
-            _until(lambda: holder.app.state.feed.waiting == 1, "the till's request is held")
+            _until(lambda: holder.held == 1, "the till's request is held")
             http.post(f"{API}/stamp", json={"card_number": number}, headers=shop.owner_headers)
             time.sleep(0.5)  # room for a wrong early answer; the order below is the check
             held.events.append("older writer ends")
