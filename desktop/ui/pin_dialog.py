@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QGridLayout,
@@ -80,7 +81,7 @@ class PinDialog(QDialog):
         self.message = QLabel(
             f"{chosen.text()}: enter your PIN (or tap your name)."
             if chosen is not None
-            else "Tap your name, then enter your PIN."
+            else "Tap your name (or ↑ ↓), then enter your PIN."
         )
         self.message.setWordWrap(True)
 
@@ -117,6 +118,19 @@ class PinDialog(QDialog):
         self.pin.setFocus()
         self._refresh()
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Up and Down choose the name from the PIN field: at a first sign-in no name is
+        chosen, and a cashier at the keyboard typed the PIN to hear "Tap your name"."""
+        step = {Qt.Key.Key_Up: -1, Qt.Key.Key_Down: 1}.get(Qt.Key(event.key()))
+        if step is None or self.staff_list.count() == 0:
+            super().keyPressEvent(event)
+            return
+        row = self.staff_list.currentRow()
+        row = 0 if row < 0 else min(max(row + step, 0), self.staff_list.count() - 1)
+        self.staff_list.setCurrentRow(row)
+        self._show(f"{self.staff_list.currentItem().text()}: enter your PIN.")
+        self.pin.setFocus()
+
     def selected_staff(self) -> int | None:
         item = self.staff_list.currentItem()
         return int(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
@@ -133,7 +147,7 @@ class PinDialog(QDialog):
             self.pin.setFocus()
             return
         if staff_id is None:
-            self._show("Tap your name first.")
+            self._show("Tap your name (or ↑ ↓) first.")
             return
         self._set_busy(True)
         self.background.run(

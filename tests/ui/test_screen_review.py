@@ -7,16 +7,17 @@ queued."""
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QTableWidget
+from PySide6.QtWidgets import QApplication, QLabel, QTableWidget
 
 from desktop.ui.action_dialogs import EnrollDialog
 from desktop.ui.enroll_result import EnrollResultDialog
 from desktop.ui.history_view import HistoryDialog, reason_text
+from desktop.ui.pin_dialog import PinDialog
 from desktop.ui.wording import grouped
 from tests.ui.test_attention_keys import open_attention, two_flagged
 from tests.ui.test_card_on_screen import active, enroll_by_keys, open_by_keys
 from tests.ui.test_nothing_clipped import fits
-from tests.ui.test_till_window import banner, enter_pin
+from tests.ui.test_till_window import API, banner, enter_pin
 
 WAIT = 10_000  # ms; a ceiling for slow machines, not a timing assertion
 
@@ -154,3 +155,27 @@ def test_a_new_card_the_server_applied_is_not_called_unconfirmed(qtbot, window, 
     qtbot.waitUntil(lambda: window.status.pending.text() == "0 waiting to sync", timeout=WAIT)
     qtbot.waitUntil(lambda: window.background.pending == 0, timeout=WAIT)
     assert window.panel.state.text() == ""
+
+
+def test_a_first_sign_in_chooses_the_name_with_the_arrow_keys(qtbot, window, till):
+    """Seen in the demo: at a till's first PIN, no name chosen, a cashier at the keyboard
+    typed the PIN and Enter and got "Tap your name first." — the name needed the mouse
+    (or Shift+Tab into the list). Down in the PIN field now chooses it."""
+    added = till.http.post(f"{API}/pins", json={"name": "Zoé", "pin": "97531"})
+    assert added.status_code in (200, 201), added.text
+    assert till.terminal.client.sync_once().online
+    active(qtbot, window)
+    open_by_keys(qtbot, window, till.cards[0], "Ada Lovelace")
+    qtbot.keyClick(window, Qt.Key.Key_F2)
+    pin = opened(qtbot, window, PinDialog)
+    pin.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is pin, timeout=WAIT)
+    assert pin.selected_staff() is None
+    assert QApplication.focusWidget() is pin.pin
+
+    qtbot.keyClick(pin.pin, Qt.Key.Key_Down)
+    chosen = pin.staff_list.currentItem().text()
+    qtbot.keyClicks(pin.pin, till.shop.pin if chosen != "Zoé" else "97531")
+    qtbot.keyClick(pin.pin, Qt.Key.Key_Return)
+
+    qtbot.waitUntil(lambda: "Stamp added" in banner(window), timeout=WAIT)
