@@ -3,7 +3,7 @@
 
     python3 -m tools.mutation sync              # every mutant of the area
     python3 -m tools.mutation sync --sample 4   # every 4th mutant (by name): a quarter
-    python3 -m tools.mutation sync --again      # after new tests: the survivors again
+    python3 -m tools.mutation sync --again tests/sync/test_new.py  # survivors vs new tests
     python3 -m tools.mutation sync --report     # the last run's figures again
 
 mutmut reads a single ``[tool.mutmut]`` section, but each area mutates its own sources
@@ -14,13 +14,16 @@ and other people's edits during a run do not reach it. Standard library only: it
 under any Python and calls mutmut from its own venv (``--mutmut``).
 
 A sample is every k-th mutant in name order (deterministic, spread over every
-function); its kill rate estimates the area's. ``--again`` copies the working tree's
-tests/ into the last run's directory and runs that run's survivors only: a new test
-cannot bring a killed mutant back, so the killed stay killed.
+function); its kill rate estimates the area's. ``--again FILE…`` copies the working
+tree's tests/ into the last run's directory and runs the given test files against each
+of that run's survivors, switched on the way mutmut does it (``MUTANT_UNDER_TEST``): a
+new test cannot bring a killed mutant back, so the killed stay killed, and a survivor
+it fails is killed. The verdicts go to ``again.json`` beside mutmut's.
 """
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -174,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mutmut", default=MUTMUT, help=f"default {MUTMUT}")
     parser.add_argument("--max-children", default="1", help="parallel mutants (default 1)")
     parser.add_argument("--sample", type=int, default=1, help="every k-th mutant only")
-    parser.add_argument("--again", action="store_true", help="the last run's survivors")
+    parser.add_argument("--again", nargs="+", metavar="TEST", help="survivors vs these tests")
     parser.add_argument("--report", action="store_true", help="only print the last run")
     args = parser.parse_args(argv)
     workdir: Path = args.workdir or Path(f"/tmp/mutation-{args.area}")  # noqa: S108
@@ -182,9 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.again:
         for tests in (workdir / "tests", workdir / "mutants" / "tests"):
             shutil.copytree(ROOT / "tests", tests, dirs_exist_ok=True)
-        survivors = [n for n, s in _of_run(workdir, args.mutmut).items() if s == "survived"]
-        if survivors:
-            run(workdir, args.mutmut, args.max_children, survivors)
+        again(workdir, args.mutmut, AREAS[args.area], args.again)
     elif not args.report:
         # A fresh copy each time: mutmut keeps earlier verdicts, stale after a test change.
         shutil.rmtree(workdir, ignore_errors=True)
@@ -202,9 +203,38 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def again(workdir: Path, mutmut: str, area: Area, tests: list[str]) -> None:
+    """Each survivor of the last run against ``tests`` (killed: the tests fail)."""
+    verdicts = _of_run(workdir, mutmut)
+    python = str(Path(mutmut).with_name("python"))
+    found = (
+        json.loads((workdir / "again.json").read_text())
+        if (workdir / "again.json").exists()
+        else {}
+    )
+    # A hang is a kill too; it need not cost pytest-timeout's 600 s.
+    command = [python, "-m", "pytest", *PYTEST_ARGS, "-o", "timeout=120", *area.pytest_args]
+
+    def failed(mutant: str) -> bool:
+        env = {**os.environ, "MUTANT_UNDER_TEST": mutant}
+        ran = subprocess.run(
+            [*command, *tests], cwd=workdir / "mutants", env=env, capture_output=True
+        )
+        return ran.returncode not in (0, 5)  # 5: none of the tests ran
+
+    if failed(""):
+        raise SystemExit(f"{' '.join(tests)} fail without any mutant: fix them first")
+    for name in sorted(n for n, s in verdicts.items() if s == "survived"):
+        found[name] = "killed" if failed(name) else "survived"
+        (workdir / "again.json").write_text(json.dumps(found, indent=1))
+
+
 def _of_run(workdir: Path, mutmut: str) -> dict[str, str]:
-    """The verdicts of the mutants the run was about (its sample, if it took one)."""
+    """The verdicts of the mutants the run was about (its sample, if it took one), with
+    the kills of ``--again``."""
     verdicts = statuses(workdir, mutmut)
+    if (workdir / "again.json").exists():
+        verdicts |= json.loads((workdir / "again.json").read_text())
     chosen = workdir / "sample.json"
     if chosen.exists():
         return {n: verdicts[n] for n in json.loads(chosen.read_text())}
