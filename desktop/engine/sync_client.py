@@ -123,6 +123,7 @@ class SyncClient:
         self.timeout = timeout
         self.state = SyncState(needs_pairing=tokens.get() is None)
         self._wake = threading.Event()
+        self._publishing = threading.RLock()  # a listener may publish again
         self._http: httpx.Client | None = None
         self._http_for: tuple[str, str] | None = None
         # The last round failed before any answer came (no route, refused, timed out):
@@ -435,14 +436,18 @@ class SyncClient:
         self.close()
 
     def _publish(self, **changes: Any) -> SyncState:
-        with self.store.engine.connect() as conn:
-            pending = conn.execute(
-                text("SELECT count(*) FROM outbox WHERE status = 'pending'")
-            ).scalar_one()
-        rejected = self.store.attention_count()
-        self.state = replace(self.state, pending=int(pending), rejected=rejected, **changes)
-        self.on_state(self.state)
-        return self.state
+        """Recount and tell. The sync thread and the UI thread (a queued op, an
+        acknowledgement) both publish: one at a time, or one's change of ``online``
+        could be overwritten by the other's stale copy of the state."""
+        with self._publishing:
+            with self.store.engine.connect() as conn:
+                pending = conn.execute(
+                    text("SELECT count(*) FROM outbox WHERE status = 'pending'")
+                ).scalar_one()
+            rejected = self.store.attention_count()
+            self.state = replace(self.state, pending=int(pending), rejected=rejected, **changes)
+            self.on_state(self.state)
+            return self.state
 
 
 class _Revoked(Exception):
