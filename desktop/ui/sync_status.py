@@ -56,7 +56,8 @@ class TillStatusBar(QStatusBar):
         colour = "#1b7f3b" if state.online else "#b3261e"
         self.online.setStyleSheet(f"color: {colour}; font-weight: 600;")
         self.pending.setText(f"{state.pending} waiting to sync")
-        self.rejected.setText(f"{state.rejected} need attention" if state.rejected else "")
+        needs = "needs" if state.rejected == 1 else "need"
+        self.rejected.setText(f"{state.rejected} {needs} attention" if state.rejected else "")
         self.rejected.setStyleSheet("color: #b3261e; font-weight: 600;")
         self.last_sync.setText(f"Last sync {self._when(state.last_sync_at)}")
         if state.pulling:

@@ -102,4 +102,4 @@ def test_ctrl_k_acknowledges_the_selected_row_after_a_pin_and_the_count_drops(qt
     assert len(till.terminal.attention()) == 1
     assert queued_acknowledgements(till) == [chosen]
     assert table.rowCount() == 1
-    qtbot.waitUntil(lambda: window.status.rejected.text() == "1 need attention", timeout=5000)
+    qtbot.waitUntil(lambda: window.status.rejected.text() == "1 needs attention", timeout=5000)

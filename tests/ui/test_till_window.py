@@ -198,7 +198,7 @@ def overspend_offline(qtbot, window, till) -> None:
 def test_refused_operations_wait_on_the_attention_list_until_acknowledged(qtbot, window, till):
     overspend_offline(qtbot, window, till)
 
-    qtbot.waitUntil(lambda: window.status.rejected.text() == "1 need attention", timeout=5000)
+    qtbot.waitUntil(lambda: window.status.rejected.text() == "1 needs attention", timeout=5000)
     attention = till.terminal.attention()
     assert [e.outcome["code"] for e in attention] == ["OFFLINE_OVERSPEND"]
     till.terminal.acknowledge([attention[0].op_id], till.pin_id)
