@@ -143,6 +143,20 @@ TARGETS = [
         250.0,
     ),
     Target("terminal_rss_max_mb", "the same, max over the run", "<=", 250.0, judged=False),
+    Target(
+        "propagation_p95_ms",
+        "a stamp at one till visible at the others of its store, live feed, 8 tills, 2 stores",
+        "<=",
+        1000.0,
+    ),
+    Target("propagation_p50_ms", "the same, median", "<=", 1000.0, judged=False),
+    Target(
+        "propagation_polling_p95_ms",
+        "the same without the feed (5 s polling; the tills' own ops make them sync too)",
+        "<=",
+        5000.0,
+        judged=False,
+    ),
 ]
 DEADLINE_S = PART_LIMIT_S  # a wall-clock limit per part
 # -- the parts ---------------------------------------------------------------------------
@@ -202,6 +216,12 @@ def part_terminal(quick: bool) -> Figures:
     return terminal_load.run(rss_seconds=600, cold_runs=3, cards=100_000, entries=1_000_000)
 
 
+def part_propagation(quick: bool) -> Figures:
+    from bench import propagation
+
+    return propagation.measure(seconds=10 if quick else 60, rate=1.0, polling=not quick)
+
+
 PARTS: dict[str, Callable[[bool], Figures]] = {
     "anchors": part_anchors,
     "push": part_push,
@@ -210,6 +230,7 @@ PARTS: dict[str, Callable[[bool], Figures]] = {
     "local_ops": part_local_ops,
     "qr": part_qr,
     "terminal": part_terminal,
+    "propagation": part_propagation,
 }
 
 

@@ -14,6 +14,7 @@ PART_KEYS = {
     "local_ops": ("local_", "pin_"),
     "qr": ("qr_",),
     "terminal": ("cold_start_", "terminal_"),
+    "propagation": ("propagation_",),
 }
 
 

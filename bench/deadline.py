@@ -19,6 +19,7 @@ PART_LIMIT_S: dict[str, float] = {
     "local_ops": 600,
     "qr": 1800,
     "terminal": 2100,
+    "propagation": 600,
 }
 
 _doing = ["starting"]

@@ -35,7 +35,7 @@ CHANNEL = "loyalty_changes"
 CONFIG = ":config"
 # While a writer older than a committed change holds the pull horizon back, look again
 # this often (the change is not pullable yet, and no notification will say when it is).
-RECHECK_S = 0.2
+RECHECK_S = 0.03
 # The listening link is pinged this often: a link that died without a FIN is noticed.
 PING_S = 30.0
 PING_TIMEOUT_S = 10.0
