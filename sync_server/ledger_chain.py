@@ -3,8 +3,10 @@
 Entries are inserted with no chain position; just before the transaction commits,
 ``seal`` locks the merchant's chain head, gives each new entry the next position and
 its hash, and moves the head. The head lock is the last lock a writing transaction
-takes, so it is held only for the seal and the commit, and it never takes part in a
-deadlock with the card and PIN locks taken before it.
+takes on rows other transactions write (docs/sync-protocol.md, "Lock order": a push
+locks up front every card and PIN it will write, the wrong PINs counted after its
+seal included), so it is held only for the seal and the commit, and it never takes
+part in a deadlock with the card and PIN locks taken before it.
 """
 
 from collections.abc import Iterator, Sequence

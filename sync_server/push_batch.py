@@ -2,9 +2,9 @@
 
 1. Claim every (terminal, op_id) with one INSERT … ON CONFLICT DO NOTHING RETURNING;
    an op whose claim exists is a replay and gets its stored outcome back.
-2. Lock every card the batch names with one ordered SELECT … FOR UPDATE, and read the
-   facts the rules need (staff PINs, order references already earned) in one query
-   each.
+2. Lock, up front, every row of another till the batch may write, each kind in one
+   ordered SELECT … FOR UPDATE (the lock order below), and read the facts the rules
+   need (order references already earned) in one query.
 3. Decide stamps, earns and online redemptions in memory, in seq order, with the same
    common/ rules the till ran; everything else goes through the store API's ORM path
    (push_single), after the pending writes are flushed so it sees them.
@@ -13,6 +13,16 @@
 A refusal is an outcome stored on the claim, not a rollback, so the whole batch can
 share one transaction; the claims, the effects and the outcomes commit together or
 not at all, which is what makes a replay safe.
+
+Lock order (docs/sync-protocol.md): the till's own claims (seq order); cards, in id
+order: those the ops name, the cards their merged numbers resolve to, and the cards
+of the customers the batch enrolls (an enrollment may merge into one); staff PINs, in
+id order: those of the ops and of the wrong PINs pushed with them; the enrollments'
+existing customers, in id order; then rows of this till only (its number allocator,
+its attention items); the merchant's ledger chain head last, at the seal. Everything
+the batch touches afterwards is already held. A card that appears after step 2 (a
+concurrent enrollment) is taken without waiting (NOWAIT): held elsewhere, the push
+fails with 55P03 and sync.py runs it again, which locks it in order.
 """
 
 from dataclasses import dataclass, field
@@ -55,6 +65,7 @@ from sync_server.push_records import (
     replayed,
 )
 from sync_server.push_single import apply_one
+from sync_server.repositories import cards as card_repo
 from sync_server.repositories import programs as program_repo
 from sync_server.repositories import push_bulk as bulk
 from sync_server.services.card_state import state_of
@@ -186,7 +197,9 @@ def apply_batch(
 ) -> list[OpOutcome]:
     assert actor.terminal_id is not None
     items = sorted(request.ops, key=lambda o: o.seq)
+    wrong_pins = {ev.staff_pin_id for ev in request.pin_failures}
     if not items:
+        bulk.lock_staff_pins(session, actor.store_id, wrong_pins)  # counted after, in order
         return []
     stamped = [(i, body_hash(i), _when(i, request, settings, now)) for i in items]
     claims = bulk.claim(session, [claim_values(actor, i, d, w, now) for i, d, w in stamped])
@@ -195,7 +208,7 @@ def apply_batch(
         key = str(item.op_id)
         if key in claims and key not in fresh:
             fresh[key] = _Op(item, digest, when, claims[key], _parsed(item))
-    _apply_fresh(session, actor, list(fresh.values()), meta, settings, now)
+    _apply_fresh(session, actor, list(fresh.values()), wrong_pins, meta, settings, now)
     taken = [str(i.op_id) for i, _, _ in stamped if str(i.op_id) not in fresh]
     stored = bulk.existing_ops(session, actor.terminal_id, taken) if taken else {}
     answers: list[OpOutcome] = []
@@ -229,6 +242,7 @@ def _apply_fresh(
     session: Session,
     actor: StoreActor,
     ops: list[_Op],
+    wrong_pins: set[int],
     meta: RequestMeta,
     settings: Settings,
     now: datetime,
@@ -240,7 +254,16 @@ def _apply_fresh(
         for p in ops
         if not isinstance(p.op, Rejected | Enroll | AcknowledgeAttention)
     }
-    cards = bulk.lock_cards(session, actor.merchant_id, named) if program else bulk.LockedCards()
+    enrolling = {p.op.customer.email for p in ops if isinstance(p.op, Enroll)}
+    merged = bulk.cards_of_customers(session, actor.merchant_id, enrolling)
+    # The lock order (module docstring): cards, staff PINs, customers.
+    cards = (
+        bulk.lock_cards(session, actor.merchant_id, named, merged)
+        if program
+        else bulk.LockedCards()
+    )
+    staff = bulk.lock_staff_pins(session, actor.store_id, _staff_ids(ops) | wrong_pins)
+    bulk.lock_customers(session, actor.merchant_id, enrolling)
     batch = _Batch(
         session=session,
         actor=actor,
@@ -249,7 +272,7 @@ def _apply_fresh(
         rules=rules_of(program) if program else _NO_RULES,
         clock=StoreClock(program_repo.store(session, actor.store_id).timezone),
         cards=cards,
-        staff=bulk.staff_pins(session, actor.store_id, _staff_ids(ops)),
+        staff=staff,
         earned=bulk.earned_order_references(session, _earn_refs(ops, cards)),
         ops=ops,
     )
@@ -281,6 +304,11 @@ def _one(
     batch: _Batch,
 ) -> Record:
     assert not isinstance(pending.op, Rejected | AcknowledgeAttention)
+    number = pending.op.card_number
+    if not isinstance(pending.op, Enroll) and number not in batch.cards.ids:
+        # Not there at the up-front lock (enrolled since, or by this batch): the
+        # batch holds PINs already, so it must not queue for a card now.
+        card_repo.lock_by_number(session, actor.merchant_id, number, nowait=True)
     result = apply_one(
         session, actor, pending.item, pending.op, pending.when, meta, settings, policy
     )

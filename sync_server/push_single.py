@@ -88,7 +88,11 @@ def _enroll(session: Session, req: operations.OpRequest, settings: Settings) -> 
         return SingleResult(
             applied_record(result.card, [e.id for e in result.entries]), result.card
         )
-    card = card_repo.lock_by_number(session, req.actor.merchant_id, existing.card_number)
+    # Locked up front with the batch's cards, unless it appeared since: then NOWAIT
+    # (this transaction holds PINs and the customer, which come after cards).
+    card = card_repo.lock_by_number(
+        session, req.actor.merchant_id, existing.card_number, nowait=True
+    )
     assert card is not None
     session.add(
         CardAlias(card_number=op.card_number, merchant_id=card.merchant_id, card_id=card.id)

@@ -29,7 +29,9 @@ from sync_server.push_records import OPERATION, effective_time
 __all__ = ["OPERATION", "effective_time", "push"]
 
 T = TypeVar("T")
-_RETRYABLE = {"40P01", "40001"}  # deadlock detected, serialization failure
+# deadlock detected (none expected: the lock order is fixed), serialization failure, a
+# card that appeared after the batch's up-front lock and was busy (NOWAIT)
+_RETRYABLE = {"40P01", "40001", "55P03"}
 _ATTEMPTS = 5
 
 
@@ -59,11 +61,12 @@ def push(
 
 
 def _in_transaction(factory: sessionmaker[Session], work: Callable[[Session], T]) -> T:
-    """Run ``work`` in a transaction; a deadlock victim runs again from the start.
+    """Run ``work`` in a transaction; one that failed on a lock runs again from the start.
 
-    A batch locks its cards in id order, but an enrollment or a merge may lock a row
-    after that; PostgreSQL then breaks the rare cycle by failing one transaction,
-    which rolled back whole and is safe to run again."""
+    A push takes its locks in one fixed order (push_batch.py), so it never waits on a
+    card while holding a later lock: a card it finds only late is taken with NOWAIT,
+    and a busy one fails the transaction, which rolled back whole and is safe to run
+    again (it then locks that card in order)."""
     for attempt in range(1, _ATTEMPTS + 1):
         with factory() as session:
             try:

@@ -12,12 +12,18 @@ from sync_server.models.sync import CardAlias
 from sync_server.repositories.upsert import insert_ignore
 
 
-def lock_by_number(session: Session, merchant_id: int, card_number: str) -> Card | None:
+def lock_by_number(
+    session: Session, merchant_id: int, card_number: str, *, nowait: bool = False
+) -> Card | None:
     """SELECT … FOR UPDATE: every rule is checked after this, never before.
 
     A number merged into another card (an offline enrollment) locks that card. The card
     number is looked up first, then the alias, as get_by_number_or_alias does: a lookup
-    and an operation always resolve a number to the same card."""
+    and an operation always resolve a number to the same card.
+
+    ``nowait``: for a transaction that already holds locks which come after cards in
+    the lock order (docs/sync-protocol.md); a card held elsewhere then fails at once
+    with lock_not_available (55P03), and the caller starts over, in order."""
     card_id = session.scalar(
         select(Card.id).where(Card.merchant_id == merchant_id, Card.card_number == card_number)
     )
@@ -32,7 +38,7 @@ def lock_by_number(session: Session, merchant_id: int, card_number: str) -> Card
     stmt = (
         select(Card)
         .where(Card.merchant_id == merchant_id, Card.id == card_id)
-        .with_for_update(of=Card)
+        .with_for_update(of=Card, nowait=nowait)
         .execution_options(populate_existing=True)
     )
     return session.scalars(stmt).unique().one_or_none()

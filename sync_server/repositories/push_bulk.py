@@ -1,7 +1,8 @@
 """Set-at-a-time SQL for applying a pushed batch: a handful of statements per batch
-instead of a dozen per op. Every card of the batch is locked by one ordered
-SELECT … FOR UPDATE, so two batches touching the same cards queue instead of
-deadlocking."""
+instead of a dozen per op. The batch's cards, then its staff PINs, then its
+enrollments' customers are each locked by one SELECT … FOR UPDATE in id order, so two
+batches touching the same rows queue instead of deadlocking (docs/sync-protocol.md,
+"Lock order")."""
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from common.card import CardState
 from common.ledger import TransactionType
 from sync_server.changes import change_stamp
-from sync_server.models import Card, LedgerEntry, StaffPin
+from sync_server.models import Card, Customer, LedgerEntry, StaffPin
 from sync_server.models.sync import CardAlias, SyncOp
 from sync_server.repositories.bulk_sql import PG_TXID, is_postgres, pg_insert, update_rows
 from sync_server.services.card_state import STATE_FIELDS
@@ -59,21 +60,28 @@ class LockedCards:
             self.ids.setdefault(number, card_id)
 
 
-def lock_cards(session: Session, merchant_id: int, numbers: set[str]) -> LockedCards:
+def lock_cards(
+    session: Session, merchant_id: int, numbers: set[str], ids: Iterable[int] = ()
+) -> LockedCards:
+    """Lock the cards ``numbers`` name (a merged alias: its card) and the cards ``ids``,
+    all in one statement in id order."""
     locked = LockedCards()
-    if not numbers:
-        return locked
-    aliases: dict[str, int] = {
-        number: int(card_id)
-        for number, card_id in session.execute(
-            select(CardAlias.card_number, CardAlias.card_id).where(
-                CardAlias.merchant_id == merchant_id, CardAlias.card_number.in_(numbers)
+    aliases: dict[str, int] = {}
+    if numbers:
+        aliases = {
+            number: int(card_id)
+            for number, card_id in session.execute(
+                select(CardAlias.card_number, CardAlias.card_id).where(
+                    CardAlias.merchant_id == merchant_id, CardAlias.card_number.in_(numbers)
+                )
             )
-        )
-    }
+        }
+    by_ids = set(aliases.values()) | set(ids)
+    if not numbers and not by_ids:
+        return locked
     match: ColumnElement[bool] = _CARDS.c.card_number.in_(numbers)
-    if aliases:
-        match = or_(match, _CARDS.c.id.in_(set(aliases.values())))
+    if by_ids:
+        match = or_(match, _CARDS.c.id.in_(by_ids))
     stmt = (
         select(_CARDS.c.id, _CARDS.c.card_number, *(_CARDS.c[f] for f in STATE_FIELDS))
         .where(_CARDS.c.merchant_id == merchant_id, match)
@@ -89,14 +97,51 @@ def lock_cards(session: Session, merchant_id: int, numbers: set[str]) -> LockedC
     return locked
 
 
-def staff_pins(session: Session, store_id: int, ids: set[int]) -> dict[int, bool]:
-    """Visible (not deleted) PINs of this store among ``ids``: id -> is_active."""
+def cards_of_customers(session: Session, merchant_id: int, emails: set[str]) -> set[int]:
+    """The cards of these customers (by email, as enrollments match them): an offline
+    enrollment of one of them merges into that card, so the batch locks it up front."""
+    if not emails:
+        return set()
+    stmt = (
+        select(_CARDS.c.id)
+        .join(Customer, Customer.id == _CARDS.c.customer_id)
+        .where(
+            Customer.merchant_id == merchant_id,
+            Customer.email.in_({e.strip().lower() for e in emails}),
+        )
+    )
+    return {int(card_id) for card_id in session.scalars(stmt)}
+
+
+def lock_staff_pins(session: Session, store_id: int, ids: set[int]) -> dict[int, bool]:
+    """Lock the visible (not deleted) PINs of this store among ``ids``, in id order:
+    id -> is_active. Later writes to them in the batch (last use, wrong PINs, forgiven
+    mistakes) then wait on nothing."""
     if not ids:
         return {}
-    stmt = select(_PINS.c.id, _PINS.c.is_active).where(
-        _PINS.c.store_id == store_id, _PINS.c.deleted_at.is_(None), _PINS.c.id.in_(ids)
+    stmt = (
+        select(_PINS.c.id, _PINS.c.is_active)
+        .where(_PINS.c.store_id == store_id, _PINS.c.deleted_at.is_(None), _PINS.c.id.in_(ids))
+        .order_by(_PINS.c.id)
+        .with_for_update()
     )
     return {int(pin_id): bool(active) for pin_id, active in session.execute(stmt)}
+
+
+def lock_customers(session: Session, merchant_id: int, emails: set[str]) -> None:
+    """Lock the existing customers the batch's enrollments name, in id order."""
+    if not emails:
+        return
+    stmt = (
+        select(Customer.id)
+        .where(
+            Customer.merchant_id == merchant_id,
+            Customer.email.in_({e.strip().lower() for e in emails}),
+        )
+        .order_by(Customer.id)
+        .with_for_update()
+    )
+    session.execute(stmt).all()
 
 
 def earned_order_references(session: Session, pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
