@@ -256,6 +256,7 @@ ENDPOINTS: list[Endpoint] = [
         "POST", "/api/v1/sync/pair", "none", body=lambda w: {"code": "ABCDEFGHJK", "name": "T"}
     ),
     Endpoint("POST", "/api/v1/sync/push", "till", body=_push),
+    Endpoint("GET", "/api/v1/sync/wait", "till", query=lambda w: {"timeout": "0"}),
     Endpoint(
         "GET",
         "/api/v1/sync/pull",
