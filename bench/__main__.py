@@ -247,7 +247,7 @@ def flatten(figures: Figures, prefix: str = "") -> Figures:
 def run_parts(names: list[str], quick: bool, log: Callable[[str], None] = print) -> Figures:
     results: Figures = {}
     for name in names:
-        started = time.monotonic()
+        started, load = time.monotonic(), os.getloadavg()[0]
         log(f"[bench] {name} …")
         try:
             with deadline(DEADLINE_S.get(name, 1800), name):
@@ -256,6 +256,7 @@ def run_parts(names: list[str], quick: bool, log: Callable[[str], None] = print)
             traceback.print_exc()
             results[f"error_{name}"] = f"{type(exc).__name__}: {exc}"
         results[f"bench_{name}_seconds"] = round(time.monotonic() - started, 1)
+        results[f"bench_{name}_load"] = f"{load:.1f} to {os.getloadavg()[0]:.1f}"
         log(f"[bench] {name} done in {results[f'bench_{name}_seconds']} s")
     return results
 
@@ -313,6 +314,12 @@ def markdown(results: Figures, info: dict[str, str], quick: bool, date: str) -> 
         lines.append(
             "- Carried over from earlier runs (not run this time): "
             + ", ".join(f"{part} ({when})" for part, when in carried.items())
+        )
+    loads = [(p, results[f"bench_{p}_load"]) for p in PART_KEYS if f"bench_{p}_load" in results]
+    if loads:
+        lines.append(
+            "- Load average (1 min) when each part began and ended: "
+            + ", ".join(f"{part} {load}" for part, load in loads)
         )
     lines += [
         "",

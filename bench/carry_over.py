@@ -16,6 +16,7 @@ PART_KEYS = {
     "terminal": ("cold_start_", "terminal_"),
     "propagation": ("propagation_",),
 }
+_PER_RUN = ("bench_", "machine_", "error_")  # written anew by every run
 
 
 def carried_over(previous: Figures, ran: list[str]) -> Figures:
@@ -27,10 +28,14 @@ def carried_over(previous: Figures, ran: list[str]) -> Figures:
         if part in ran or not owned:
             continue
         kept.update({k: previous[k] for k in owned})
-        for key in (f"bench_{part}_seconds", f"error_{part}"):
+        for key in (f"bench_{part}_seconds", f"bench_{part}_load", f"error_{part}"):
             if key in previous:
                 kept[key] = previous[key]
         kept[f"bench_{part}_date"] = previous.get(f"bench_{part}_date", previous.get("bench_date"))
+    # A key no part claims (a part added without its prefix here) is kept rather than lost.
+    kept.update(
+        {k: v for k, v in previous.items() if owner(k) is None and not k.startswith(_PER_RUN)}
+    )
     return kept
 
 

@@ -95,6 +95,9 @@ def test_a_run_of_some_parts_keeps_the_others_figures_with_their_date(tmp_path: 
         "push_profile_ms_per_op": 1.6,
         "qr_decode_rate_hard": 1.0,
         "bench_qr_seconds": 19.2,
+        "bench_qr_load": "1.0 to 1.2",
+        "newpart_p95_ms": 12.0,
+        "bench_total_seconds": 785.5,
     }
     path.write_text(json.dumps(earlier))
     bench.write(
@@ -111,6 +114,9 @@ def test_a_run_of_some_parts_keeps_the_others_figures_with_their_date(tmp_path: 
     assert written["qr_decode_rate_hard"] == 1.0
     assert written["bench_qr_date"] == "2026-11-25 23:17 UTC"
     assert written["bench_push_date"] == written["bench_date"]
+    assert written["bench_qr_load"] == "1.0 to 1.2"
+    assert written["newpart_p95_ms"] == 12.0  # a part with no prefix listed yet: kept
+    assert "bench_total_seconds" not in written  # this run's bookkeeping, not carried
     doc = (tmp_path / "b.md").read_text()
     assert "push_profile (2026-11-25 23:17 UTC), qr (2026-11-25 23:17 UTC)" in doc
 
