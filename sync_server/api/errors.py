@@ -6,6 +6,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -64,6 +66,29 @@ def install_error_handlers(app: FastAPI, settings: Settings) -> None:
             headers["Allow"] = ", ".join(_allowed_methods(app, request))
         return JSONResponse(
             error_body(code, str(exc.detail)), status_code=exc.status_code, headers=headers
+        )
+
+    @app.exception_handler(SQLAlchemyTimeout)
+    async def _busy(request: Request, exc: SQLAlchemyTimeout) -> JSONResponse:
+        """Every database connection of this process is in use (a burst of first syncs,
+        a slow database): a verdict the till retries, not a 500."""
+        log.warning("no database connection free for %s %s", request.method, request.url.path)
+        return JSONResponse(
+            error_body("SERVER_BUSY", "The server is busy: try again in a moment."),
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _database_down(request: Request, exc: OperationalError) -> JSONResponse:
+        """The database does not answer (down, restarting, failing over)."""
+        log.warning(
+            "database unavailable for %s %s: %s", request.method, request.url.path, exc.orig
+        )
+        return JSONResponse(
+            error_body("DATABASE_UNAVAILABLE", "The database is not answering: try again soon."),
+            status_code=503,
+            headers={"Retry-After": "2"},
         )
 
     @app.exception_handler(Exception)
