@@ -3,6 +3,7 @@ and drains it once updated; a till database of every earlier local schema versio
 upgraded in place and its outbox, written by the old version, lands exactly once."""
 
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -78,7 +79,7 @@ def test_an_outdated_till_works_offline_keeps_its_outbox_and_drains_it_once_upda
     store = LocalStore(tmp_path / "till.db")
     client = SyncClient(store, MemoryTokens())
     client.pair(server.url, _paired_code(server, shop))
-    assert client.sync_once().online
+    _sync_until_staff_arrived(client, store)
     monkeypatch.setattr(protocol, "CURRENT", protocol.OLDEST - 1)  # the server moved on
     client = SyncClient(store, client.tokens)  # (the version is fixed for a process)
 
@@ -99,6 +100,19 @@ def test_an_outdated_till_works_offline_keeps_its_outbox_and_drains_it_once_upda
 
     assert (updated.online, updated.needs_update, updated.pending) == (True, False, 0)
     assert _stamps(server, shop, number) == 1
+
+
+def _sync_until_staff_arrived(client: SyncClient, store: LocalStore) -> None:
+    """On a shared PostgreSQL another database's writer can hold the pull's horizon
+    back for a moment (the horizon is cluster-wide): pull until the PIN is here."""
+    deadline = time.monotonic() + 30
+    while True:
+        assert client.sync_once().online
+        with store.engine.connect() as conn:
+            if conn.execute(text("SELECT count(*) FROM staff_pins")).scalar_one():
+                return
+        assert time.monotonic() < deadline, "the staff PIN never arrived by pull"
+        time.sleep(0.1)
 
 
 def _paired_code(server: ServerProcess, shop: Shop) -> str:
