@@ -22,6 +22,7 @@ it fails is killed. The verdicts go to ``again.json`` beside mutmut's.
 """
 
 import argparse
+import fnmatch
 import json
 import os
 import re
@@ -178,14 +179,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-children", default="1", help="parallel mutants (default 1)")
     parser.add_argument("--sample", type=int, default=1, help="every k-th mutant only")
     parser.add_argument("--again", nargs="+", metavar="TEST", help="survivors vs these tests")
+    parser.add_argument("--only", default="*", help="--again: mutant names matching this glob")
     parser.add_argument("--report", action="store_true", help="only print the last run")
-    args = parser.parse_args(argv)
+    # Options after --again's files go to pytest as they are (--deselect, -k).
+    args, pytest_args = parser.parse_known_args(argv)
+    if pytest_args and not args.again:
+        parser.error(f"unrecognized arguments: {' '.join(pytest_args)}")
     workdir: Path = args.workdir or Path(f"/tmp/mutation-{args.area}")  # noqa: S108
     chosen = workdir / "sample.json"
     if args.again:
         for tests in (workdir / "tests", workdir / "mutants" / "tests"):
             shutil.copytree(ROOT / "tests", tests, dirs_exist_ok=True)
-        again(workdir, args.mutmut, AREAS[args.area], args.again)
+        again(workdir, args.mutmut, AREAS[args.area], [*args.again, *pytest_args], args.only)
     elif not args.report:
         # A fresh copy each time: mutmut keeps earlier verdicts, stale after a test change.
         shutil.rmtree(workdir, ignore_errors=True)
@@ -203,8 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def again(workdir: Path, mutmut: str, area: Area, tests: list[str]) -> None:
-    """Each survivor of the last run against ``tests`` (killed: the tests fail)."""
+def again(workdir: Path, mutmut: str, area: Area, tests: list[str], only: str = "*") -> None:
+    """Each survivor of the last run, and each mutant no test reached, against ``tests``
+    (killed: the tests fail)."""
     verdicts = _of_run(workdir, mutmut)
     python = str(Path(mutmut).with_name("python"))
     found = (
@@ -224,8 +230,9 @@ def again(workdir: Path, mutmut: str, area: Area, tests: list[str]) -> None:
 
     if failed(""):
         raise SystemExit(f"{' '.join(tests)} fail without any mutant: fix them first")
-    for name in sorted(n for n, s in verdicts.items() if s == "survived"):
-        found[name] = "killed" if failed(name) else "survived"
+    alive = [n for n, s in verdicts.items() if s in ("survived", "no tests")]
+    for name in sorted(n for n in alive if fnmatch.fnmatch(n, only)):
+        found[name] = "killed" if failed(name) else verdicts[name]
         (workdir / "again.json").write_text(json.dumps(found, indent=1))
 
 
