@@ -18,7 +18,10 @@ function); its kill rate estimates the area's. ``--again FILE…`` copies the wo
 tree's tests/ into the last run's directory and runs the given test files against each
 of that run's survivors, switched on the way mutmut does it (``MUTANT_UNDER_TEST``): a
 new test cannot bring a killed mutant back, so the killed stay killed, and a survivor
-it fails is killed. The verdicts go to ``again.json`` beside mutmut's.
+it fails is killed. The verdicts go to ``again.json`` beside mutmut's. Mutants the last
+run did not get to (stopped early) or no test reached are tried too; give the area's
+own test directories for those, and ``--only GLOB`` to pick them by name. A fresh
+process per mutant also reaches code run at import, which mutmut's forks cannot.
 """
 
 import argparse
@@ -209,8 +212,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def again(workdir: Path, mutmut: str, area: Area, tests: list[str], only: str = "*") -> None:
-    """Each survivor of the last run, and each mutant no test reached, against ``tests``
-    (killed: the tests fail)."""
+    """The last run's survivors, and the mutants no test reached or it did not run,
+    against ``tests`` (killed: the tests fail)."""
     verdicts = _of_run(workdir, mutmut)
     python = str(Path(mutmut).with_name("python"))
     found = (
@@ -230,9 +233,11 @@ def again(workdir: Path, mutmut: str, area: Area, tests: list[str], only: str = 
 
     if failed(""):
         raise SystemExit(f"{' '.join(tests)} fail without any mutant: fix them first")
-    alive = [n for n, s in verdicts.items() if s in ("survived", "no tests")]
+    alive = [n for n, s in verdicts.items() if s in ("survived", "no tests", "not checked")]
     for name in sorted(n for n in alive if fnmatch.fnmatch(n, only)):
-        found[name] = "killed" if failed(name) else verdicts[name]
+        # One not run before gets its verdict here: pass the area's tests for those.
+        kept = "survived" if verdicts[name] == "not checked" else verdicts[name]
+        found[name] = "killed" if failed(name) else kept
         (workdir / "again.json").write_text(json.dumps(found, indent=1))
 
 
