@@ -1,0 +1,216 @@
+"""``python -m bench.idle_tills``: how many connected, idle tills one server process
+holds, and at what cost.
+
+One uvicorn worker on PostgreSQL with its live feed. N tills (simulated with raw
+asyncio sockets, so the client stays light beside the server on the same machine)
+each do what an idle till does: hold ``GET /api/v1/sync/wait`` (heartbeat 25 s), and
+at each heartbeat pull with its cursor (nothing changed) and hold again. Once all N
+are connected and a heartbeat has passed, the server's CPU time (master and worker,
+from /proc) is read over two heartbeats, and its resident memory.
+``idle_tills_per_server``: the largest N measured that costs at most 5 % of one core.
+All traffic is on loopback; every step has a deadline.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from bench.chaos import drop_database, fresh_database
+from bench.seeding import PROGRAM
+from bench.server_process import ServerProcess
+from sync_server.auth import accounts
+from sync_server.db import make_engine, make_session_factory
+from sync_server.services import pairing, programs
+
+HEARTBEAT_S = 25.0
+CPU_BUDGET = 0.05  # of one core
+DEADLINE_S = 900.0
+CLK = os.sysconf("SC_CLK_TCK")
+
+
+def _tokens(url: str, count: int) -> list[str]:
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    now = datetime.now(UTC)
+    with factory() as session:
+        merchant = accounts.create_merchant(session, "Idle Café")
+        owner = accounts.create_user(session, merchant.id, "owner@idle.example", "idle-owner")
+        programs.create(session, merchant.id, dict(PROGRAM))
+        store = accounts.create_store(session, merchant.id, "Store", "Europe/Paris")
+        tokens = []
+        for i in range(count):
+            code = pairing.issue_code(session, store, owner.id, now)
+            paired = pairing.redeem_code(session, code.code, f"idle-{i}", now)
+            assert paired is not None
+            tokens.append(paired.device_token)
+        session.commit()
+    engine.dispose()
+    return tokens
+
+
+def _tree(pid: int) -> list[int]:
+    pids, frontier = [pid], [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child in Path(f"/proc/{parent}/task/{parent}/children").read_text().split():
+            pids.append(int(child))
+            frontier.append(int(child))
+    return pids
+
+
+def _cpu_s(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLK
+
+
+def _rss_mb(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+async def _exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, target: str, token: str
+) -> dict[str, Any]:
+    writer.write(
+        f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+        "Loyalty-Protocol: 1\r\n\r\n".encode()
+    )
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":", 1)[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    status = int(head.split(b" ", 2)[1])
+    body = json.loads(await reader.readexactly(length))
+    if status == 503:  # busy: as a till, come back in a moment
+        await asyncio.sleep(1.0)
+        return await _exchange(reader, writer, target, token)
+    if status != 200:
+        raise RuntimeError(f"{target.split('?')[0]} answered {status}: {body}")
+    return dict(body)
+
+
+async def _till(
+    port: int, token: str, connected: asyncio.Event, counts: dict[str, int], pull: bool
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        page = await _exchange(reader, writer, "/api/v1/sync/pull?limit=5000", token)
+        while page["has_more"]:
+            cursor = quote(page["cursor"])
+            page = await _exchange(reader, writer, f"/api/v1/sync/pull?cursor={cursor}", token)
+        cursor = quote(page["cursor"])
+        counts["connected"] += 1
+        if counts["connected"] == counts["wanted"]:
+            connected.set()
+        while True:
+            target = f"/api/v1/sync/wait?cursor={cursor}&timeout={HEARTBEAT_S}"
+            await _exchange(reader, writer, target, token)
+            counts["waits"] += 1
+            if pull:  # what the till does at a heartbeat today
+                page = await _exchange(reader, writer, f"/api/v1/sync/pull?cursor={cursor}", token)
+                cursor = quote(page["cursor"])
+                counts["pulls"] += 1
+    finally:
+        writer.close()
+
+
+async def _hold(
+    port: int, tokens: list[str], pids: list[int], window: float, pull: bool
+) -> dict[str, float]:
+    counts = {"wanted": len(tokens), "connected": 0, "waits": 0, "pulls": 0}
+    connected = asyncio.Event()
+    tasks = [asyncio.create_task(_till(port, t, connected, counts, pull)) for t in tokens]
+    try:
+        waiter = asyncio.create_task(connected.wait())
+        done, _ = await asyncio.wait(
+            {waiter, *tasks}, timeout=120, return_when=asyncio.FIRST_COMPLETED
+        )
+        if waiter not in done:
+            failed = [t.exception() for t in tasks if t.done() and t.exception()]
+            raise TimeoutError(f"{counts['connected']} of {len(tokens)} connected: {failed[:1]}")
+        await asyncio.sleep(HEARTBEAT_S)  # every till through one heartbeat first
+        cpu0, wall0, waits0 = _cpu_s(pids), time.monotonic(), counts["waits"]
+        await asyncio.sleep(window)
+        cpu, wall = _cpu_s(pids) - cpu0, time.monotonic() - wall0
+        broken = [t.exception() for t in tasks if t.done()]
+        if broken:
+            raise RuntimeError(f"{len(broken)} tills dropped: {broken[:1]}")
+        return {
+            "cpu_share": cpu / wall,
+            "rss_mb": _rss_mb(pids),
+            "heartbeats_per_s": (counts["waits"] - waits0) / wall,
+        }
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def run(levels: list[int], window: float, pull: bool = True) -> dict[str, Any]:
+    began = time.monotonic()
+    name, url = fresh_database()
+    try:
+        tokens = _tokens(url, max(levels))
+        server = ServerProcess(url, workers=1)
+        server.start()
+        try:
+            pids = _tree(server.proc.pid)  # type: ignore[union-attr]
+            base_rss = _rss_mb(pids)
+            figures: dict[str, Any] = {
+                "idle_heartbeat_s": HEARTBEAT_S,
+                "idle_pull_at_heartbeat": pull,
+            }
+            held = 0
+            for n in levels:
+                if time.monotonic() - began > DEADLINE_S:
+                    raise TimeoutError(f"idle_tills: {DEADLINE_S:.0f} s passed before N={n}")
+                got = asyncio.run(_hold(server.port, tokens[:n], pids, window, pull))
+                figures[f"idle_cpu_pct_{n}"] = round(100 * got["cpu_share"], 2)
+                figures[f"idle_rss_mb_{n}"] = round(got["rss_mb"], 1)
+                figures[f"idle_heartbeats_per_s_{n}"] = round(got["heartbeats_per_s"], 1)
+                if got["cpu_share"] <= CPU_BUDGET:
+                    held = n
+            top = max(levels)
+            figures["idle_tills_per_server"] = held
+            figures["idle_tills_measured_max"] = top
+            figures["idle_rss_mb_per_1000"] = round(
+                (figures[f"idle_rss_mb_{top}"] - base_rss) * 1000 / top, 1
+            )
+        finally:
+            server.stop()
+    finally:
+        drop_database(name)
+    figures["bench_idle_tills_seconds"] = round(time.monotonic() - began, 1)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--levels", default="500,1000,2000")
+    parser.add_argument("--window", type=float, default=2 * HEARTBEAT_S)
+    parser.add_argument(
+        "--no-pull", action="store_true", help="hold again at a heartbeat, without a pull"
+    )
+    args = parser.parse_args()
+    levels = [int(n) for n in args.levels.split(",")]
+    print(json.dumps(run(levels, args.window, pull=not args.no_pull)))
+
+
+if __name__ == "__main__":
+    main()
