@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bench.chaos import drop_database, fresh_database
+from bench.propagation import private_cluster
 from bench.seeding import PROGRAM
 from bench.server_process import ServerProcess
 from sync_server.auth import accounts
@@ -163,8 +164,15 @@ async def _hold(
 
 
 def run(levels: list[int], window: float, pull: bool = True) -> dict[str, Any]:
+    """On a PostgreSQL cluster of its own: the pull horizon is cluster-wide, and other
+    tenants' transactions would hold every held request in its re-check loop."""
+    with private_cluster() as admin:
+        return _run(admin, levels, window, pull)
+
+
+def _run(admin: str, levels: list[int], window: float, pull: bool) -> dict[str, Any]:
     began = time.monotonic()
-    name, url = fresh_database()
+    name, url = fresh_database(admin)
     try:
         tokens = _tokens(url, max(levels))
         server = ServerProcess(url, workers=1)
@@ -195,7 +203,7 @@ def run(levels: list[int], window: float, pull: bool = True) -> dict[str, Any]:
         finally:
             server.stop()
     finally:
-        drop_database(name)
+        drop_database(name, admin)
     figures["bench_idle_tills_seconds"] = round(time.monotonic() - began, 1)
     return figures
 

@@ -36,6 +36,10 @@ CONFIG = ":config"
 # While a writer older than a committed change holds the pull horizon back, look again
 # this often (the change is not pullable yet, and no notification will say when it is).
 RECHECK_S = 0.03
+# A change held back for longer (a long transaction anywhere on the cluster holds the
+# horizon): each waiter re-checks less often, up to once a second, so a thousand
+# held requests do not query the database thirty times a second each.
+RECHECK_MAX_S = 1.0
 # The listening link is pinged this often: a link that died without a FIN is noticed.
 PING_S = 30.0
 PING_TIMEOUT_S = 10.0
@@ -104,6 +108,7 @@ class Feed:
         client_gone = asyncio.ensure_future(gone())
         try:
             deadline = loop.time() + timeout
+            blocked = 0
             while True:
                 news = await check()
                 if news is News.PULLABLE:
@@ -111,7 +116,11 @@ class Feed:
                 left = deadline - loop.time()
                 if left <= 0:
                     return Answer.HEARTBEAT
-                pause = min(left, RECHECK_S) if news is News.BLOCKED else left
+                if news is News.BLOCKED:
+                    pause = min(left, RECHECK_S * 2**blocked, RECHECK_MAX_S)
+                    blocked += 1
+                else:
+                    pause, blocked = left, 0
                 if not await _woken(waiter.event, client_gone, pause):
                     continue
                 if not self.live:
