@@ -157,6 +157,28 @@ TARGETS = [
         5000.0,
         judged=False,
     ),
+    Target(
+        "reconnect_s",
+        "server killed (-9), down 20 s, restarted: the till online again (max of 3)",
+        "<=",
+        2.0,
+    ),
+    Target(
+        "till_op_p99_ms_after_year",
+        "local op p99 after a year at a busy till (600 ops/day, 20k cards, 90-day window)",
+        "<=",
+        1.5,
+        "till_op_p99_ms_year_start",
+    ),
+    Target("till_op_p99_ms_year_start", "the same at the start of the year", "anchor"),
+    Target(
+        "till_db_mb_after_year",
+        "the till's database after that year, pruned (unpruned: till_db_mb_after_year_unpruned)",
+        "<=",
+        0.5,
+        "till_db_mb_after_year_unpruned",
+    ),
+    Target("till_db_mb_after_year_unpruned", "the same year, nothing pruned", "anchor"),
 ]
 DEADLINE_S = PART_LIMIT_S  # a wall-clock limit per part
 # -- the parts ---------------------------------------------------------------------------
@@ -222,6 +244,18 @@ def part_propagation(quick: bool) -> Figures:
     return propagation.measure(seconds=10 if quick else 60, rate=1.0, polling=not quick)
 
 
+def part_reconnect(quick: bool) -> Figures:
+    from bench import reconnect
+
+    return reconnect.run(rounds=1 if quick else 3, down_s=2.0 if quick else 20.0)
+
+
+def part_till_year(quick: bool) -> Figures:
+    from bench import till_year
+
+    return till_year.run(quick)
+
+
 PARTS: dict[str, Callable[[bool], Figures]] = {
     "anchors": part_anchors,
     "push": part_push,
@@ -231,6 +265,8 @@ PARTS: dict[str, Callable[[bool], Figures]] = {
     "qr": part_qr,
     "terminal": part_terminal,
     "propagation": part_propagation,
+    "reconnect": part_reconnect,
+    "till_year": part_till_year,
 }
 
 
@@ -386,6 +422,9 @@ def write(
         previous = json.loads(results_path.read_text())
         kept = carried_over(previous, ran)
         figures, results = {**kept, **figures}, {**kept, **results}
+        tree = _previous_tree(doc_path)  # the profile is text: kept in the doc only
+        if "push_profile" not in ran and tree is not None:
+            results["push_profile_tree"] = tree
     dates = {f"bench_{part}_date": date for part in ran or []}
     results = {**results, **dates}
     out = {**figures, **dates, "bench_date": date, "bench_quick": quick}
@@ -393,6 +432,17 @@ def write(
     results_path.write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
     doc_path.parent.mkdir(parents=True, exist_ok=True)
     doc_path.write_text(markdown(results, info, quick, date))
+
+
+def _previous_tree(doc_path: Path) -> str | None:
+    """The push profile's tree as the last run that measured it wrote it."""
+    if not doc_path.exists():
+        return None
+    text = doc_path.read_text()
+    head = text.find("## Where push spends its time")
+    start = text.find("```\n", head) if head >= 0 else -1
+    end = text.find("\n```", start + 4) if start >= 0 else -1
+    return text[start + 4 : end] if end > start >= 0 else None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,8 @@ PART_KEYS = {
     "qr": ("qr_",),
     "terminal": ("cold_start_", "terminal_"),
     "propagation": ("propagation_",),
+    "reconnect": ("reconnect_",),
+    "till_year": ("till_",),
 }
 _PER_RUN = ("bench_", "machine_", "error_")  # written anew by every run
 

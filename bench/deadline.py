@@ -20,6 +20,8 @@ PART_LIMIT_S: dict[str, float] = {
     "qr": 1800,
     "terminal": 2100,
     "propagation": 600,
+    "reconnect": 600,
+    "till_year": 900,
 }
 
 _doing = ["starting"]

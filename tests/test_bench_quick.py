@@ -173,3 +173,31 @@ def test_a_push_run_that_gets_errors_fails_with_the_answer() -> None:
         server.shutdown()
         thread.join()
         server.server_close()
+
+
+def test_a_year_at_the_till_stays_smaller_than_the_same_year_unpruned() -> None:
+    """Planted bug: a till that never prunes (prune_before's window ignored) keeps the
+    whole year: its database is as large as the unpruned one."""
+    figures = bench.part_till_year(True)
+
+    assert figures["till_db_mb_after_year"] < figures["till_db_mb_after_year_unpruned"]
+    assert figures["till_op_p99_ms_year_start"] > 0
+    assert figures["till_op_p99_ms_after_year"] > 0
+
+
+def test_a_run_without_the_profile_keeps_the_profile_the_last_run_measured(
+    tmp_path: Path,
+) -> None:
+    """Planted bug: the push profile is text kept only in the doc; a run of other parts
+    rewrote the doc without it."""
+    results, doc = tmp_path / "r.json", tmp_path / "b.md"
+    tree = "0.6372 profiled  bench/push_profile.py:39\n`- 0.6372 push  sync_server/sync.py:38"
+    measured = {"push_profile_ms_per_op": 0.6, "push_profile_tree": tree}
+    bench.write(measured, quick=False, results_path=results, doc_path=doc, ran=["push_profile"])
+
+    bench.write(
+        {"reconnect_s": 0.5}, quick=False, results_path=results, doc_path=doc, ran=["reconnect"]
+    )
+
+    assert "## Where push spends its time" in doc.read_text()
+    assert tree in doc.read_text()
