@@ -32,9 +32,17 @@ class _Runnable(QRunnable):
         try:
             result = self.fn()
         except Exception as exc:  # handed to the UI thread, shown there
-            self.job.failed.emit(exc)
+            self._tell(self.job.failed, exc)
         else:
-            self.job.done.emit(result)
+            self._tell(self.job.done, result)
+
+    def _tell(self, signal: Any, value: object) -> None:
+        """A job that ends after its window closed (Ctrl-C during a sync) has nobody
+        to tell: its signal's QObject is gone, and that is not an error."""
+        try:
+            signal.emit(value)
+        except RuntimeError:
+            log.debug("a background job ended after its window closed")
 
 
 class Background(QObject):
