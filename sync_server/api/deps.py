@@ -59,6 +59,32 @@ def get_actor(
 ActorDep = Annotated[StoreActor, Depends(get_actor)]
 
 
+def get_holding_terminal(
+    request: Request,
+    now: NowDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> StoreActor:
+    """The till of a held request, authenticated in a transaction that begins and ends
+    in this one worker-thread call. A held request must hold no database connection
+    while it waits, for a change or for a thread: with the auth transaction left open
+    across the wait, a few hundred held requests kept the pool's connections while the
+    threads that could release them waited for one."""
+    if credentials is None:
+        raise ApiError("UNAUTHORIZED", "A bearer token is required.")
+    with request.app.state.session_factory() as session:
+        actor = tokens.resolve(session, credentials.credentials, now)
+        session.commit()
+    if actor is None:
+        raise ApiError("UNAUTHORIZED", "The token is invalid, expired or revoked.")
+    if actor.terminal_id is None:
+        raise forbidden("Only a paired terminal may sync.")
+    request.state.actor = actor
+    return actor
+
+
+HoldingTerminalDep = Annotated[StoreActor, Depends(get_holding_terminal)]
+
+
 def require_owner(actor: ActorDep) -> StoreActor:
     if not actor.is_owner:
         raise forbidden("Only the merchant owner may do this.")

@@ -13,7 +13,14 @@ from sync_server import feed_check
 from sync_server import pull as pull_service
 from sync_server import sync as push_service
 from sync_server.actor import StoreActor
-from sync_server.api.deps import ActorDep, MetaDep, NowDep, SessionDep, SettingsDep
+from sync_server.api.deps import (
+    ActorDep,
+    HoldingTerminalDep,
+    MetaDep,
+    NowDep,
+    SessionDep,
+    SettingsDep,
+)
 from sync_server.api.schemas import links
 from sync_server.api.schemas.common import error_responses
 from sync_server.api.schemas.sync import (
@@ -141,8 +148,7 @@ class WaitResponse(BaseModel):
 @router.get("/wait", responses=error_responses(403))
 async def wait(
     request: Request,
-    actor: TerminalDep,
-    session: SessionDep,
+    actor: HoldingTerminalDep,
     now: NowDep,
     cursor: Annotated[PlainText | None, Query(max_length=2000)] = None,
     timeout: Annotated[float, Query(ge=0, le=60)] = 25.0,
@@ -151,11 +157,16 @@ async def wait(
     or ``timeout`` seconds pass (the heartbeat). An ``async`` route: a held request
     holds no thread and no database connection."""
 
+    factory = request.app.state.session_factory
+
     def check() -> News:
-        try:
-            return feed_check.news(session, actor, cursor, now)
-        finally:
-            session.commit()  # no transaction, no pooled connection while waiting
+        """One short transaction per look, begun and ended in one thread call: no
+        pooled connection is held between looks."""
+        with factory() as session:
+            try:
+                return feed_check.news(session, actor, cursor, now)
+            finally:
+                session.commit()
 
     feed: Feed = request.app.state.feed
     try:

@@ -9,7 +9,12 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from sync_server.api.deps import get_actor, require_owner, require_person
+from sync_server.api.deps import get_actor, get_holding_terminal, require_owner, require_person
+from sync_server.api.sync import require_terminal
+
+# The held request's till is authenticated and gated in one call (no transaction may
+# stay open while it waits): it stands for both gates.
+_STANDS_FOR = {get_actor: get_holding_terminal, require_terminal: get_holding_terminal}
 
 
 def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
@@ -40,10 +45,11 @@ def _sample(path: str) -> str:
 
 def operations(app: FastAPI, gate: Callable[..., Any]) -> list[tuple[str, str]]:
     """(method, concrete path) of every route whose dependencies include ``gate``."""
+    gates = {gate, _STANDS_FOR.get(gate, gate)}
     return sorted(
         (method, _sample(path))
         for path, route in _walk(app.routes)
-        if gate in set(_calls(route.dependant))
+        if gates & set(_calls(route.dependant))
         for method in route.methods
     )
 
@@ -53,7 +59,7 @@ def open_operations(app: FastAPI) -> list[tuple[str, str]]:
     return sorted(
         (method, path)
         for path, route in _walk(app.routes)
-        if get_actor not in set(_calls(route.dependant))
+        if not {get_actor, get_holding_terminal} & set(_calls(route.dependant))
         for method in route.methods
     )
 
