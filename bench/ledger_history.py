@@ -13,7 +13,15 @@ from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
 from common.card import CardState
-from common.ledger_chain import GENESIS, entry_hash
+from common.ledger_chain import (
+    GENESIS,
+    HASHED_FIELDS,
+    NULL_DIGEST,
+    PERSONAL_FIELDS,
+    PRIVACY_COLUMNS,
+    digest_column,
+    entry_hash_v2,
+)
 from common.operations import (
     AddStamp,
     CustomerDetails,
@@ -31,34 +39,22 @@ from common.outcome import Applied
 from common.program import ProgramRules, StoreClock
 from common.rules import RuleContext, decide
 
-# The ledger's columns in COPY order; chain_seq, prev_hash, entry_hash last.
+# The ledger's columns in COPY order: the hashed ones as common/ledger_chain.py names
+# them, then the sync and chain bookkeeping (``_line`` writes them in this order).
 LEDGER_COLUMNS = (
-    "id",
-    "merchant_id",
-    "card_id",
-    "store_id",
-    "staff_pin_id",
-    "user_id",
-    "type",
-    "stamps_delta",
-    "points_delta",
-    "stamp_count_after",
-    "points_balance_after",
-    "purchase_amount_cents",
-    "order_reference",
-    "reward_id",
-    "reward_name",
-    "related_transaction_id",
-    "client_time",
-    "created_at",
-    "ip_address",
-    "user_agent",
-    "notes",
+    *(name for name in HASHED_FIELDS if name != "chain_seq"),
     "change_txid",
     "chain_seq",
     "prev_hash",
     "entry_hash",
+    "chain_version",
+    *PRIVACY_COLUMNS,
 )
+# No personal data here: each personal field is NULL, without salt, with NULL_DIGEST.
+_NO_PERSONAL = {column: None for column in PRIVACY_COLUMNS} | {
+    digest_column(field): NULL_DIGEST for field in PERSONAL_FIELDS
+}
+_NO_PERSONAL_TEXT = "\t".join("\\N" if v is None else v for v in _NO_PERSONAL.values())
 _HOME_SHARE = 0.7  # the share of a card's operations made at the store that enrolled it
 
 
@@ -135,14 +131,15 @@ def write(
                 "related_transaction_id": draft.related_transaction_id,
                 "client_time": when,
                 "created_at": when,
+                "notes": None,
                 "ip_address": None,
                 "user_agent": None,
-                "notes": None,
+                **_NO_PERSONAL,
                 "change_txid": txid,
                 "chain_seq": entry_id - shape.first_entry_id + 1,
                 "prev_hash": history.head,
             }
-            entry["entry_hash"] = history.head = entry_hash(history.head, entry)
+            entry["entry_hash"] = history.head = entry_hash_v2(history.head, entry)
             out.write(_line(entry))
             history.per_store[store] = history.per_store.get(store, 0) + 1
             history.entries += 1
@@ -173,8 +170,8 @@ def _line(entry: dict[str, Any]) -> str:
         f"\t{e['stamp_count_after']}\t{e['points_balance_after']}"
         f"\t{n(e['purchase_amount_cents'])}\t{n(e['order_reference'])}\t{n(e['reward_id'])}"
         f"\t{n(e['reward_name'])}\t{n(e['related_transaction_id'])}\t{when}\t{when}"
-        f"\t\\N\t\\N\t{n(e['notes'])}\t{e['change_txid']}\t{e['chain_seq']}"
-        f"\t{e['prev_hash']}\t{e['entry_hash']}\n"
+        f"\t\\N\t\\N\t\\N\t{e['change_txid']}\t{e['chain_seq']}"
+        f"\t{e['prev_hash']}\t{e['entry_hash']}\t2\t{_NO_PERSONAL_TEXT}\n"
     )
 
 

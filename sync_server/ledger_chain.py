@@ -16,7 +16,16 @@ from typing import Any, cast
 from sqlalchemy import Table, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from common.ledger_chain import GENESIS, HASHED_FIELDS, entry_hash
+from common.ledger_chain import (
+    CHAIN_VERSION,
+    GENESIS,
+    HASHED_FIELDS,
+    PRIVACY_COLUMNS,
+    entry_hash,
+    entry_hash_v2,
+    personal_field_problem,
+    privacy_columns,
+)
 from sync_server.models import LedgerChainHead, LedgerEntry
 from sync_server.repositories.bulk_sql import update_rows
 from sync_server.repositories.upsert import insert_ignore
@@ -24,6 +33,8 @@ from sync_server.repositories.upsert import insert_ignore
 _PENDING_KEY = "loyalty.ledger_unsealed"
 _ENTRIES = cast(Table, LedgerEntry.__table__)
 _HASHED = [_ENTRIES.c[name] for name in HASHED_FIELDS if name != "chain_seq"]
+_CHECKED = [_ENTRIES.c[name] for name in ("chain_version", *PRIVACY_COLUMNS)]
+_SEALED = ("id", "chain_seq", "prev_hash", "entry_hash", "chain_version", *PRIVACY_COLUMNS)
 
 
 def mark_unsealed(session: Session) -> None:
@@ -49,7 +60,8 @@ def _forget(session: Session, transaction: Any) -> None:
 
 def seal(session: Session, new_rows: Sequence[dict[str, Any]] = ()) -> None:
     """Chain every unsealed entry of this transaction, then ``new_rows``: entries (with
-    their ids) the caller inserts right after, which get their chain fields in place."""
+    their ids) the caller inserts right after, which get their chain fields in place.
+    Every entry is sealed in the current format (v2), with fresh salts."""
     written = [
         dict(row)
         for row in session.execute(
@@ -65,12 +77,14 @@ def seal(session: Session, new_rows: Sequence[dict[str, Any]] = ()) -> None:
         for entry in by_merchant[merchant_id]:
             seq += 1
             entry["chain_seq"], entry["prev_hash"] = seq, last
-            entry["entry_hash"] = last = entry_hash(last, entry)
+            entry["chain_version"] = CHAIN_VERSION
+            entry.update(privacy_columns(entry))
+            entry["entry_hash"] = last = entry_hash_v2(last, entry)
         head.last_seq, head.last_hash = seq, last
     update_rows(
         session,
         _ENTRIES,
-        [{k: e[k] for k in ("id", "chain_seq", "prev_hash", "entry_hash")} for e in written],
+        [{k: e[k] for k in _SEALED} for e in written],
     )
     session.flush()
     session.info.pop(_PENDING_KEY, None)
@@ -118,6 +132,9 @@ def verify(session: Session, merchant_id: int, page: int = 5000) -> ChainReport:
             return ChainReport(
                 merchant_id, count, seq, entry["id"], "its content differs from what was sealed"
             )
+        problem = personal_field_problem(entry) if entry["chain_version"] == 2 else None
+        if problem is not None:
+            return ChainReport(merchant_id, count, seq, entry["id"], problem)
         last, expected_seq, count = entry["entry_hash"], seq + 1, count + 1
     unsealed = session.scalar(
         select(_ENTRIES.c.id)
@@ -142,7 +159,13 @@ def _chain(session: Session, merchant_id: int, page: int) -> Iterator[dict[str, 
     while True:
         rows = (
             session.execute(
-                select(*_HASHED, _ENTRIES.c.chain_seq, _ENTRIES.c.prev_hash, _ENTRIES.c.entry_hash)
+                select(
+                    *_HASHED,
+                    *_CHECKED,
+                    _ENTRIES.c.chain_seq,
+                    _ENTRIES.c.prev_hash,
+                    _ENTRIES.c.entry_hash,
+                )
                 .where(_ENTRIES.c.merchant_id == merchant_id, _ENTRIES.c.chain_seq > after)
                 .order_by(_ENTRIES.c.chain_seq)
                 .limit(page)

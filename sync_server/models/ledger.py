@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, SmallInteger, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sync_server.models.base import Base, BigId, UTCDateTime, utcnow
@@ -64,6 +64,15 @@ class LedgerEntry(Base):
     chain_seq: Mapped[int | None] = mapped_column(BigInteger)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     entry_hash: Mapped[str | None] = mapped_column(String(64))
+    # Chain format v2 (common/ledger_chain.py): the hash covers a salted digest of each
+    # personal field; erasing a value erases its salt with it. Set by the seal.
+    chain_version: Mapped[int | None] = mapped_column(SmallInteger)
+    notes_salt: Mapped[str | None] = mapped_column(String(32))
+    notes_digest: Mapped[str | None] = mapped_column(String(64))
+    ip_address_salt: Mapped[str | None] = mapped_column(String(32))
+    ip_address_digest: Mapped[str | None] = mapped_column(String(64))
+    user_agent_salt: Mapped[str | None] = mapped_column(String(32))
+    user_agent_digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class LedgerChainHead(Base):
@@ -74,3 +83,7 @@ class LedgerChainHead(Base):
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), primary_key=True)
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+    # The v1 head this chain was re-sealed from by migration 0008 (NULL: none), so an
+    # auditor holding the old head can tie it to the new chain.
+    v1_last_seq: Mapped[int | None] = mapped_column(BigInteger)
+    v1_last_hash: Mapped[str | None] = mapped_column(String(64))

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from common.ledger_chain import GENESIS, HASHED_FIELDS, entry_hash
+from common.ledger_chain import GENESIS, HASHED_FIELDS, entry_hash_v1
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -63,7 +63,7 @@ def _chain_existing_entries() -> None:
         for row in rows:
             seq += 1
             entry = {**row, "chain_seq": seq}
-            digest = entry_hash(last, entry)
+            digest = entry_hash_v1(last, entry)
             updates.append({"_id": row["id"], "seq": seq, "prev": last, "hash": digest})
             last = digest
         if updates:
