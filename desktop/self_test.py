@@ -60,15 +60,21 @@ def check_decode(frame: "Frame") -> str:
 
 
 def check_local_db(workdir: Path) -> str:
-    """Write an outbox op and a meta value, close, reopen, read both back."""
+    """Write an outbox op and a meta value, close, reopen, read both back; encrypted as
+    a till's is (SQLCipher's native library bundled and working)."""
+    import secrets
+
     from common.operations import AddStamp
-    from desktop.engine import local_schema
+    from desktop.engine import cache_cipher, local_schema
+    from desktop.engine.cache_key import KEY_BYTES, CacheKey
     from desktop.engine.local_store import LocalStore
+    from desktop.engine.tokens import MemoryTokens
 
     path = workdir / "roundtrip" / "till.db"
     op = AddStamp(card_number=CARD_NUMBER)
     written = {"at": datetime.now(UTC).isoformat()}
-    store = LocalStore(path)
+    key = CacheKey(secrets.token_bytes(KEY_BYTES), MemoryTokens())
+    store = LocalStore(path, key=key)
     try:
         with store.transaction() as conn:
             store.set_meta(conn, "self_test", written)
@@ -77,7 +83,7 @@ def check_local_db(workdir: Path) -> str:
         )
     finally:
         store.close()
-    store = LocalStore(path)
+    store = LocalStore(path, key=key)
     try:
         back = store.entry(entry.op_id)
         meta = store.get_meta("self_test")
@@ -92,7 +98,12 @@ def check_local_db(workdir: Path) -> str:
         raise CheckFailed(f"meta read back as {meta!r}, not {written!r}")
     if journal != "wal":
         raise CheckFailed(f"journal mode is {journal!r}, the till needs WAL")
-    return f"outbox op #{back.seq} and meta read back after reopening (schema v{schema}, WAL)"
+    if not cache_cipher.is_sealed(path):
+        raise CheckFailed("the database file is not encrypted")
+    return (
+        f"outbox op #{back.seq} and meta read back after reopening "
+        f"(schema v{schema}, WAL, encrypted)"
+    )
 
 
 def check_runtime() -> str:

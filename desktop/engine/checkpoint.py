@@ -14,9 +14,14 @@ import logging
 import sqlite3
 import struct
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from desktop.engine.cache_cipher import ERRORS, CacheKeyMismatch
 
 log = logging.getLogger(__name__)
+CONNECTION_ERRORS: tuple[type[Exception], ...] = (*ERRORS, CacheKeyMismatch)
 
 PAGES = 1000  # SQLite's default autocheckpoint size: ~4 MB of WAL
 BACKSTOP_PAGES = 10_000  # inline checkpoint only if this thread cannot keep up
@@ -25,10 +30,13 @@ BACKSTOP_PAGES = 10_000  # inline checkpoint only if this thread cannot keep up
 class Checkpointer:
     """``nudge()`` after a write transaction; a daemon thread checkpoints when the WAL
     is past ``pages``. ``close()`` stops it (the last connection closing checkpoints
-    whatever is left)."""
+    whatever is left). ``connect``: how to open the database (with the till's key)."""
 
-    def __init__(self, path: Path, pages: int = PAGES) -> None:
+    def __init__(
+        self, path: Path, pages: int = PAGES, connect: Callable[[], Any] | None = None
+    ) -> None:
         self.path = path
+        self._connect = connect or (lambda: sqlite3.connect(path))
         self._shm = path.with_name(path.name + "-shm")
         self.pages = pages
         self.runs = 0  # checkpoints done, for tests and diagnostics
@@ -48,7 +56,7 @@ class Checkpointer:
         self._thread.join(timeout)
 
     def _run(self) -> None:
-        conn: sqlite3.Connection | None = None
+        conn: Any = None
         try:
             while True:
                 self._wake.wait()
@@ -64,7 +72,9 @@ class Checkpointer:
                 if frames - copied >= self.pages or (self._chasing and frames > copied):
                     # Connected on first need: by then the store has made the file a
                     # WAL database (a connection opened before would not checkpoint).
-                    conn = conn or _connect(self.path)
+                    conn = conn or self._open()
+                    if conn is None:
+                        continue
                     if not self._checkpoint(conn):
                         conn.close()
                         conn = None
@@ -88,11 +98,22 @@ class Checkpointer:
         (copied,) = struct.unpack_from("=I", header, 96)
         return frames, min(copied, frames)
 
-    def _checkpoint(self, conn: sqlite3.Connection) -> bool:
+    def _open(self) -> Any:
+        try:
+            conn = self._connect()
+        except CONNECTION_ERRORS:  # the backstop still checkpoints inline
+            log.exception("background WAL checkpoint: cannot open the database")
+            return None
+        conn.isolation_level = None
+        conn.execute("PRAGMA journal_mode=WAL")  # as the store's connections: a no-op now
+        conn.execute("PRAGMA synchronous=FULL")  # the checkpoint fsyncs the database file
+        return conn
+
+    def _checkpoint(self, conn: Any) -> bool:
         """One PASSIVE checkpoint; False if this connection could not do it."""
         try:
             busy, log_frames, done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        except sqlite3.Error:  # e.g. a disk error: the backstop still checkpoints inline
+        except CONNECTION_ERRORS:  # e.g. a disk error: the backstop still checkpoints inline
             log.exception("background WAL checkpoint failed")
             return False
         if log_frames < 0:  # "not in WAL mode" as this connection sees it
@@ -101,10 +122,3 @@ class Checkpointer:
         self._chasing = max(1, log_frames)
         log.debug("checkpoint: %s of %s frames (busy %s)", done, log_frames, busy)
         return True
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")  # as the store's connections: a no-op now
-    conn.execute("PRAGMA synchronous=FULL")  # the checkpoint fsyncs the database file
-    return conn

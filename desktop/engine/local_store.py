@@ -2,6 +2,8 @@
 
 WAL with ``synchronous=FULL``: an op the cashier saw confirmed is on disk. Every write
 transaction begins IMMEDIATE, so the seq of a new op is taken under the write lock.
+Given the till's key, the file is SQLCipher-encrypted (``cache_cipher``): a clear one
+left by an older version is sealed on first open.
 """
 
 import json
@@ -12,15 +14,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import sqlcipher3  # type: ignore[import-untyped]
 from pydantic import TypeAdapter
 from sqlalchemy import Connection, Engine, bindparam, create_engine, event, text
 
 from common.card import CardState
 from common.operations import AcknowledgeAttention, Operation, TillOperation
-from desktop.engine import local_schema, pull_apply
+from desktop.engine import cache_cipher, local_schema, pull_apply
 from desktop.engine.checkpoint import BACKSTOP_PAGES, Checkpointer
+
+if TYPE_CHECKING:
+    from desktop.engine.cache_key import CacheKey
 
 OPERATION: TypeAdapter[Operation | AcknowledgeAttention] = TypeAdapter(TillOperation)
 _DATES = {"stamps_day"}
@@ -59,17 +65,31 @@ def card_state_from_row(row: dict[str, Any]) -> CardState:
 
 
 class LocalStore:
-    def __init__(self, path: Path, local_now: Callable[[], datetime] | None = None) -> None:
+    """Args:
+    key: the till's database key (``cache_key``); None keeps the file unencrypted
+        (tests of the store alone, the benchmark's baseline).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        local_now: Callable[[], datetime] | None = None,
+        key: "CacheKey | None" = None,
+    ) -> None:
         self.local_now = local_now or (lambda: datetime.now(UTC))
+        self.path = path
+        self.key = key
         path.parent.mkdir(parents=True, exist_ok=True)
+        if key is not None:
+            cache_cipher.seal_plain(path, key)
         # Reads take a plain (deferred) transaction: WAL lets them run beside a writer.
         # Writes begin IMMEDIATE on their own engine, so a write never upgrades a read
         # lock halfway (SQLITE_BUSY) and the seq of a new op is taken under the lock.
-        self.engine: Engine = create_engine(f"sqlite:///{path}")
-        self._writer: Engine = create_engine(f"sqlite:///{path}")
+        self.engine: Engine = self._engine()
+        self._writer: Engine = self._engine()
         _configure(self.engine, "BEGIN")
         _configure(self._writer, "BEGIN IMMEDIATE")
-        self.checkpointer = Checkpointer(path)  # WAL checkpoints off the op path
+        self.checkpointer = self._checkpointer()  # WAL checkpoints off the op path
         # Meta (program, settings, clock offset…) is read on every action and written
         # only by pulls: cached, dropped after every write transaction.
         self._meta: dict[str, Any] = {}
@@ -77,6 +97,20 @@ class LocalStore:
         self._meta_generation = 0
         with self.transaction() as conn:
             local_schema.upgrade(conn)
+
+    def _engine(self) -> Engine:
+        if self.key is None:
+            return create_engine(f"sqlite:///{self.path}")
+        # The key is read at each new connection: after a wipe replaced it, the pools
+        # are emptied and every connection opens with the new one.
+        return create_engine(
+            f"sqlite:///{self.path}",
+            module=sqlcipher3,
+            creator=lambda: cache_cipher.connect(self.path, self.key, check_same_thread=False),
+        )
+
+    def _checkpointer(self) -> Checkpointer:
+        return Checkpointer(self.path, connect=lambda: cache_cipher.connect(self.path, self.key))
 
     def close(self) -> None:
         self.checkpointer.close()
@@ -138,7 +172,9 @@ class LocalStore:
         )
 
     def wipe(self) -> None:
-        """Everything this till holds, gone (an unpaired till keeps no customer data)."""
+        """Everything this till holds, gone (an unpaired till keeps no customer data);
+        the key replaced too, so no copy of the file taken before can be read with
+        what the till keeps."""
         with self.transaction() as conn:
             for table in (
                 "cards",
@@ -157,8 +193,16 @@ class LocalStore:
         raw = self._writer.raw_connection()
         try:
             raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+            if self.key is not None:
+                self.key = self.key.replaced()
+                raw.driver_connection.execute(f"PRAGMA rekey = {self.key.literal()}")  # type: ignore[union-attr]
         finally:
             raw.close()
+        if self.key is not None:  # connections holding the old key are let go
+            self.checkpointer.close()
+            self.engine.dispose()
+            self._writer.dispose()
+            self.checkpointer = self._checkpointer()
 
     def next_serial(self) -> int:
         """This till's next card-number serial, taken under the write lock and stored

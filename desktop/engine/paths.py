@@ -9,9 +9,15 @@ import platformdirs
 
 APP_NAME = "loyalty-terminal"
 DATABASE_NAME = "till.db"
-# Files the till may leave in its data dir that hold customer data, PIN hashes or the
-# device token (the token file only when the machine has no keyring).
-PRIVATE_FILES = (DATABASE_NAME, f"{DATABASE_NAME}-wal", f"{DATABASE_NAME}-shm", "device-token")
+# Files the till may leave in its data dir that hold customer data, PIN hashes, the
+# device token or the database key (those two files only when the machine has no keyring).
+PRIVATE_FILES = (
+    DATABASE_NAME,
+    f"{DATABASE_NAME}-wal",
+    f"{DATABASE_NAME}-shm",
+    "device-token",
+    "cache-key",
+)
 ENV_DATA_DIR = "LOYALTY_TERMINAL_DATA_DIR"
 
 

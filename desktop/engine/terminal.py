@@ -12,7 +12,7 @@ import httpx
 from common.operations import Operation
 from common.outcome import Rejected
 from common.qr import encode_qr
-from desktop.engine import history, paths, staff
+from desktop.engine import cache_key, history, paths, staff
 from desktop.engine.card_view import CardView, card_view
 from desktop.engine.local_store import LocalStore, OutboxEntry
 from desktop.engine.lookup import CardMatch, typed
@@ -30,13 +30,19 @@ class Terminal:
         local_now: Callable[[], datetime] | None = None,
         allow_insecure_http: bool = False,
         transport: httpx.BaseTransport | None = None,
+        cache_keys: TokenStore | None = None,
     ) -> None:
+        """``cache_keys``: where the database key is kept; by default beside the token
+        (``cache_key.key_store``)."""
         self.data_dir = data_dir
         paths.make_private(data_dir)
-        self.store = LocalStore(data_dir / paths.DATABASE_NAME, local_now=local_now)
+        account = keyring_account(data_dir)
+        database = data_dir / paths.DATABASE_NAME
+        key = cache_key.load(cache_keys or cache_key.key_store(data_dir, account, tokens), database)
+        self.store = LocalStore(database, local_now=local_now, key=key)
         self.client = SyncClient(
             self.store,
-            tokens or default_tokens(data_dir, keyring_account(data_dir)),
+            tokens or default_tokens(data_dir, account),
             allow_insecure_http=allow_insecure_http,
             transport=transport,
         )
