@@ -14,9 +14,8 @@ from desktop.engine.lookup import CardMatch
 @dataclass(frozen=True, slots=True)
 class CardView:
     card_number: str
-    email: str
-    name: str | None
-    phone: str | None
+    name: str | None  # what the till keeps of the holder: see lookup.CardMatch
+    email_hint: str | None
     card: CardState
     program: ProgramRules
     stamps: StampAvailability
@@ -28,7 +27,7 @@ class CardView:
 
     @property
     def display_name(self) -> str:
-        return self.name or self.email
+        return self.name or self.email_hint or "Card holder"
 
 
 def card_view(
@@ -37,9 +36,8 @@ def card_view(
     rules, card = ctx.program, match.card
     return CardView(
         card_number=match.card_number,
-        email=match.email,
         name=match.name,
-        phone=match.phone,
+        email_hint=match.email_hint,
         card=card,
         program=rules,
         stamps=stamp_availability(ctx, card),

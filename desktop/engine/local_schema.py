@@ -5,6 +5,8 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, text
 
+from desktop.engine import customer_cache
+
 # Each step takes the database from version i to i + 1. Append, never edit.
 STEPS: list[Callable[[Connection], None]] = []
 
@@ -91,6 +93,31 @@ def _v5(conn: Connection) -> None:
     the day's wrong entries, pulled with the PIN (NULL from an older server: none)."""
     for column in ("lockout_level INTEGER", "daily_failures INTEGER", "daily_since TEXT"):
         conn.exec_driver_sql(f"ALTER TABLE staff_pins ADD COLUMN {column}")
+
+
+@step
+def _v6(conn: Connection) -> None:
+    """Customers minimised (desktop/engine/customer_cache.py): a short name, a masked
+    email and keyed digests instead of the email, name and phone. Rows already held
+    are converted in place; the old table's pages are zeroed (secure_delete) as it goes."""
+    conn.exec_driver_sql("PRAGMA secure_delete = ON")
+    rows = conn.exec_driver_sql("SELECT id, email, name, phone FROM customers").all()
+    conn.exec_driver_sql("DROP TABLE customers")
+    conn.exec_driver_sql(
+        "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT, email_hint TEXT, "
+        "email_key TEXT, phone_key TEXT)"
+    )
+    conn.exec_driver_sql("CREATE INDEX ix_customers_email_key ON customers (email_key)")
+    conn.exec_driver_sql("CREATE INDEX ix_customers_phone_key ON customers (phone_key)")
+    kept = customer_cache.minimised(
+        customer_cache.lookup_key(conn), ("id", "email", "name", "phone"), rows
+    )
+    if kept:
+        conn.exec_driver_sql(
+            "INSERT INTO customers (id, name, email_hint, email_key, phone_key) "
+            "VALUES (?, ?, ?, ?, ?)",
+            kept,
+        )
 
 
 def version(conn: Connection) -> int:

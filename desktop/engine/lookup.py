@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import text
 
 from common.card import CardState
+from common.customer_privacy import email_hint, email_key, looks_like_phone, phone_key, short_name
 from common.operations import Enroll
+from desktop.engine.customer_cache import stored_key
 from desktop.engine.local_store import LocalStore
 
 CardOf = Callable[[str], CardState | None]
@@ -19,11 +21,17 @@ MAX_QUERY = 320
 
 @dataclass(frozen=True, slots=True)
 class CardMatch:
+    """A card found, with what the till keeps of its holder (common/customer_privacy):
+    a short name and a masked email, never the full details."""
+
     card_number: str
-    email: str
     name: str | None
-    phone: str | None
+    email_hint: str | None
     card: CardState
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email_hint or "Card holder"
 
 
 def typed(text: str) -> str:
@@ -42,54 +50,75 @@ def find_by_number(store: LocalStore, number: str, card_of: CardOf) -> list[Card
     with store.engine.connect() as conn:
         row = conn.execute(
             text(
-                "SELECT cu.email, cu.name, cu.phone FROM cards c "
+                "SELECT cu.name, cu.email_hint FROM cards c "
                 "JOIN customers cu ON cu.id = c.customer_id WHERE c.card_number = :n"
             ),
             {"n": store.resolve_number(conn, number)},
         ).first()
     if row is not None:
-        return [CardMatch(card.card_number, row.email, row.name, row.phone, card)]
+        return [CardMatch(card.card_number, row.name, row.email_hint, card)]
     for enrolled in _enrolled_here(store):
         if enrolled.card_number == number:
-            c = enrolled.customer
-            return [CardMatch(number, c.email, c.name, c.phone, card)]
+            return [_enrolled_match(enrolled, card)]
     return []
 
 
 def find_by_customer(
     store: LocalStore, query: str, card_of: CardOf, limit: int = 20
 ) -> list[CardMatch]:
-    """Case-insensitive substring of email, name or phone; most recent cards first."""
+    """A whole email or phone number (compared by keyed digest: the till does not hold
+    them), else a case-insensitive part of the short name (a full name is cut to the
+    first name and the surname's initial, as kept); most recent cards first.
+    Cards enrolled here and not yet pulled are searched on what was typed for them."""
     needle = query.strip().lower()
     if not 2 <= len(needle) <= MAX_QUERY:
         return []
-    pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     with store.engine.connect() as conn:
+        key = stored_key(conn) or b""  # none yet: no customer was pulled, none matches
+        if "@" in needle:
+            where, params = "cu.email_key = :k", {"k": email_key(key, query)}
+        elif looks_like_phone(needle):
+            where, params = "cu.phone_key = :k", {"k": phone_key(key, query)}
+        else:
+            # "Camille Roux" is looked for as the till keeps it: "camille r".
+            words = needle.split()
+            as_kept = f"{words[0]} {words[-1][0]}" if len(words) > 1 else needle
+            pattern = as_kept.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where = "lower(coalesce(cu.name, '')) LIKE :p ESCAPE '\\'"
+            params = {"p": f"%{pattern}%"}
         rows = conn.execute(
             text(
-                "SELECT c.card_number, cu.email, cu.name, cu.phone FROM cards c "
-                "JOIN customers cu ON cu.id = c.customer_id "
-                "WHERE lower(cu.email) LIKE :p ESCAPE '\\' OR lower(coalesce(cu.name, '')) "
-                "LIKE :p ESCAPE '\\' OR coalesce(cu.phone, '') LIKE :p ESCAPE '\\' "
+                "SELECT c.card_number, cu.name, cu.email_hint FROM cards c "  # noqa: S608 - fixed clauses
+                f"JOIN customers cu ON cu.id = c.customer_id WHERE {where} "
                 "ORDER BY c.id DESC LIMIT :limit"
             ),
-            {"p": pattern, "limit": limit},
+            {**params, "limit": limit},
         ).all()
-    found: list[tuple[str, str, str | None, str | None]] = [
-        (r.card_number, r.email, r.name, r.phone) for r in rows
+    found: list[tuple[str, str | None, str | None]] = [
+        (r.card_number, r.name, r.email_hint) for r in rows
     ]
     pulled = {number for number, *_ in found}
+    enrolled_matches = []
     for enrolled in reversed(_enrolled_here(store)):
         c = enrolled.customer
         haystack = " ".join(x for x in (c.email, c.name, c.phone) if x).lower()
         if needle in haystack and enrolled.card_number not in pulled:
-            found.insert(0, (enrolled.card_number, c.email, c.name, c.phone))
+            enrolled_matches.append(enrolled)
     matches = []
-    for number, email, name, phone in found[:limit]:
+    for enrolled in enrolled_matches:
+        card = card_of(enrolled.card_number)
+        if card is not None:
+            matches.append(_enrolled_match(enrolled, card))
+    for number, name, hint in found:
         card = card_of(number)
         if card is not None:
-            matches.append(CardMatch(number, email, name, phone, card))
-    return matches
+            matches.append(CardMatch(number, name, hint, card))
+    return matches[:limit]
+
+
+def _enrolled_match(enrolled: Enroll, card: CardState) -> CardMatch:
+    c = enrolled.customer
+    return CardMatch(enrolled.card_number, short_name(c.name), email_hint(str(c.email)), card)
 
 
 def _enrolled_here(store: LocalStore) -> list[Enroll]:

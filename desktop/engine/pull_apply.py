@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from desktop.engine import customer_cache
+
 Table = tuple[Sequence[str], list[Sequence[Any]]]
 
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -23,7 +25,7 @@ CARD_BOOLEANS = frozenset({"is_active"})
 
 # Local table: (its columns, in order; the wire column each one takes).
 _TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "customers": ("customers", ("id", "email", "name", "phone")),
+    "customers": ("customers", customer_cache.COLUMNS),
     "aliases": ("aliases", ("card_number", "card_id")),
     "transactions": (
         "transactions",
@@ -93,6 +95,11 @@ def write(conn: Connection, page: dict[str, Any]) -> int:
             columns, rows = found.get(name, ((), []))
             if not rows:
                 continue
+            if name == "customers":  # minimised on the way in: see customer_cache
+                erased = customer_cache.erased_ids(columns, rows)
+                rows = customer_cache.minimised(customer_cache.lookup_key(conn), columns, rows)
+                columns = customer_cache.COLUMNS
+                customer_cache.forget(conn, erased)
             sql, width = _statement(name, tuple(columns))
             gone = _deleted(name, tuple(columns), rows)
             if width < len(columns):  # columns this till does not keep

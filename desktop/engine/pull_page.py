@@ -76,9 +76,14 @@ def _optional(check: Check) -> Check:
 
 # Entity: {column: check}; the first columns named are the ones a row must have.
 _COLUMNS: dict[str, tuple[tuple[str, ...], dict[str, Check]]] = {
-    "customers": (
-        ("id", "email"),
-        {"id": _int, "email": _text, "name": _optional(_text), "phone": _optional(_text)},
+    "customers": (  # no email: the person was erased (desktop/engine/customer_cache.py)
+        ("id",),
+        {
+            "id": _int,
+            "email": _optional(_text),
+            "name": _optional(_text),
+            "phone": _optional(_text),
+        },
     ),
     "cards": (
         ("id", "card_number", "customer_id"),

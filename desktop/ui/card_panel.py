@@ -93,7 +93,8 @@ class CardPanel(QWidget):
             return
         rules, card = view.program, view.card
         self.title.setText(view.display_name)
-        self.number.setText(f"{grouped(view.card_number)}   ·   {view.email}")
+        hint = f"   ·   {view.email_hint}" if view.email_hint else ""
+        self.number.setText(f"{grouped(view.card_number)}{hint}")
         self.number.show()
         self.stamps.setVisible(rules.is_stamps_enabled)
         self.stamps_text.setVisible(rules.is_stamps_enabled)

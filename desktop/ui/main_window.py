@@ -216,7 +216,7 @@ class MainWindow(QMainWindow):
             return
         self._show_no_card()  # the cashier picks among the matches first
         for match in found:
-            item = QListWidgetItem(f"{match.name or match.email}  ·  {match.card_number}")
+            item = QListWidgetItem(f"{match.display_name}  ·  {match.card_number}")
             item.setData(Qt.ItemDataRole.UserRole, match.card_number)
             self.results.addItem(item)
         self.results.show()
@@ -432,7 +432,7 @@ class MainWindow(QMainWindow):
 
         number = result.card.card_number
         match = self.terminal.till.search(number)
-        customer = (match[0].name or match[0].email) if match else ""
+        customer = match[0].display_name if match else ""
         layout = CardLayout(
             program_name=self.terminal.program_name,
             customer=customer,
@@ -486,7 +486,7 @@ class MainWindow(QMainWindow):
         def name_of(number: str) -> str | None:
             if number not in known:
                 found = self.terminal.till.search(number)
-                known[number] = (found[0].name or found[0].email) if found else None
+                known[number] = found[0].display_name if found else None
             return known[number]
 
         return name_of

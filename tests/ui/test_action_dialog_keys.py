@@ -41,7 +41,7 @@ def opened(qtbot, window, kind: type) -> QWidget:
 def ada(qtbot, window, till):
     """Ada's card open (30 points of welcome bonus), the till's window active."""
     active(qtbot, window)
-    open_by_keys(qtbot, window, till.cards[0], "Ada Lovelace")
+    open_by_keys(qtbot, window, till.cards[0], "Ada L.")
     return window
 
 
@@ -62,7 +62,7 @@ def test_earn_starts_in_the_amount_and_tab_goes_to_the_order_then_ok(qtbot, ada)
 
     press(qtbot, Qt.Key.Key_Return)
     pin = opened(qtbot, ada, PinDialog)
-    assert pin.what.text() == "Earn 12 points (€12.50) for Ada Lovelace"
+    assert pin.what.text() == "Earn 12 points (€12.50) for Ada L."
     assert earn.op.order_reference == "ORD-7"
     qtbot.keyClick(pin, Qt.Key.Key_Escape)
 
@@ -79,7 +79,7 @@ def test_enter_after_tapping_the_keypad_means_ok_not_another_digit(qtbot, ada):
 
     pin = opened(qtbot, ada, PinDialog)
     assert earn.op.purchase_amount_cents == 840
-    assert pin.what.text() == "Earn 8 points (€8.40) for Ada Lovelace"
+    assert pin.what.text() == "Earn 8 points (€8.40) for Ada L."
     qtbot.keyClick(pin, Qt.Key.Key_Escape)
 
 
@@ -88,14 +88,14 @@ def test_earn_and_reward_say_whose_card_and_its_balance(qtbot, ada):
     could not tell which card they were about to change."""
     qtbot.keyClick(ada, Qt.Key.Key_F4)
     earn = opened(qtbot, ada, EarnDialog)
-    assert earn.who.text() == "Ada Lovelace · 30 points"
+    assert earn.who.text() == "Ada L. · 30 points"
     qtbot.keyClick(earn, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: ada.dialog is None, timeout=WAIT)
     active(qtbot, ada)
 
     qtbot.keyClick(ada, Qt.Key.Key_F5)
     reward = opened(qtbot, ada, RewardDialog)
-    assert reward.who.text() == "Ada Lovelace · 30 points"
+    assert reward.who.text() == "Ada L. · 30 points"
 
 
 def test_rewards_show_their_cost_and_only_the_affordable_can_be_taken(qtbot, ada):
@@ -112,5 +112,5 @@ def test_rewards_show_their_cost_and_only_the_affordable_can_be_taken(qtbot, ada
     press(qtbot, Qt.Key.Key_Return)
 
     pin = opened(qtbot, ada, PinDialog)
-    assert pin.what.text() == "Redeem Ten for Ada Lovelace"
+    assert pin.what.text() == "Redeem Ten for Ada L."
     qtbot.keyClick(pin, Qt.Key.Key_Escape)

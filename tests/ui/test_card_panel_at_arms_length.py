@@ -46,7 +46,7 @@ def test_name_balance_and_stamps_are_large(qtbot, window, till):
     open_card(qtbot, window, till.cards[0])
     panel = window.panel
 
-    assert panel.title.text() == "Ada Lovelace"
+    assert panel.title.text() == "Ada L."
     assert panel.title.font().pixelSize() >= 32
     assert panel.points.font().pixelSize() >= 32
     assert panel.stamps_text.font().pixelSize() >= 22
@@ -60,7 +60,7 @@ def test_each_result_says_what_changed(qtbot, window, till):
     pin = till.shop.pin
 
     key(qtbot, window, Qt.Key.Key_F2)
-    give_pin(qtbot, window, pin, "Add a stamp for Ada Lovelace")
+    give_pin(qtbot, window, pin, "Add a stamp for Ada L.")
     result(qtbot, window, "Stamp added · 1 of 10")
 
     key(qtbot, window, Qt.Key.Key_F4)
@@ -70,13 +70,13 @@ def test_each_result_says_what_changed(qtbot, window, till):
     earn.order.setFocus()
     type_keys(qtbot, earn, "R-45")
     press_enter(qtbot, earn)
-    give_pin(qtbot, window, pin, "Earn 45 points (€45.00) for Ada Lovelace")
+    give_pin(qtbot, window, pin, "Earn 45 points (€45.00) for Ada L.")
     result(qtbot, window, "Points added: +45 points · 75 now")
 
     key(qtbot, window, Qt.Key.Key_F5)
     reward = dialog_of(qtbot, window, RewardDialog)
     press_enter(qtbot, reward)  # the first reward: Ten (10 points)
-    give_pin(qtbot, window, pin, "Redeem Ten for Ada Lovelace")
+    give_pin(qtbot, window, pin, "Redeem Ten for Ada L.")
     result(qtbot, window, "Reward redeemed — hand over Ten · 65 points left")
 
     key(qtbot, window, Qt.Key.Key_F6)
@@ -84,7 +84,7 @@ def test_each_result_says_what_changed(qtbot, window, till):
     void.order.setFocus()
     type_keys(qtbot, void, "R-45")
     press_enter(qtbot, void)
-    give_pin(qtbot, window, pin, "Void the points of order R-45 for Ada Lovelace")
+    give_pin(qtbot, window, pin, "Void the points of order R-45 for Ada L.")
     result(qtbot, window, "Points voided: \u221245 points · 20 now")
 
 
@@ -96,7 +96,7 @@ def test_deactivate_asks_by_name_and_enter_alone_cancels(qtbot, window, till):
     key(qtbot, window, Qt.Key.Key_F8)
     asked = dialog_of(qtbot, window, DeactivateDialog)
     question = asked.findChild(type(window.panel.title)).text()
-    assert question.startswith("Deactivate Ada Lovelace's card?")
+    assert question.startswith("Deactivate Ada L.'s card?")
     press_enter(qtbot, asked)
     qtbot.waitUntil(lambda: window.dialog is None, timeout=WAIT)
     shown_active(qtbot, window)
@@ -108,6 +108,6 @@ def test_deactivate_asks_by_name_and_enter_alone_cancels(qtbot, window, till):
     key(qtbot, window, Qt.Key.Key_F8)
     asked = dialog_of(qtbot, window, DeactivateDialog)
     qtbot.keyClick(asked, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)  # its mnemonic
-    give_pin(qtbot, window, till.shop.pin, "Deactivate Ada Lovelace's card")
+    give_pin(qtbot, window, till.shop.pin, "Deactivate Ada L.'s card")
     result(qtbot, window, "Card deactivated")
     qtbot.waitUntil(lambda: not window.panel.view.card.is_active, timeout=WAIT)

@@ -161,7 +161,7 @@ def test_the_dialog_names_the_action_and_customer_and_preselects_the_last_cashie
 
     stamp(qtbot, window)
     first = pin_dialog(qtbot, window)
-    assert first.what.text() == "Add a stamp for Léa Martin"
+    assert first.what.text() == "Add a stamp for Léa M."
     assert first.what.isVisible()
     pick_with_arrows(qtbot, first, "Zoé")
     answer(qtbot, window, first, ZOE_PIN)
@@ -177,7 +177,7 @@ def test_the_dialog_names_the_action_and_customer_and_preselects_the_last_cashie
     press_enter(qtbot, earn)
 
     second = pin_dialog(qtbot, window)  # 0 minutes: every operation asks
-    assert second.what.text() == "Earn 12 points ($12.50) for Léa Martin"
+    assert second.what.text() == "Earn 12 points ($12.50) for Léa M."
     assert second.selected_staff() == counter.zoe
     assert focused(second) is second.pin
     answer(qtbot, window, second, ZOE_PIN)
