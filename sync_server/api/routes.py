@@ -3,7 +3,7 @@
 from fastapi import APIRouter, FastAPI
 
 from sync_server.api import auth, monitoring, sync, terminals
-from sync_server.api.store import cards, operations, pins, program
+from sync_server.api.store import cards, customers, operations, pins, program
 
 STORE_PREFIX = "/api/v1/store/loyalty"
 
@@ -16,4 +16,5 @@ def install_routes(app: FastAPI) -> None:
     app.include_router(auth.router)
     app.include_router(sync.router)
     app.include_router(terminals.router)
+    app.include_router(customers.router)
     app.include_router(store)

@@ -2,6 +2,7 @@
 
 from sync_server.models.base import Base
 from sync_server.models.card import Card, Customer
+from sync_server.models.erasure import CustomerErasure
 from sync_server.models.ledger import LedgerChainHead, LedgerEntry
 from sync_server.models.program import MerchantSettings, Program
 from sync_server.models.staff import StaffPin
@@ -22,6 +23,7 @@ __all__ = [
     "Card",
     "CardAlias",
     "Customer",
+    "CustomerErasure",
     "LedgerChainHead",
     "LedgerEntry",
     "Merchant",

@@ -17,10 +17,12 @@ class Customer(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
-    email: Mapped[str] = mapped_column(String(254))
+    # NULL once erased (common/erasure.py): the row stays for the cards and ledger.
+    email: Mapped[str | None] = mapped_column(String(254))
     name: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     change_txid: Mapped[int] = mapped_column(BigInteger, default=0)
 
 

@@ -48,3 +48,5 @@ class MerchantSettings(Base):
     staff_session_minutes: Mapped[int | None] = mapped_column(Integer)
     # ISO 4217 code the tills show amounts in (NULL: EUR).
     currency: Mapped[str | None] = mapped_column(String(3))
+    # What an erased customer's cards become: close | keep (NULL: close; common/erasure.py).
+    erasure_cards: Mapped[str | None] = mapped_column(String(8))

@@ -253,6 +253,19 @@ ENDPOINTS: list[Endpoint] = [
         path_id=lambda w: w.attention_id,
     ),
     Endpoint(
+        "GET",
+        "/api/v1/customers/{id}/export",
+        "owner",
+        path_id=lambda w: w.cards[0]["customer_id"],
+    ),
+    # The valid request erases cards[2]'s customer: its card then refuses as closed.
+    Endpoint(
+        "DELETE",
+        "/api/v1/customers/{id}",
+        "owner",
+        path_id=lambda w: w.cards[2]["customer_id"],
+    ),
+    Endpoint(
         "POST", "/api/v1/sync/pair", "none", body=lambda w: {"code": "ABCDEFGHJK", "name": "T"}
     ),
     Endpoint("POST", "/api/v1/sync/push", "till", body=_push),

@@ -29,6 +29,8 @@ MUST_BE_OWNER_ONLY = {
     ("POST", "/api/v1/terminals/pairing-codes"),
     ("GET", "/api/v1/terminals"),
     ("POST", "/api/v1/terminals/1/revoke"),
+    ("GET", "/api/v1/customers/1/export"),
+    ("DELETE", "/api/v1/customers/1"),
 }
 MUST_NEED_A_PERSON = {
     ("GET", f"{API}/pins"),

@@ -54,7 +54,7 @@ class CardLookupResponse(BaseModel):
     card_number: str
     customer_id: int
     customer_name: str | None
-    customer_email: str
+    customer_email: str | None  # null once the customer is erased
     merchant_id: int
     merchant_name: str | None
     is_active: bool

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from common.erasure import DEFAULT_CARD_POLICY, CardPolicy
 from common.money import CURRENCY_PATTERN
 from common.program import LoyaltyType
 from common.retention import DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS, MIN_HISTORY_DAYS
@@ -98,6 +99,11 @@ class SettingsUpdate(Strict):
         le=MAX_HISTORY_DAYS,
         description="days a till keeps settled ops and the store's history",
     )
+    erasure_cards: CardPolicy | None = Field(
+        default=None,
+        description="what an erased customer's cards become: close (deactivated) or keep "
+        "(an anonymous balance that keeps working)",
+    )
 
 
 class SettingsResponse(BaseModel):
@@ -112,6 +118,8 @@ class SettingsResponse(BaseModel):
     effective_currency: str = "EUR"
     till_history_days: int | None = None
     effective_till_history_days: int = DEFAULT_HISTORY_DAYS
+    erasure_cards: CardPolicy | None = None
+    effective_erasure_cards: CardPolicy = DEFAULT_CARD_POLICY
 
 
 class TodayFigures(BaseModel):

@@ -205,7 +205,7 @@ def enroll_customer(
     """Open a card for a customer (by id, or by email: created if new) at this store."""
     if body.customer_id is not None:
         customer = repo.get_customer(session, actor.merchant_id, body.customer_id)
-        if customer is None:
+        if customer is None or customer.erased_at is not None:  # erased: nobody to enroll
             raise ApiError.from_rejected(reject(Reason.CUSTOMER_NOT_FOUND))
         repo.lock_customer(session, customer)
     else:

@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Response
 
 from common.codes import Reason
+from common.erasure import card_policy
 from common.outcome import reject
 from sync_server.api.deps import ActorDep, NowDep, OwnerDep, SessionDep, SettingsDep
 from sync_server.api.schemas.common import error_responses
@@ -119,6 +120,8 @@ def _settings_response(
         effective_currency=till.currency,
         till_history_days=own.till_history_days,
         effective_till_history_days=till.history_days,
+        erasure_cards=own.erasure_cards,
+        effective_erasure_cards=card_policy(own.erasure_cards),
     )
 
 
