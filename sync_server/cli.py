@@ -16,7 +16,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from common.version import VERSION
-from sync_server import cli_customers, demo
+from sync_server import cli_ledger, demo
 from sync_server.actor import Role
 from sync_server.auth import accounts
 from sync_server.config import ConfigError, Settings
@@ -103,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--store-id", type=int, required=True)
     p = command("verify-ledger", _verify_ledger, "recompute each merchant's ledger hash chain")
     p.add_argument("--merchant-id", type=int, help="only this merchant")
-    cli_customers.register(command)
+    cli_ledger.register(command)
     return parser
 
 

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     offline_overspend_policy: Literal["allow", "reject"] = "allow"
     # An op older than this (after clock correction) is dated to this bound.
     offline_max_age_days: int = 14
+    # The ledger's IP address and user agent of each entry are dropped after this long
+    # (``loyalty-server drop-request-metadata``, run daily by a timer); the chain holds.
+    request_metadata_days: int = Field(default=90, ge=1, le=36_500)
 
     # Serving (``loyalty-server serve`` options override these).
     host: str = "127.0.0.1"
