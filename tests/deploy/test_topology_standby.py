@@ -2,9 +2,9 @@
 instance whose database is the hot standby is not ready, the one reaching the primary
 through HAProxy is, and ``down`` leaves nothing running.
 
-Runs only where the topology's tools are installed and as root (PostgreSQL runs as the
-postgres user through runuser): .ci/run installs neither Patroni nor etcd nor HAProxy,
-so CI skips it (with the reason), and ./bin/topology up on a machine installs them.
+Runs where the topology's tools are installed and as root (PostgreSQL runs as the
+postgres user through runuser): .ci/run installs Patroni, etcd and HAProxy, as
+./bin/topology up does on any machine; elsewhere it skips with the reason.
 About 1.5 min: the topology starts with one server instance on its own ports and
 folder, beside any topology already running."""
 
