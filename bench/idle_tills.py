@@ -164,8 +164,7 @@ async def _hold(
 
 
 def run(levels: list[int], window: float, pull: bool = True) -> dict[str, Any]:
-    """On a PostgreSQL cluster of its own: the pull horizon is cluster-wide, and other
-    tenants' transactions would hold every held request in its re-check loop."""
+    """On a PostgreSQL cluster of its own, away from other tenants' load."""
     with private_cluster() as admin:
         return _run(admin, levels, window, pull)
 

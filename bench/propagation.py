@@ -103,9 +103,8 @@ def _seed(url: str) -> tuple[list[tuple[int, int, str]], list[int]]:
 def private_cluster() -> Iterator[str]:
     """A PostgreSQL cluster of its own on a free loopback port (its admin URL).
 
-    The pull horizon is cluster-wide: on a shared cluster, other tenants' writing
-    transactions (a test suite's CREATE/DROP DATABASE holds its xid for a second or
-    more) hold every pull back. A loyalty database has its cluster to itself."""
+    A loyalty database has its cluster to itself: other tenants' load (a test suite
+    creating and dropping databases) would share the machine's disk and CPU."""
     folder = Path(tempfile.mkdtemp(prefix="propagation-pg-"))
     port = free_port()
     as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []

@@ -3,8 +3,10 @@
 Every synced row carries ``change_txid``: on PostgreSQL the id of the transaction that
 last wrote it, on SQLite a commit-ordered counter (SQLite runs one writer at a time).
 A pull only hands out rows below the *horizon*: on PostgreSQL the oldest transaction
-still running (``pg_snapshot_xmin``), so a transaction that started early but commits
-late is never skipped: it holds the horizon back until it commits.
+still running in this database, so a transaction that started early but commits late
+is never skipped: it holds the horizon back until it commits. Transactions of other
+databases of the same cluster are left out (``pg_snapshot_xmin`` alone is cluster-wide:
+a long writer elsewhere held back every pull here).
 """
 
 from dataclasses import dataclass
@@ -55,17 +57,39 @@ class Horizon:
     caught_up: bool
 
 
+# The oldest transaction still running *in this database*: a snapshot's running ids
+# (xip), less those positively seen writing in another database of the cluster (a
+# shared PostgreSQL, or the topology's other databases), whose commits cannot touch
+# our rows. pg_stat_activity shows a backend's 32-bit xid: an xip entry is matched on
+# its low 32 bits (every running id lies within 2^31 of the current one, so they are
+# unique). An id not found there (a prepared transaction, a backend that just ended)
+# is kept: the horizon may wait a moment longer, never hand out a row too early.
 _PG_HORIZON = text(
-    "SELECT pg_snapshot_xmin(s)::text::bigint, pg_snapshot_xmax(s)::text::bigint, "
-    "pg_current_xact_id_if_assigned()::text::bigint FROM pg_current_snapshot() AS s"
+    """
+    WITH s AS (SELECT pg_current_snapshot() AS snap),
+    elsewhere AS (
+        SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity
+        WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database()
+    ),
+    running AS (
+        SELECT x::text::bigint AS xid FROM s, pg_snapshot_xip(s.snap) AS x
+        WHERE x::text::bigint % 4294967296 NOT IN (SELECT xid FROM elsewhere)
+    )
+    SELECT pg_snapshot_xmax(s.snap)::text::bigint,
+           pg_current_xact_id_if_assigned()::text::bigint,
+           (SELECT min(xid) FROM running)
+    FROM s
+    """
 )
 
 
 def horizon(session: Session) -> Horizon:
     if _is_postgres(session):
-        xmin, xmax, own = session.execute(_PG_HORIZON).one()
-        alone = xmin == xmax or (own == xmin and xmax == own + 1)
-        return Horizon(int(xmin), bool(alone))
+        xmax, own, oldest_other = session.execute(_PG_HORIZON).one()
+        candidates = [int(v) for v in (own, oldest_other) if v is not None]
+        # Alone: no other transaction of this database is running (our own, if we
+        # write, holds nothing back from us).
+        return Horizon(min([*candidates, int(xmax)]), oldest_other is None)
     insert_ignore(session, SyncClock, {"id": 1, "value": 0})
     value = session.execute(text("SELECT value + 1 FROM sync_clock WHERE id = 1")).scalar_one()
     return Horizon(int(value), True)  # one writer at a time: nothing can be in flight

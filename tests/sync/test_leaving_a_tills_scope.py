@@ -81,8 +81,8 @@ def test_only_the_owner_moves_a_till_and_only_to_a_store_of_theirs(client, shop,
 
 
 def _pins_after_sync(sync: SyncClient, store: LocalStore, expected: set[int]) -> set[int]:
-    """Sync until the till holds ``expected`` (or 20 s): on a shared PostgreSQL another
-    database's writer can hold the cluster-wide pull horizon back for a moment."""
+    """Sync until the till holds ``expected`` (or 20 s): a writing transaction still
+    open on the server can hold the pull horizon back for a moment."""
     deadline = time.monotonic() + 20
     while True:
         assert sync.sync_once().online

@@ -34,9 +34,9 @@ def _numbers(till) -> set[str]:
 
 
 def until_quiet(till, done, limit: int = 1000, seconds: float = 20.0) -> None:
-    """Pull until ``done()``. The horizon is the oldest writing transaction of the whole
-    PostgreSQL cluster, so unrelated writers (other tests' databases) may hold changes
-    back for a moment: they arrive later, never lost. A skipped change never arrives."""
+    """Pull until ``done()``. The horizon is the oldest writing transaction of this
+    database, so the test's own writers may hold changes back for a moment: they
+    arrive later, never lost. A skipped change never arrives."""
     deadline = time.monotonic() + seconds
     till.pull_all(limit=limit)
     while not done() and time.monotonic() < deadline:
@@ -265,3 +265,35 @@ def test_a_page_never_holds_more_rows_than_the_cap(client, session_factory, monk
     assert sorted(c["card_number"] for c in _rows(pages, "cards")) == sorted(numbers)
     too_many = client.get("/api/v1/sync/pull", params={"limit": 5001}, headers=till.headers)
     assert too_many.status_code == 422
+
+
+@pytest.mark.postgres
+def test_a_long_writer_in_another_database_of_the_cluster_holds_back_no_pull(pg_url):
+    """The horizon is this database's: a transaction writing in another database of the
+    same PostgreSQL (a shared cluster, other tests) cannot touch our rows, so it must
+    not hold our pulls back. Planted: the cluster-wide ``pg_snapshot_xmin`` horizon, and
+    the card enrolled meanwhile never arrives while the other writer stays open."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import create_engine, text
+
+    from sync_server.config import Settings
+    from sync_server.main import create_app
+    from tests.dbs import database_url
+
+    app = create_app(Settings(database_url=pg_url))
+    client = TestClient(app)
+    shop = make_shop(app.state.session_factory)
+    till = pair(client, shop.owner_headers)
+    till.pull_all()
+    elsewhere = create_engine(database_url("postgres"))
+    with elsewhere.connect() as other:
+        other.execute(text("SELECT pg_current_xact_id()"))  # holds an id, open, elsewhere
+        [number] = _enroll(client, shop.owner_headers, 1)
+
+        last = till.pull_all()[-1]
+
+        assert number in _numbers(till)
+        assert last["caught_up"] is True
+        other.rollback()
+    elsewhere.dispose()
+    app.state.engine.dispose()

@@ -103,8 +103,8 @@ def test_an_outdated_till_works_offline_keeps_its_outbox_and_drains_it_once_upda
 
 
 def _sync_until_staff_arrived(client: SyncClient, store: LocalStore) -> None:
-    """On a shared PostgreSQL another database's writer can hold the pull's horizon
-    back for a moment (the horizon is cluster-wide): pull until the PIN is here."""
+    """A writing transaction still open on the server holds the pull's horizon back
+    for a moment: pull until the PIN is here."""
     deadline = time.monotonic() + 30
     while True:
         assert client.sync_once().online
