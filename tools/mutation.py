@@ -5,6 +5,8 @@
     python3 -m tools.mutation sync --sample 4   # every 4th mutant (by name): a quarter
     python3 -m tools.mutation sync --again tests/sync/test_new.py  # survivors vs new tests
     python3 -m tools.mutation sync --report     # the last run's figures again
+    python3 -m tools.mutation engine --sample 12 --committed --generate  # mutants only
+    python3 -m tools.mutation engine --check    # each unkilled mutant vs its module's tests
 
 mutmut reads a single ``[tool.mutmut]`` section, but each area mutates its own sources
 against its own tests. So this copies the working tree (tracked and untracked, not
@@ -22,6 +24,12 @@ it fails is killed. The verdicts go to ``again.json`` beside mutmut's. Mutants t
 run did not get to (stopped early) or no test reached are tried too; give the area's
 own test directories for those, and ``--only GLOB`` to pick them by name. A fresh
 process per mutant also reaches code run at import, which mutmut's forks cannot.
+
+``--check`` needs no mutmut run: every mutant of the sample not killed yet runs, in its
+own process with a deadline, against the test files its module maps to
+(``Area.by_module``, taken from the commit the copy was made of), or the area's tests.
+Every file is one of the area's own tests, so narrowing can only lower the figure. A
+mutant that outlives the deadline counts as killed (``timeout``), as in mutmut's score.
 """
 
 import argparse
@@ -33,7 +41,8 @@ import shutil
 import subprocess
 import sys
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +60,52 @@ class Area:
     tests: tuple[str, ...]
     pytest_args: tuple[str, ...] = ()
     skip: tuple[str, ...] = ()  # copied, not mutated
+    # --check: a module's own test files (fast first), instead of the whole area's.
+    by_module: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # --check: imported once before the forks (what every test of the area imports).
+    warm: tuple[str, ...] = ("tests.conftest",)
 
+
+def _terminal(*names: str) -> tuple[str, ...]:
+    return tuple(f"tests/terminal/test_{name}.py" for name in names)
+
+
+# Each till engine module's tests: those that drive it, the fast ones first (tests
+# reaching a module through the whole till are many; a survivor ran ~150 of them).
+_TILL = ("till_engine", "till_waits_for_the_server")
+ENGINE_TESTS = {
+    "card_intent": _terminal("card_intent"),
+    "card_view": _terminal("what_the_cashier_reads", "till_engine", "hostile_input"),
+    "checkpoint": _terminal("checkpoint", "checkpoint_chases", "local_store"),
+    "facts": _terminal(*_TILL),
+    "history": _terminal("what_the_cashier_reads", "till_engine", "hostile_input"),
+    "live_feed": _terminal("live_feed_at_the_till"),
+    "local_schema": _terminal("local_store", "checkpoint"),
+    "local_store": _terminal(
+        "local_store", "outcomes_at_the_till", "pull_apply", "checkpoint", *_TILL
+    ),
+    "lookup": _terminal("what_the_cashier_reads", "till_engine", "hostile_input"),
+    "manager_api": _terminal("manager_api", "manager_api_answers", "server_address"),
+    "paths": _terminal("local_store", "device_token"),
+    "prefetch": _terminal("prefetch"),
+    "projection": _terminal("local_store", "outcomes_at_the_till", *_TILL),
+    "pull_apply": _terminal("pull_apply", "till_stays_small", *_TILL),
+    "pull_page": _terminal("pull_apply", "till_stays_small", *_TILL, "hostile_input"),
+    "push_answer": _terminal("outcomes_at_the_till", *_TILL, "hostile_input"),
+    "server_address": _terminal("server_address"),
+    "shift": _terminal("shift_at_the_till"),
+    "staff": _terminal("pin_lockout", "till_pin_policy", "staff_at_the_till"),
+    "sync_client": _terminal(
+        "sync_client_runs",
+        "device_token",
+        "server_address",
+        *_TILL,
+        "till_stays_small",
+        "hostile_input",
+    ),
+    "till": _terminal(*_TILL, "pin_lockout", "till_pin_policy"),
+    "tokens": _terminal("device_token", "keyring_choice"),
+}
 
 AREAS = {
     "common": Area(sources=("common/",), tests=("tests/domain/",)),
@@ -78,6 +132,15 @@ AREAS = {
         # mutmut 3.8.1 cannot mutate it: its trampoline evaluates ``staff.StaffMember``
         # (the module) after the method named ``staff`` shadows it in the class body.
         skip=("desktop/engine/terminal.py",),
+        by_module=ENGINE_TESTS,
+        warm=(
+            "tests.conftest",
+            "pytestqt.plugin",
+            "desktop.engine.terminal",
+            "tests.support.shop",
+            "tests.support.till",
+            "tests.support.in_process_server",
+        ),
     ),
 }
 
@@ -102,6 +165,21 @@ def with_section(pyproject: str, area: Area) -> str:
     """pyproject.toml with its mutmut section (up to the next table) replaced."""
     without = re.sub(r"(?ms)^\[tool\.mutmut\]\n.*?(?=^\[|\Z)", "", pyproject)
     return without.rstrip("\n") + "\n\n" + section(area)
+
+
+def snapshot_commit(workdir: Path, commit: str = "HEAD") -> None:
+    """Copies the files of a commit to workdir: others' edits in progress stay out."""
+    workdir.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "archive", commit], cwd=ROOT, check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(workdir)], input=archive, check=True)
+    (workdir / "commit").write_text(_commit(commit))
+
+
+def _commit(name: str) -> str:
+    ran = subprocess.run(["git", "rev-parse", name], cwd=ROOT, check=True, capture_output=True)
+    return ran.stdout.decode().strip()
 
 
 def snapshot(workdir: Path) -> None:
@@ -169,7 +247,7 @@ def report(verdicts: dict[str, str]) -> str:
 def _figure(label: str, counts: Counter[str]) -> str:
     total = sum(counts.values())
     # A mutant that makes the tests hang past mutmut's deadline was noticed: killed.
-    killed = counts["killed"] + counts["caught by type check"] + counts["timeout"]
+    killed = sum(counts[s] for s in KILLED)
     rest = ", ".join(f"{s} {n}" for s, n in sorted(counts.items()) if s != "killed")
     return f"{label}: {killed} / {total} killed ({100 * killed / max(total, 1):.1f} %) {rest}"
 
@@ -184,27 +262,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--again", nargs="+", metavar="TEST", help="survivors vs these tests")
     parser.add_argument("--only", default="*", help="--again: mutant names matching this glob")
     parser.add_argument("--report", action="store_true", help="only print the last run")
+    parser.add_argument("--committed", action="store_true", help="copy HEAD, not the tree")
+    parser.add_argument("--generate", action="store_true", help="make the mutants, run none")
+    parser.add_argument("--check", action="store_true", help="unkilled vs their module's tests")
+    parser.add_argument("--deadline", type=int, default=240, help="--check: s per mutant")
     # Options after --again's files go to pytest as they are (--deselect, -k).
     args, pytest_args = parser.parse_known_args(argv)
     if pytest_args and not args.again:
         parser.error(f"unrecognized arguments: {' '.join(pytest_args)}")
     workdir: Path = args.workdir or Path(f"/tmp/mutation-{args.area}")  # noqa: S108
     chosen = workdir / "sample.json"
-    if args.again:
+    if args.check:
+        check(workdir, args.mutmut, AREAS[args.area], args.only, args.deadline)
+    elif args.again:
         for tests in (workdir / "tests", workdir / "mutants" / "tests"):
             shutil.copytree(ROOT / "tests", tests, dirs_exist_ok=True)
         again(workdir, args.mutmut, AREAS[args.area], [*args.again, *pytest_args], args.only)
     elif not args.report:
         # A fresh copy each time: mutmut keeps earlier verdicts, stale after a test change.
         shutil.rmtree(workdir, ignore_errors=True)
-        snapshot(workdir)
+        (snapshot_commit if args.committed else snapshot)(workdir)
         pyproject = workdir / "pyproject.toml"
         pyproject.write_text(with_section(pyproject.read_text(), AREAS[args.area]))
         if args.sample > 1:
             generate(workdir, args.mutmut)
             names = sorted(statuses(workdir, args.mutmut))[:: args.sample]
             chosen.write_text(json.dumps(names))
-            run(workdir, args.mutmut, args.max_children, names)
+            if not args.generate:
+                run(workdir, args.mutmut, args.max_children, names)
+        elif args.generate:
+            generate(workdir, args.mutmut)
         else:
             run(workdir, args.mutmut, args.max_children, [])
     print(report(_of_run(workdir, args.mutmut)))
@@ -239,6 +326,79 @@ def again(workdir: Path, mutmut: str, area: Area, tests: list[str], only: str = 
         kept = "survived" if verdicts[name] == "not checked" else verdicts[name]
         found[name] = "killed" if failed(name) else kept
         (workdir / "again.json").write_text(json.dumps(found, indent=1))
+
+
+def check(workdir: Path, mutmut: str, area: Area, only: str, deadline: int) -> None:
+    """Each mutant not killed yet against its module's tests, as of the copied commit,
+    in forked processes of one warm interpreter (tools/mutation_runner.py); the
+    verdicts go to ``again.json`` as they come (a stopped run resumes)."""
+    commit = (workdir / "commit").read_text().strip()
+    verdicts = _of_run(workdir, mutmut)
+    found_at = workdir / "again.json"
+    found = json.loads(found_at.read_text()) if found_at.exists() else {}
+
+    def tests_of(mutant: str) -> list[str]:
+        module = mutant.split(".x")[0].rsplit(".", 1)[-1]
+        listed = area.by_module.get(module)
+        if not listed:
+            return [t for t in area.tests if not t.startswith("-")]
+        for name in listed:  # the commit's version: the mutants are of that commit
+            shown = subprocess.run(
+                ["git", "show", f"{commit}:{name}"], cwd=ROOT, capture_output=True
+            )
+            for place in (workdir / name, workdir / "mutants" / name):
+                if shown.returncode == 0:
+                    place.parent.mkdir(parents=True, exist_ok=True)
+                    place.write_bytes(shown.stdout)
+        return [n for n in listed if (workdir / "mutants" / n).exists()]
+
+    todo = sorted(n for n, s in verdicts.items() if s not in KILLED and fnmatch.fnmatch(n, only))
+    jobs = [(name, tests_of(name)) for name in todo]
+    for name, tests in jobs:
+        if not tests:
+            found[name] = "no tests"
+    runnable = [(name, tests) for name, tests in jobs if tests]
+    baselines = sorted({tuple(tests) for _, tests in runnable})
+    clean = [("", list(t)) for t in baselines]
+    for (_, ran), (_, answer) in zip(
+        clean, _forked(workdir, mutmut, area, deadline, clean), strict=True
+    ):
+        if answer not in ("survived", "no tests"):
+            raise SystemExit(f"{' '.join(ran)} fail without any mutant: fix them first")
+    for name, answer in _forked(workdir, mutmut, area, deadline, runnable):
+        found[name] = answer
+        print(f"{name}: {answer}", flush=True)
+        found_at.write_text(json.dumps(found, indent=1))
+    found_at.write_text(json.dumps(found, indent=1))
+
+
+def _forked(
+    workdir: Path, mutmut: str, area: Area, deadline: int, mutants: list[tuple[str, list[str]]]
+) -> Iterator[tuple[str, str]]:
+    """(name, verdict) per mutant, as tools/mutation_runner.py gives them."""
+    job = {
+        "args": [*PYTEST_ARGS, "-o", "timeout=120", *area.pytest_args],
+        "deadline": deadline,
+        "warm": list(area.warm),
+        "mutants": mutants,
+    }
+    python = str(Path(mutmut).with_name("python"))
+    runner = [python, str(ROOT / "tools" / "mutation_runner.py")]
+    with subprocess.Popen(
+        runner, cwd=workdir / "mutants", stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as child:
+        assert child.stdin is not None
+        assert child.stdout is not None
+        child.stdin.write(json.dumps(job))
+        child.stdin.close()
+        for line in child.stdout:
+            name, answer = json.loads(line)
+            yield name, answer
+    if child.returncode != 0:
+        raise SystemExit(f"the mutation runner failed ({child.returncode})")
+
+
+KILLED = ("killed", "caught by type check", "timeout")
 
 
 def _of_run(workdir: Path, mutmut: str) -> dict[str, str]:

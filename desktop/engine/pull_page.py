@@ -157,7 +157,7 @@ _COLUMNS: dict[str, tuple[tuple[str, ...], dict[str, Check]]] = {
     ),
 }
 _PROGRAM: dict[str, Check] = {
-    "loyalty_type": lambda v: v in set(LoyaltyType),
+    "loyalty_type": lambda v: _text(v) and v in set(LoyaltyType),  # a list is unhashable
     "display_name": _text,
     "stamps_reward_description": _text,
     "require_staff_pin": _bool,
