@@ -1,13 +1,15 @@
 """Local operation latency at the till: a confirmed offline stamp / earn (rules + outbox
 + projection, SQLite synchronous=FULL), without and with the staff PIN check, 100 staff
 in the store. Also how PIN checking scales when the staff member is chosen first versus
-trying every hash in turn.
+trying every hash in turn. The till's database is encrypted (SQLCipher, as a till runs
+it); an unencrypted one is timed beside it, op for op in turn, so both see the same load.
 
 ``python -m bench.local_ops [--n 300]``; the last line is one JSON object.
 """
 
 import argparse
 import json
+import secrets
 import statistics
 import tempfile
 import time
@@ -18,9 +20,11 @@ from pathlib import Path
 from common.card_number import make_card_number
 from common.operations import AddStamp, EarnPoints
 from common.pins import hash_pin, verify_pin
+from desktop.engine.cache_key import KEY_BYTES, CacheKey
 from desktop.engine.local_store import LocalStore
 from desktop.engine.staff import check_pin
 from desktop.engine.till import Confirmed, Till
+from desktop.engine.tokens import MemoryTokens
 
 PROGRAM = {
     "loyalty_type": "hybrid",
@@ -51,8 +55,10 @@ def _timed(action: Callable[[], object], n: int) -> list[float]:
     return out
 
 
-def _store(folder: Path) -> tuple[LocalStore, list[str], dict[int, str]]:
-    store = LocalStore(folder / "till.db")
+def _store(folder: Path, encrypted: bool) -> tuple[LocalStore, list[str], dict[int, str]]:
+    key = CacheKey(secrets.token_bytes(KEY_BYTES), MemoryTokens()) if encrypted else None
+    folder.mkdir()
+    store = LocalStore(folder / "till.db", key=key)
     cards = [make_card_number(1_000_000, i) for i in range(1, 1001)]
     pins = {i: f"{1000 + i}" for i in range(1, STAFF + 1)}
     page = {
@@ -81,24 +87,42 @@ def _store(folder: Path) -> tuple[LocalStore, list[str], dict[int, str]]:
     return store, cards, pins
 
 
+def _ops(till: Till, cards: list[str]) -> tuple[Callable[[], None], Callable[[], None]]:
+    i = 0
+
+    def stamp() -> None:
+        nonlocal i
+        i += 1
+        assert isinstance(till.perform(AddStamp(card_number=cards[i % len(cards)]), 1), Confirmed)
+
+    def earn() -> None:
+        nonlocal i
+        i += 1
+        op = EarnPoints(card_number=cards[i % len(cards)], purchase_amount_cents=1234)
+        assert isinstance(till.perform(op, 1), Confirmed)
+
+    return stamp, earn
+
+
+def _side_by_side(
+    sealed: Callable[[], None], plain: Callable[[], None], n: int
+) -> tuple[list[float], list[float]]:
+    """Each action n times, in turn: a burst of load slows both alike."""
+    a: list[float] = []
+    b: list[float] = []
+    for _ in range(n):
+        a += _timed(sealed, 1)
+        b += _timed(plain, 1)
+    return a, b
+
+
 def run(n: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
-        store, cards, pins = _store(Path(folder))
+        store, cards, pins = _store(Path(folder) / "sealed", encrypted=True)
+        plain_store, _, _ = _store(Path(folder) / "plain", encrypted=False)
         till = Till(store)
-        i = 0
-
-        def stamp() -> None:
-            nonlocal i
-            i += 1
-            assert isinstance(
-                till.perform(AddStamp(card_number=cards[i % len(cards)]), 1), Confirmed
-            )
-
-        def earn() -> None:
-            nonlocal i
-            i += 1
-            op = EarnPoints(card_number=cards[i % len(cards)], purchase_amount_cents=1234)
-            assert isinstance(till.perform(op, 1), Confirmed)
+        stamp, earn = _ops(till, cards)
+        plain_stamp, plain_earn = _ops(Till(plain_store), cards)
 
         def stamp_with_pin() -> None:
             assert check_pin(store, 50, pins[50], datetime.now(UTC)) == 50
@@ -109,19 +133,25 @@ def run(n: int) -> dict[str, float]:
             next(i for i, h in hashes if verify_pin(h, pins[STAFF]))
 
         hash_pin_cache = {i: hash_pin(p) for i, p in pins.items()}
-        stamps, earns = _timed(stamp, n), _timed(earn, n)
+        stamps, plain_stamps = _side_by_side(stamp, plain_stamp, n)
+        earns, plain_earns = _side_by_side(earn, plain_earn, n)
         with_pin = _timed(stamp_with_pin, max(20, n // 10))
         pin_only = _timed(
             lambda: check_pin(store, 50, pins[50], datetime.now(UTC)), max(20, n // 10)
         )
         every_hash = _timed(try_every_hash, 3)
         store.close()
+        plain_store.close()
     return {
         "local_stamp_p50_ms": round(_percentile(stamps, 0.5), 3),
         "local_stamp_p99_ms": round(_percentile(stamps, 0.99), 3),
         "local_earn_p50_ms": round(_percentile(earns, 0.5), 3),
         "local_earn_p99_ms": round(_percentile(earns, 0.99), 3),
         "local_op_p99_ms": round(max(_percentile(stamps, 0.99), _percentile(earns, 0.99)), 3),
+        "local_op_plain_p50_ms": round(_percentile(plain_stamps + plain_earns, 0.5), 3),
+        "local_op_plain_p99_ms": round(
+            max(_percentile(plain_stamps, 0.99), _percentile(plain_earns, 0.99)), 3
+        ),
         "local_stamp_with_pin_p50_ms": round(_percentile(with_pin, 0.5), 3),
         "local_stamp_with_pin_p99_ms": round(_percentile(with_pin, 0.99), 3),
         "pin_verify_p95_ms": round(_percentile(pin_only, 0.95), 3),

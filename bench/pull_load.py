@@ -5,13 +5,19 @@ is paired to the first of 5 stores, so its first sync carries every card and cus
 of the merchant, its store's 100 staff PINs and its store's share of the ~1M ledger
 entries (of which the till keeps its retention window, common/retention.py).
 
+The till's database is encrypted, as a till runs it (``pull_100k_cards_s``), and new
+tills with an unencrypted one run the same first sync in the same run
+(``pull_100k_cards_plain_s``), in turn with more encrypted ones: each figure is the
+median of ``first_syncs`` first syncs, so a burst of load or the server's cold start
+weighs on neither alone.
+
 ``python -m bench.pull_load [--cards 100000] [--entries 1000000]``; the last line is JSON.
 """
 
 import argparse
 import json
 import random
-import sqlite3
+import secrets
 import statistics
 import tempfile
 import time
@@ -20,12 +26,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 
 from bench import store_set
 from bench.chaos import drop_database
 from bench.deadline import PART_LIMIT_S, deadline, doing
 from bench.pusher import Pusher
+from bench.seeding import Seeded
 from bench.server_process import ServerProcess
+from desktop.engine.cache_key import KEY_BYTES, CacheKey
+from desktop.engine.local_store import LocalStore
+from desktop.engine.sync_client import SyncClient
 from desktop.engine.terminal import Terminal
 from desktop.engine.tokens import MemoryTokens
 from sync_server.db import make_engine, make_session_factory
@@ -63,7 +74,9 @@ def _change_cards(server_url: str, pusher: Pusher, rng: random.Random) -> None:
     assert all(r["status"] == "applied" for r in response.json()["results"])
 
 
-def run(cards: int = 100_000, entries: int = 1_000_000, rounds: int = 5) -> dict[str, Any]:
+def run(
+    cards: int = 100_000, entries: int = 1_000_000, rounds: int = 5, first_syncs: int = 3
+) -> dict[str, Any]:
     doing("seeding the store set")
     made = store_set.private_copy(cards, entries)
     seeded = made.seeded
@@ -83,7 +96,9 @@ def run(cards: int = 100_000, entries: int = 1_000_000, rounds: int = 5) -> dict
                 full_s = time.perf_counter() - started
                 if not state.online or state.error:
                     raise RuntimeError(f"first sync failed: {state.error}")
-                local = _counted(Path(folder) / "till.db")
+                if terminal.store.key is None:
+                    raise RuntimeError("the till's database is not encrypted")
+                local = _counted(terminal.store)
                 active = [c for c in seeded.cards if c not in made.inactive]
                 other = Pusher(server.url, seeded.tills[0][0], seeded.pin_ids[0], active, 0)
                 rng = random.Random(3)
@@ -98,6 +113,12 @@ def run(cards: int = 100_000, entries: int = 1_000_000, rounds: int = 5) -> dict
                         raise RuntimeError(f"incremental sync failed: {state.error}")
             finally:
                 terminal.close()
+        sealed, plain = [full_s], []
+        for i in range(first_syncs):
+            doing(f"first syncs side by side, {i + 1} of {first_syncs}")
+            plain.append(_first_sync(server.url, seeded, encrypted=False))
+            if len(sealed) < first_syncs:
+                sealed.append(_first_sync(server.url, seeded, encrypted=True))
     finally:
         server.stop()
         drop_database(seeded.db_name)
@@ -109,7 +130,11 @@ def run(cards: int = 100_000, entries: int = 1_000_000, rounds: int = 5) -> dict
             f"{made.store_entries} entries sent"
         )
     return {
-        "pull_100k_cards_s": round(full_s, 2),
+        "pull_100k_cards_s": round(statistics.median(sealed), 2),
+        "pull_100k_cards_plain_s": round(statistics.median(plain), 2),
+        "pull_first_syncs": first_syncs,
+        "pull_first_sync_sealed_s": [round(x, 2) for x in sealed],
+        "pull_first_sync_plain_s": [round(x, 2) for x in plain],
         "pull_cards": cards,
         "pull_local_cards": local["cards"],
         "pull_sent_transactions": made.store_entries,
@@ -122,11 +147,30 @@ def run(cards: int = 100_000, entries: int = 1_000_000, rounds: int = 5) -> dict
     }
 
 
-def _counted(db_path: Path) -> dict[str, int]:
+def _first_sync(server_url: str, seeded: Seeded, encrypted: bool) -> float:
+    """The same first sync into another new till, its database encrypted or not."""
+    key = CacheKey(secrets.token_bytes(KEY_BYTES), MemoryTokens()) if encrypted else None
+    with tempfile.TemporaryDirectory() as folder:
+        store = LocalStore(Path(folder) / "till.db", key=key)
+        client = SyncClient(store, MemoryTokens())
+        try:
+            client.pair(server_url, _pairing_code(seeded.url, seeded.store_id, seeded.owner_id))
+            started = time.perf_counter()
+            state = client.sync_once()
+            elapsed = time.perf_counter() - started
+            if not state.online or state.error:
+                raise RuntimeError(f"first sync (encrypted: {encrypted}) failed: {state.error}")
+        finally:
+            client.close()
+            store.close()
+    return elapsed
+
+
+def _counted(store: LocalStore) -> dict[str, int]:
     """Rows the till holds after its first sync, per table the sync fills."""
-    with sqlite3.connect(db_path) as db:
+    with store.reading() as db:
         return {
-            table: int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+            table: int(db.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
             for table in ("cards", "customers", "transactions", "staff_pins")
         }
 

@@ -80,7 +80,11 @@ def workloads(results: Figures) -> list[str]:
             "into its SQLite, and the till keeps the "
             f"{r('pull_local_transactions')} of them inside its history window "
             "(`common/retention.py`, 90 days unless the merchant says otherwise; the "
-            "pruning is part of the timed sync). Incremental: another till stamps 100 "
+            "pruning is part of the timed sync). The till's database is encrypted "
+            "(SQLCipher, as every till runs it); the unencrypted figure "
+            "(`pull_100k_cards_plain_s`) is the same first sync into a till without the "
+            "key, run in turn with the encrypted ones in the same run (median of "
+            f"{r('pull_first_syncs')} each). Incremental: another till stamps 100 "
             f"cards, this one pulls (median of {r('pull_incremental_rounds')} rounds).",
         ]
     if "cold_start_s" in results:
@@ -99,7 +103,9 @@ def workloads(results: Figures) -> list[str]:
     if "local_op_p99_ms" in results:
         lines += [
             "- **Local ops**: a confirmed offline stamp or earn at a till holding 1000 cards "
-            "and 100 staff PINs (SQLite synchronous=FULL), PIN check timed apart.",
+            "and 100 staff PINs (SQLite synchronous=FULL, encrypted), PIN check timed "
+            "apart; `local_op_plain_p99_ms`: the same ops on an unencrypted database, "
+            "timed op for op in turn with the encrypted one.",
         ]
     if "qr_decode_p50_ms_720p" in results:
         lines += ["- **QR**: the generated 720p frame sets of `bench/qr_decode.py`."]
