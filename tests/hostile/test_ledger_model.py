@@ -1,6 +1,7 @@
 """A stateful model of the ledger: random sequences of store-API calls and pushed
 batches (replays, altered replays, offline redemptions, enrollments with colliding
-numbers and emails, voids, deactivations) against the real server on PostgreSQL.
+numbers and emails, voids, deactivations, customers erased under either card policy)
+against the real server on PostgreSQL.
 
 After every step: each card's balances equal the sums of its ledger entries; every
 issued number resolves to one card, the same for a lookup and for an operation; the
@@ -30,7 +31,7 @@ from sqlalchemy import func, select
 
 from sync_server.config import Settings
 from sync_server.main import create_app
-from sync_server.models import Card, LedgerEntry
+from sync_server.models import Card, Customer, LedgerEntry
 from sync_server.models.sync import CardAlias, SyncOp
 from sync_server.repositories import cards as card_repo
 from tests.conftest import IN_CI, _require_pg
@@ -84,6 +85,7 @@ class LedgerModel(RuleBasedStateMachine):
         self.pushed_op_ids: set[str] = set()
         self.entry_ids: list[int] = []
         self.till_numbers: list[str] = []
+        self.erased: set[int] = set()
 
     def teardown(self) -> None:
         self._server.__exit__(None, None, None)
@@ -232,6 +234,25 @@ class LedgerModel(RuleBasedStateMachine):
         assert {r["code"] for r in answer.json()["results"]} == {"OP_ID_REUSED"}
         assert self._balances() == before
 
+    # -- a customer's erasure (a replay of their ops stays a duplicate) --------------
+
+    @rule(email=st.sampled_from(EMAILS), policy=st.sampled_from(["close", "keep"]))
+    def erase_customer(self, email: str, policy: str) -> None:
+        headers = self.shop.owner_headers
+        chosen = self.client.put(f"{API}/settings", json={"erasure_cards": policy}, headers=headers)
+        assert chosen.status_code == 200, chosen.text
+        with self.factory() as session:
+            customer_id = session.scalar(
+                select(Customer.id).where(
+                    Customer.merchant_id == self.shop.merchant_id, Customer.email == email
+                )
+            )
+        if customer_id is None:
+            return
+        answer = self.client.delete(f"/api/v1/customers/{customer_id}", headers=headers)
+        assert answer.status_code == 200, answer.text
+        self.erased.add(customer_id)
+
     # -- what must hold after every step -------------------------------------------
 
     def _balances(self) -> dict[int, tuple[int, int]]:
@@ -272,6 +293,18 @@ class LedgerModel(RuleBasedStateMachine):
             aliases = set(session.scalars(select(CardAlias.card_number)))
             assert not cards & aliases
             session.rollback()
+
+    @invariant()
+    def an_erased_customer_stays_without_email_name_or_phone(self) -> None:
+        """Planted bug: the erasure keeping the email (fails within the default run)."""
+        with self.factory() as session:
+            rows = session.execute(
+                select(Customer.email, Customer.name, Customer.phone).where(
+                    Customer.id.in_(self.erased)
+                )
+            ).all()
+        assert len(rows) == len(self.erased)
+        assert {tuple(r) for r in rows} <= {(None, None, None)}
 
     @invariant()
     def the_hash_chain_verifies(self) -> None:
