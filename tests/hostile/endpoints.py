@@ -221,6 +221,7 @@ ENDPOINTS: list[Endpoint] = [
             "staff_session_minutes": 15,
             "till_history_days": 90,
             "currency": "EUR",
+            "erasure_cards": "close",
         },
     ),
     Endpoint("GET", f"{API}/stats", "owner"),
