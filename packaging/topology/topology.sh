@@ -11,6 +11,8 @@
 #   topology.sh status   primary, standby, sync state, instances' readiness
 #   topology.sh down     stop everything; fails if a process of it is left
 #   topology.sh env      the ports and paths, KEY=VALUE (read by bench/failover.py)
+#   topology.sh rolling-restart   restart the server instances one by one, each drained
+#                        in HAProxy first, so no till request fails
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 HERE="$ROOT/packaging/topology"
@@ -129,7 +131,7 @@ up() {
   for i in $(seq 1 "$APPS"); do
     servers+="    server app$i 127.0.0.1:$(app_port "$i") check"$'\n'
   done
-  render "$HERE/haproxy.cfg.in" "$DIR/haproxy.cfg" HA_PG_PORT="$HA_PG_PORT" \
+  render "$HERE/haproxy.cfg.in" "$DIR/haproxy.cfg" DIR="$DIR" HA_PG_PORT="$HA_PG_PORT" \
     HA_HTTP_PORT="$HA_HTTP_PORT" HA_STATS_PORT="$HA_STATS_PORT" \
     PG1_NAME=pg1 PG1_PORT="$(pg_port pg1)" REST1_PORT="$(rest_port pg1)" \
     PG2_NAME=pg2 PG2_PORT="$(pg_port pg2)" REST2_PORT="$(rest_port pg2)"
@@ -162,17 +164,60 @@ up() {
     psql_primary -d postgres -c "CREATE DATABASE $DB"
   fi
   DATABASE_URL="$PG_URL" "$VENV/loyalty-server" migrate
-  for i in $(seq 1 "$APPS"); do
-    start "server$i" root env DATABASE_URL="$PG_URL" LOYALTY_HOST=127.0.0.1 \
-      LOYALTY_PORT="$(app_port "$i")" LOYALTY_WORKERS="$WORKERS" LOYALTY_LOG_LEVEL=WARNING \
-      LOYALTY_FORWARDED_ALLOW_IPS=127.0.0.1 "$VENV/loyalty-server" serve
-  done
+  for i in $(seq 1 "$APPS"); do start_server "$i"; done
   for i in $(seq 1 "$APPS"); do
     wait_for 90 "server$i ready" instance_ready "$i"
   done
   wait_for 30 "HAProxy routing to a ready instance" ready_behind_balancer
   say "up: http://127.0.0.1:$HA_HTTP_PORT (servers), PostgreSQL primary at 127.0.0.1:$HA_PG_PORT"
   status
+}
+
+start_server() {
+  start "server$1" root env DATABASE_URL="$PG_URL" LOYALTY_HOST=127.0.0.1 \
+    LOYALTY_PORT="$(app_port "$1")" LOYALTY_WORKERS="$WORKERS" LOYALTY_LOG_LEVEL=WARNING \
+    LOYALTY_FORWARDED_ALLOW_IPS=127.0.0.1 "$VENV/loyalty-server" serve
+}
+
+# haproxy_api COMMAND: one command on HAProxy's runtime API (its stats socket).
+haproxy_api() {
+  python3 - "$DIR/haproxy.sock" "$1" <<'PY'
+import socket, sys
+with socket.socket(socket.AF_UNIX) as s:
+    s.settimeout(5)
+    s.connect(sys.argv[1])
+    s.sendall(sys.argv[2].encode() + b"\n")
+    print(s.makefile().read(), end="")
+PY
+}
+
+# haproxy_field INSTANCE FIELD: a field of `show stat` for loyalty_servers/appN
+# (scur: requests in flight; status: UP, DOWN, DRAIN…).
+haproxy_field() {
+  haproxy_api "show stat" | awk -F, -v srv="app$1" -v field="$2" '
+    NR == 1 { for (i = 1; i <= NF; i++) if ($i == field || $i == "# " field) col = i }
+    $1 == "loyalty_servers" && $2 == srv { print $col }'
+}
+idle_in_haproxy() { [ "$(haproxy_field "$1" scur)" = 0 ]; }
+up_in_haproxy() { [ "$(haproxy_field "$1" status)" = UP ]; }
+
+# One instance at a time: drained in HAProxy (no new request goes to it; the others
+# take them), its requests in flight finished, stopped (SIGTERM: graceful), started
+# again, ready, and back in rotation before the next one goes.
+rolling_restart() {
+  [ -S "$DIR/haproxy.sock" ] || die "no HAProxy runtime socket in $DIR (topology not up?)"
+  local i
+  for i in $(seq 1 "$APPS"); do
+    say "server$i: draining"
+    haproxy_api "set server loyalty_servers/app$i state drain" >/dev/null
+    wait_for 60 "server$i: requests in flight finished" idle_in_haproxy "$i"
+    stop "server$i" 45
+    start_server "$i"
+    wait_for 90 "server$i ready" instance_ready "$i"
+    haproxy_api "set server loyalty_servers/app$i state ready" >/dev/null
+    wait_for 30 "server$i back in rotation" up_in_haproxy "$i"
+    say "server$i: restarted and in rotation"
+  done
 }
 
 sync_standby_present() {
@@ -280,8 +325,9 @@ up) up ;;
 down) down "${2:-}" ;;
 status) status ;;
 env) cat "$DIR/topology.env" ;;
+rolling-restart) rolling_restart ;;
 *)
-  echo "usage: $0 up|down [--purge]|status|env" >&2
+  echo "usage: $0 up|down [--purge]|status|env|rolling-restart" >&2
   exit 2
   ;;
 esac
