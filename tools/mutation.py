@@ -74,8 +74,11 @@ def _terminal(*names: str) -> tuple[str, ...]:
 # reaching a module through the whole till are many; a survivor ran ~150 of them).
 _TILL = ("till_engine", "till_waits_for_the_server")
 ENGINE_TESTS = {
+    "cache_cipher": _terminal("encrypted_cache"),
+    "cache_key": _terminal("encrypted_cache"),
+    "customer_cache": _terminal("what_the_till_keeps", "encrypted_cache"),
     "card_intent": _terminal("card_intent"),
-    "card_view": _terminal("what_the_cashier_reads", "till_engine", "hostile_input"),
+    "card_view": _terminal("what_the_cashier_reads", "what_the_till_keeps", "till_engine"),
     "checkpoint": _terminal("checkpoint", "checkpoint_chases", "local_store"),
     "facts": _terminal(*_TILL),
     "history": _terminal("what_the_cashier_reads", "till_engine", "hostile_input"),
@@ -84,17 +87,21 @@ ENGINE_TESTS = {
     "local_store": _terminal(
         "local_store", "outcomes_at_the_till", "pull_apply", "checkpoint", *_TILL
     ),
-    "lookup": _terminal("what_the_cashier_reads", "till_engine", "hostile_input"),
+    "lookup": _terminal(
+        "what_the_cashier_reads", "what_the_till_keeps", "till_engine", "hostile_input"
+    ),
     "manager_api": _terminal("manager_api", "manager_api_answers", "server_address"),
     "paths": _terminal("local_store", "device_token"),
     "prefetch": _terminal("prefetch"),
     "projection": _terminal("local_store", "outcomes_at_the_till", *_TILL),
     "pull_apply": _terminal("pull_apply", "till_stays_small", *_TILL),
-    "pull_page": _terminal("pull_apply", "till_stays_small", *_TILL, "hostile_input"),
+    "pull_page": _terminal(
+        "pulled_program_checked", "pull_apply", "till_stays_small", *_TILL, "hostile_input"
+    ),
     "push_answer": _terminal("outcomes_at_the_till", *_TILL, "hostile_input"),
     "server_address": _terminal("server_address"),
     "shift": _terminal("shift_at_the_till"),
-    "staff": _terminal("pin_lockout", "till_pin_policy", "staff_at_the_till"),
+    "staff": _terminal("pin_lockout", "till_pin_policy", "shift_at_the_till"),
     "sync_client": _terminal(
         "sync_client_runs",
         "device_token",
@@ -267,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--generate", action="store_true", help="make the mutants, run none")
     parser.add_argument("--check", action="store_true", help="unkilled vs their module's tests")
     parser.add_argument("--deadline", type=int, default=120, help="--check: s per mutant")
+    parser.add_argument(
+        "--tests-at", help="--check: the tests of this commit (default: the copy's)"
+    )
     # Options after --again's files go to pytest as they are (--deselect, -k).
     args, pytest_args = parser.parse_known_args(argv)
     if pytest_args and not args.again:
@@ -274,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     workdir: Path = args.workdir or Path(f"/tmp/mutation-{args.area}")  # noqa: S108
     chosen = workdir / "sample.json"
     if args.check:
-        check(workdir, args.mutmut, AREAS[args.area], args.only, args.deadline)
+        area = AREAS[args.area]
+        check(workdir, args.mutmut, area, args.only, args.deadline, args.tests_at)
     elif args.again:
         for tests in (workdir / "tests", workdir / "mutants" / "tests"):
             shutil.copytree(ROOT / "tests", tests, dirs_exist_ok=True)
@@ -329,11 +340,14 @@ def again(workdir: Path, mutmut: str, area: Area, tests: list[str], only: str = 
         (workdir / "again.json").write_text(json.dumps(found, indent=1))
 
 
-def check(workdir: Path, mutmut: str, area: Area, only: str, deadline: int) -> None:
-    """Each mutant not killed yet against its module's tests, as of the copied commit,
-    in forked processes of one warm interpreter (tools/mutation_runner.py); the
-    verdicts go to ``again.json`` as they come (a stopped run resumes)."""
-    commit = (workdir / "commit").read_text().strip()
+def check(
+    workdir: Path, mutmut: str, area: Area, only: str, deadline: int, tests_at: str | None
+) -> None:
+    """Each mutant not killed yet against its module's tests, as of the copied commit
+    (or ``tests_at``: tests written since), in forked processes of one warm interpreter
+    (tools/mutation_runner.py); the verdicts go to ``again.json`` as they come (a
+    stopped run resumes)."""
+    commit = _commit(tests_at) if tests_at else (workdir / "commit").read_text().strip()
     verdicts = _of_run(workdir, mutmut)
     found_at = workdir / "again.json"
     found = json.loads(found_at.read_text()) if found_at.exists() else {}
@@ -343,7 +357,7 @@ def check(workdir: Path, mutmut: str, area: Area, only: str, deadline: int) -> N
         listed = area.by_module.get(module)
         if not listed:
             return [t for t in area.tests if not t.startswith("-")]
-        for name in listed:  # the commit's version: the mutants are of that commit
+        for name in listed:  # that commit's version, whatever the working tree holds
             shown = subprocess.run(
                 ["git", "show", f"{commit}:{name}"], cwd=ROOT, capture_output=True
             )
