@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import queue
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -108,8 +107,8 @@ class _Looping:
 def _frames(terminal: Any, data_dir: Path) -> list[Any]:
     from desktop.scan import frames
 
-    with sqlite3.connect(data_dir / "till.db") as db:
-        cards = [row[0] for row in db.execute("SELECT card_number FROM cards LIMIT 10")]
+    with terminal.store.reading() as db:  # encrypted: through the till's own store
+        cards = [row[0] for row in db.exec_driver_sql("SELECT card_number FROM cards LIMIT 10")]
     payloads = [terminal.qr_payload(card) for card in cards]
     easy = [f.image for f in frames.easy_frames(payloads, seed=5)]
     empty = [f.image for f in frames.empty_frames(10, seed=6)]
@@ -216,13 +215,13 @@ def _paired_till(data_dir: Path, server_url: str, code: str) -> dict[str, int]:
         state = terminal.client.sync_once()
         if not state.online or state.error:
             raise RuntimeError(f"sync failed: {state.error}")
+        with terminal.store.reading() as db:  # encrypted: through the till's own store
+            return {
+                table: int(db.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one())
+                for table in ("cards", "staff_pins", "transactions")
+            }
     finally:
         terminal.close()
-    with sqlite3.connect(data_dir / "till.db") as db:
-        return {
-            table: int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-            for table in ("cards", "staff_pins", "transactions")
-        }
 
 
 def run(

@@ -84,7 +84,9 @@ def workloads(results: Figures) -> list[str]:
             "(SQLCipher, as every till runs it); the unencrypted figure "
             "(`pull_100k_cards_plain_s`) is the same first sync into a till without the "
             "key, run in turn with the encrypted ones in the same run (median of "
-            f"{r('pull_first_syncs')} each). Incremental: another till stamps 100 "
+            f"{r('pull_first_syncs')} each); the till's own CPU time in a first sync: "
+            f"{r('pull_first_sync_cpu_s')} s encrypted, {r('pull_first_sync_plain_cpu_s')} s "
+            "not (the server runs in other processes). Incremental: another till stamps 100 "
             f"cards, this one pulls (median of {r('pull_incremental_rounds')} rounds).",
         ]
     if "cold_start_s" in results:
@@ -105,7 +107,9 @@ def workloads(results: Figures) -> list[str]:
             "- **Local ops**: a confirmed offline stamp or earn at a till holding 1000 cards "
             "and 100 staff PINs (SQLite synchronous=FULL, encrypted), PIN check timed "
             "apart; `local_op_plain_p99_ms`: the same ops on an unencrypted database, "
-            "timed op for op in turn with the encrypted one.",
+            "timed op for op in turn with the encrypted one. CPU time per op: "
+            f"{r('local_op_cpu_mean_ms')} ms encrypted, {r('local_op_plain_cpu_mean_ms')} ms "
+            "not.",
         ]
     if "qr_decode_p50_ms_720p" in results:
         lines += ["- **QR**: the generated 720p frame sets of `bench/qr_decode.py`."]
