@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from common.card_number import make_card_number
 from tests.store_api.conftest import API, PIN, Merchant, build
 from tests.support.till import Till, pair
 
@@ -82,7 +83,8 @@ def build_world(client: TestClient, factory: sessionmaker[Session]) -> World:
 
 def _till_activity(till: Till, a: Merchant, card_number: str) -> str:
     """An offline enrollment of the same person (merged: an alias), a refused
-    redemption, and the cashier's acknowledgement of it with a note naming them."""
+    redemption, the cashier's acknowledgement of it with a note naming them, and an
+    enrollment refused before it made a card."""
     alias = till.new_card_number()
     enroll = till.op(
         {
@@ -98,10 +100,18 @@ def _till_activity(till: Till, a: Merchant, card_number: str) -> str:
         {"type": "points.redeem", "card_number": card_number, "reward_id": "nope"},
         staff_pin_id=a.pins[0],
     )
-    pushed = till.push([enroll, refused])
+    not_yours = till.op(  # refused before it made a card: found by the email it carries
+        {
+            "type": "card.enroll",
+            "card_number": make_card_number(till.card_node + 1, 1),
+            "customer": {"email": EMAIL, "name": NAME, "phone": PHONE},
+        },
+        staff_pin_id=a.pins[0],
+    )
+    pushed = till.push([enroll, refused, not_yours])
     assert pushed.status_code == 200, pushed.text
-    statuses = [r["status"] for r in pushed.json()["results"]]
-    assert statuses == ["applied", "rejected"], pushed.text
+    codes = [r["code"] for r in pushed.json()["results"]]
+    assert codes == [None, "REWARD_NOT_FOUND", "CARD_NUMBER_NOT_YOURS"], pushed.text
     ack = till.op(
         {"type": "attention.acknowledge", "op_id": refused["op_id"], "note": f"told {NAME}"},
         staff_pin_id=a.pins[0],

@@ -52,7 +52,8 @@ def test_an_erased_customer_is_in_no_table_and_everything_else_is_untouched(
     client, session_factory, world
 ):
     """Planted bugs each caught here: the op bodies not scrubbed (sync_ops.body holds
-    the offline enrollment's email), the ledger notes kept (ledger_entries.notes), the
+    the offline enrollment's email), ops looked up by card number only (the refused
+    enrollment's body keeps it), the ledger notes kept (ledger_entries.notes), the
     acknowledgement's note kept (sync_ops.acknowledged_note)."""
     p, a = world.person, world.a
     before = _snapshot(session_factory, p.customer_id)
