@@ -226,6 +226,7 @@ class PullPage:
     has_more: bool
     reset: bool
     caught_up: bool
+    hi: int = 0  # the round's horizon: a final page's till holds every row stamped below
 
     @property
     def changes(self) -> dict[str, list[dict[str, Any]]]:
@@ -269,7 +270,7 @@ def pull(
         done = Cursor(t=actor.terminal_id, lo=hi, at=int(now.timestamp()))
         caught_up = now_horizon.caught_up and hi >= now_horizon.value
         terminal.last_pull_at = now
-        return PullPage(rows, done.encode(key), has_more=False, reset=reset, caught_up=caught_up)
+        return PullPage(rows, done.encode(key), False, reset, caught_up, hi)
     more = Cursor(t=actor.terminal_id, lo=cursor.lo, hi=hi, e=index, k=position)
     return PullPage(rows, more.encode(key), has_more=True, reset=reset, caught_up=False)
 

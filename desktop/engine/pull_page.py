@@ -26,6 +26,7 @@ MAX_CURSOR = 4096
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _HEX = re.compile(r"(?:[0-9a-fA-F]{2}){16,128}")
 _PRINTABLE = re.compile(r"[!-~]+")
+_DIGEST = re.compile(r"[0-9a-f]{32}")
 
 Check = Callable[[Any], bool]
 
@@ -199,11 +200,50 @@ def problem(page: Any) -> str | None:
     """What makes ``page`` unusable, in words; None if the till can write it."""
     if not isinstance(page, dict):
         return "the page is not a JSON object"
-    for check in (_top, _meta, _tables):
+    for check in (_top, _meta, _tables, _digests):
         found = check(page)
         if found is not None:
             return found
     return None
+
+
+def buckets_problem(answer: Any) -> str | None:
+    """What makes the server's answer to a re-pull of buckets unusable; None if fine."""
+    if not isinstance(answer, dict):
+        return "the answer is not a JSON object"
+    if not (_time(answer.get("since")) and _digest_map(answer.get("buckets"))):
+        return "its 'since' or 'buckets' is not what a re-pull answers"
+    tables = answer.get("tables")
+    if not isinstance(tables, dict):
+        return "its tables are not an object"
+    for name in CHECKED_ENTITIES:
+        if name in tables:
+            found = _table(name, tables[name])
+            if found is not None:
+                return f"{name}: {found}"
+    return None
+
+
+def _digests(page: dict[str, Any]) -> str | None:
+    """The digests of a final page (docs/sync-protocol.md, "Digests"), when sent."""
+    digests = page.get("digests")
+    if digests is None:
+        return None
+    if not (
+        isinstance(digests, dict)
+        and _time(digests.get("since"))
+        and _digest_map(digests.get("buckets"))
+        and isinstance(digests.get("moving"), list)
+        and all(_text(n) for n in digests["moving"])
+    ):
+        return "its digests are not bucket names with hex digests"
+    return None
+
+
+def _digest_map(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        _text(k) and isinstance(v, str) and _DIGEST.fullmatch(v) for k, v in value.items()
+    )
 
 
 def _top(page: dict[str, Any]) -> str | None:

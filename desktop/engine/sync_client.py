@@ -25,7 +25,7 @@ from sqlalchemy import text
 
 from common import protocol, retention
 from common.card_number import MAX_NODE
-from desktop.engine import pull_page, push_answer, server_address
+from desktop.engine import digest_check, pull_page, push_answer, server_address
 from desktop.engine.live_feed import MARGIN_S, Heard, LiveFeed
 from desktop.engine.local_store import LocalStore, OutboxEntry
 from desktop.engine.prefetch import PagePrefetch
@@ -47,6 +47,9 @@ FEED_HEARTBEAT_S = 25.0
 # before the till asks again.
 FEED_RETRY_S = 60.0
 PRUNE_EVERY = timedelta(hours=1)
+# How often a round asks for the server's digests and checks the cache against them
+# (docs/sync-protocol.md, "Digests"): the first round after start, then this often.
+DIGEST_EVERY_S = 300.0
 
 
 class TokenStore(Protocol):
@@ -86,6 +89,8 @@ class SyncState:
     # The server answered 426: it no longer (or not yet) speaks this till's protocol.
     # The till works offline, its outbox kept, until it is updated.
     needs_update: bool = False
+    # Buckets of the cache that still differed from the server's after a re-pull.
+    divergent: int = 0
 
 
 class PairingFailed(Exception):
@@ -112,6 +117,7 @@ class SyncClient:
         allow_insecure_http: bool = False,
         transport: httpx.BaseTransport | None = None,
         feed_transport: httpx.AsyncBaseTransport | None = None,
+        digest_every: float = DIGEST_EVERY_S,
     ) -> None:
         self.store = store
         self.allow_insecure_http = allow_insecure_http
@@ -133,6 +139,8 @@ class SyncClient:
             feed_transport = transport
         self._feed = LiveFeed(feed_transport)
         self._feed_off_until = 0.0  # poll until then (the feed failed or is absent)
+        self.digest_every = digest_every
+        self._digests_due = 0.0  # monotonic time from which a round asks for digests
 
     # -- pairing ----------------------------------------------------------------------
 
@@ -231,12 +239,16 @@ class SyncClient:
 
     def _pull(self, http: httpx.Client) -> None:
         """Pages in the compact format, the next one fetched while this one is written;
-        the last page of the round settles the outbox in its own transaction."""
+        the last page of the round settles the outbox in its own transaction, and is
+        checked against the server's digests when they are due."""
+        digests = time.monotonic() >= self._digests_due
 
         def fetch(cursor: str | None) -> dict[str, Any]:
             params: dict[str, Any] = {"limit": self.pull_rows, "format": "columns"}
             if cursor:
                 params["cursor"] = cursor
+            if digests:
+                params["digests"] = "true"
             page = _checked(http.get("/api/v1/sync/pull", params=params), fast=True)
             problem = pull_page.problem(page)
             if problem is not None:  # refused before a row of it is written
@@ -247,6 +259,7 @@ class SyncClient:
         first = fetch(self.store.get_meta("cursor"))
         if not first["has_more"]:  # most rounds: no thread for the fetcher
             self.store.apply_pull_page(first, settle=True)
+            self._check_digests(http, first)
             self._publish(pulling=False)
             return
         received = 0
@@ -255,9 +268,30 @@ class SyncClient:
                 last = not page["has_more"]
                 received += self.store.apply_pull_page(page, settle=last)
                 if last:
+                    self._check_digests(http, page)
                     self._publish(pulling=False)
                     return
                 self._publish(pulling=True, received=received)
+
+    def _check_digests(self, http: httpx.Client, page: dict[str, Any]) -> None:
+        """Compare the cache with the digests of a final page and re-pull the buckets
+        that differ (``digest_check``); a page without digests (not asked, or an older
+        server) checks nothing."""
+        if page.get("digests") is None:
+            return
+
+        def fetch(names: str) -> Any:
+            return _checked(http.get("/api/v1/sync/buckets", params={"names": names}), fast=True)
+
+        try:
+            verdict = digest_check.check(self.store, page["digests"], fetch)
+        except digest_check.Unusable as exc:
+            raise _ServerError(str(exc)) from exc
+        self._digests_due = time.monotonic() + self.digest_every
+        if verdict.differed:
+            log.warning("cache differed from the server in %s; re-pulled", verdict.differed)
+        if verdict.still:
+            log.error("cache still differs after a re-pull in %s", verdict.still)
 
     def _client(self, base: str, token: str) -> httpx.Client:
         """One HTTP client while the server and token stay the same: making one costs
@@ -445,7 +479,10 @@ class SyncClient:
                     text("SELECT count(*) FROM outbox WHERE status = 'pending'")
                 ).scalar_one()
             rejected = self.store.attention_count()
-            self.state = replace(self.state, pending=int(pending), rejected=rejected, **changes)
+            divergent = len(self.store.get_meta("digest_divergent") or [])
+            self.state = replace(
+                self.state, pending=int(pending), rejected=rejected, divergent=divergent, **changes
+            )
             self.on_state(self.state)
             return self.state
 

@@ -8,8 +8,9 @@ from pydantic import BaseModel, Field
 from pydantic_core import to_json
 from starlette.concurrency import run_in_threadpool
 
+from common import sync_digest
 from common.text import PlainText
-from sync_server import feed_check
+from sync_server import feed_check, pull_digest
 from sync_server import pull as pull_service
 from sync_server import sync as push_service
 from sync_server.actor import StoreActor
@@ -24,6 +25,7 @@ from sync_server.api.deps import (
 from sync_server.api.schemas import links
 from sync_server.api.schemas.common import error_responses
 from sync_server.api.schemas.sync import (
+    BucketsResponse,
     PairRequest,
     PairResponse,
     PullResponse,
@@ -101,8 +103,11 @@ def pull(
     cursor: Annotated[PlainText | None, Query(max_length=2000)] = None,
     limit: Annotated[int, Query(ge=1, le=pull_service.MAX_PAGE_ROWS)] = 1000,
     wire: Annotated[pull_service.WireFormat, Query(alias="format")] = "objects",
+    digests: bool = False,
 ) -> Response:
-    """Everything changed since the cursor, a page at a time, plus program and settings.
+    """Everything changed since the cursor, a page at a time, plus program and settings;
+    with ``digests``, the page that ends the round carries the digests of what the till
+    should now hold (docs/sync-protocol.md, "Digests").
 
     Serialized in one go (no response model validation of thousands of rows): the body
     is exactly PullResponse, rows in ``changes`` or, with ``format=columns``, ``tables``."""
@@ -137,6 +142,32 @@ def pull(
         body["tables"] = page.tables
     else:
         body["changes"] = page.changes
+    if digests and not page.has_more:
+        body["digests"] = pull_digest.round_digests(session, actor, page.hi, now, till.history_days)
+    return Response(to_json(body), media_type="application/json")
+
+
+@router.get("/buckets", response_model=BucketsResponse, responses=error_responses(403, 422))
+def buckets(
+    request: Request,
+    actor: TerminalDep,
+    session: SessionDep,
+    now: NowDep,
+    names: Annotated[PlainText, Query(min_length=1, max_length=4000)],
+) -> Response:
+    """The current rows of the named buckets (``cards:3,customers:5``), for a till whose
+    digest of them differed from the server's, with their digests. Counted in
+    ``loyalty_sync_divergence_total``."""
+    wanted = pull_digest.parse_names(names)
+    if wanted is None:
+        raise ApiError(
+            "VALIDATION_ERROR",
+            "names must be bucket names such as cards:3, separated by commas.",
+            known=sorted(sync_digest.ENTITIES),
+        )
+    days = till_settings(session, actor.merchant_id).history_days
+    body = pull_digest.bucket_rows(session, actor, wanted, now, days)
+    request.app.state.metrics.count_divergence(wanted)
     return Response(to_json(body), media_type="application/json")
 
 

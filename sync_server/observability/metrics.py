@@ -60,6 +60,12 @@ class Metrics:
             ["method", "route", "status"],
             registry=r,
         )
+        self.divergence = Counter(
+            "loyalty_sync_divergence",
+            "Buckets a till re-pulled because its digest differed from the server's.",
+            ["entity"],
+            registry=r,
+        )
         self.terminals = ActiveTerminals(engine, active_window)
         r.register(self.terminals)
 
@@ -70,6 +76,10 @@ class Metrics:
 
     def count_op(self, source: str, outcome: str, reason: str | None) -> None:
         self.ops.labels(source, outcome, reason or "none").inc()
+
+    def count_divergence(self, buckets: dict[str, list[int]]) -> None:
+        for entity, numbers in buckets.items():
+            self.divergence.labels(entity).inc(len(numbers))
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()

@@ -277,5 +277,8 @@ ENDPOINTS: list[Endpoint] = [
         "till",
         query=lambda w: {"limit": 50, "format": "objects", "cursor": w.till.cursor or ""},
     ),
+    Endpoint(
+        "GET", "/api/v1/sync/buckets", "till", query=lambda w: {"names": "cards:0,customers:3"}
+    ),
     Endpoint("POST", "/api/v1/auth/logout", "owner", extra={"destructive": True}),
 ]

@@ -139,6 +139,22 @@ class PullTable(BaseModel):
     rows: list[list[Any]] = Field(description="one array per row, values in column order")
 
 
+class PullDigests(BaseModel):
+    since: datetime = Field(description="ledger entries created from then on are compared")
+    buckets: dict[str, str] = Field(
+        description="bucket name (e.g. cards:17): digest of its rows (common/sync_digest.py)"
+    )
+    moving: list[str] = Field(
+        description="buckets with a row changed after this round's horizon: not compared"
+    )
+
+
+class BucketsResponse(BaseModel):
+    since: datetime = Field(description="ledger entries older than this are left alone")
+    tables: dict[str, PullTable] = Field(description="the buckets' current rows, as in a pull")
+    buckets: dict[str, str] = Field(description="the digest of each bucket's rows sent here")
+
+
 class PullResponse(BaseModel):
     server_time: datetime
     cursor: str = Field(description="opaque: send it back to get what changed since")
@@ -166,4 +182,8 @@ class PullResponse(BaseModel):
     tables: dict[str, PullTable] | None = Field(
         default=None,
         description="format=columns: the same entities and rows, as column names + arrays",
+    )
+    digests: PullDigests | None = Field(
+        default=None,
+        description="with digests=true, on the page that ends a round: the state to check",
     )
