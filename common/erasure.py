@@ -15,6 +15,8 @@ An enrollment that brings the erased email back (an offline till that enrolled t
 person again, or the person signing up anew) makes a new customer: the erased row has
 no email left to match."""
 
+import hashlib
+import json
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
@@ -44,3 +46,12 @@ def scrub_op_body(body: Mapping[str, Any]) -> dict[str, Any]:
     free text become null; the card number, amounts and references stay (the
     idempotency record and the attention list still read)."""
     return {key: (None if key in _OP_PERSONAL_KEYS else value) for key, value in body.items()}
+
+
+def erased_body_hash(body: Mapping[str, Any]) -> str:
+    """What an erased op keeps instead of the hash of its body as sent, which would
+    confirm a guessed email: the hash of the scrubbed body, in a domain of its own (it
+    can never equal a plain body hash). A replay of the op still matches it, so the
+    till gets its stored answer, not OP_ID_REUSED."""
+    canonical = json.dumps(scrub_op_body(body), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"erased-op-body/1\n{canonical}".encode("ascii")).hexdigest()

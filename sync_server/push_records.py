@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from pydantic import TypeAdapter, ValidationError
 
 from common.codes import MESSAGES, Reason
+from common.erasure import erased_body_hash
 from common.operations import AcknowledgeAttention, Operation, TillOperation
 from common.outcome import Rejected, reject
 from sync_server.actor import StoreActor
@@ -165,6 +166,7 @@ def replayed(
     if existing is None:
         return refused(item, reject(Reason.SEQ_REUSED, seq=item.seq))
     stored_hash, stored_seq, record = existing
-    if stored_hash != digest or stored_seq != item.seq:
+    same = stored_hash == digest or stored_hash == erased_body_hash(item.body)
+    if not same or stored_seq != item.seq:
         return refused(item, reject(Reason.OP_ID_REUSED, op_id=str(item.op_id)))
     return outcome(item.op_id, item.seq, record, "duplicate")

@@ -17,7 +17,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from common.codes import Reason
-from common.erasure import CUSTOMER_FIELDS, CardPolicy, card_policy, scrub_op_body
+from common.erasure import (
+    CUSTOMER_FIELDS,
+    CardPolicy,
+    card_policy,
+    erased_body_hash,
+    scrub_op_body,
+)
 from common.outcome import Rejected, reject
 from sync_server.ledger_privacy import erase_personal_fields
 from sync_server.models import Card, Customer, CustomerErasure
@@ -94,10 +100,12 @@ def _scrub_ops(
 
 
 def _scrub_op(op: SyncOp) -> None:
-    """The body's personal parts, the note a manager wrote when acknowledging it, and
-    a message or result that quotes what the till sent (a refused enrollment's)."""
+    """The body's personal parts (and the hash of the body as sent, which would confirm
+    a guess), the note a manager wrote when acknowledging it, and a refused
+    enrollment's message."""
     body = scrub_op_body(op.body)
     if body != op.body:
+        op.body_hash = erased_body_hash(op.body)
         op.body = body
     if op.acknowledged_note is not None:
         op.acknowledged_note = None

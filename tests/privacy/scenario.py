@@ -30,6 +30,7 @@ class Person:
     card_number: str
     alias_number: str
     outbox: list[dict[str, Any]]  # ops the till made offline and has not pushed yet
+    pushed: list[dict[str, Any]]  # ops the till pushed about them (the enrollments first)
 
 
 @dataclass
@@ -68,7 +69,7 @@ def build_world(client: TestClient, factory: sessionmaker[Session]) -> World:
     )
     assert stamped.status_code == 200, stamped.text
     till = pair(client, a.owner)
-    alias = _till_activity(till, a, card["card_number"])
+    pushed = _till_activity(till, a, card["card_number"])
     outbox = [
         till.op(
             {"type": "stamp.add", "card_number": card["card_number"], "notes": "offline"},
@@ -77,11 +78,12 @@ def build_world(client: TestClient, factory: sessionmaker[Session]) -> World:
             snapshot_age_s=30,
         )
     ]
-    person = Person(card["customer_id"], card["id"], card["card_number"], alias, outbox)
+    alias = pushed[0]["body"]["card_number"]
+    person = Person(card["customer_id"], card["id"], card["card_number"], alias, outbox, pushed)
     return World(a, b, till, person)
 
 
-def _till_activity(till: Till, a: Merchant, card_number: str) -> str:
+def _till_activity(till: Till, a: Merchant, card_number: str) -> list[dict[str, Any]]:
     """An offline enrollment of the same person (merged: an alias), a refused
     redemption, the cashier's acknowledgement of it with a note naming them, and an
     enrollment refused before it made a card."""
@@ -118,7 +120,7 @@ def _till_activity(till: Till, a: Merchant, card_number: str) -> str:
     )
     acked = till.push([ack])
     assert acked.json()["results"][0]["status"] == "applied", acked.text
-    return alias
+    return [enroll, not_yours, refused, ack]
 
 
 def found_anywhere(factory: sessionmaker[Session], needles: tuple[str, ...]) -> list[str]:

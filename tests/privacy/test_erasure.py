@@ -3,6 +3,8 @@ the database dump, the chain still verifies, nobody else's data or balance moves
 an op a till pushes later for their card gets the documented verdict
 (common/erasure.py: ``close`` refuses it CARD_INACTIVE, ``keep`` applies it)."""
 
+import hashlib
+import json
 import subprocess
 from typing import Any
 
@@ -210,3 +212,37 @@ def test_a_pg_dump_after_erasure_holds_no_email_name_or_phone(client, db_url, wo
     after = dump().lower()
     assert [n for n in NEEDLES if n.lower() in after] == []
     assert AGENT.lower() not in after
+
+
+def _plain_body_hash(body: dict[str, Any]) -> str:
+    """How the server hashes a pushed body as sent (sync_server/push_records.py)."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+def test_no_stored_hash_confirms_a_guess_of_the_erased_email(client, session_factory, world):
+    """Planted bug: the op's body hash kept (the hash of the enrollment as sent, with the
+    email, is still in sync_ops: a guessed email can be checked against it)."""
+    p = world.person
+    sent = {_plain_body_hash(op["body"]) for op in p.pushed[:2]}
+    client.delete(f"{CUSTOMERS}/{p.customer_id}", headers=world.a.owner)
+
+    with session_factory() as session:
+        stored = set(session.scalars(text("SELECT body_hash FROM sync_ops")))
+
+    assert stored & sent == set()
+
+
+def test_a_replay_of_an_erased_op_still_gets_its_stored_answer(client, world):
+    """Planted bug: the replay check knowing only the plain body hash (the till's
+    retry of its enrollment is refused OP_ID_REUSED although it was applied)."""
+    p, till = world.person, world.till
+    client.delete(f"{CUSTOMERS}/{p.customer_id}", headers=world.a.owner)
+    altered = {**p.pushed[0], "body": {**p.pushed[0]["body"], "type": "stamp.add"}}
+
+    replay = till.push(p.pushed[:2]).json()["results"]
+    forged = till.push([altered]).json()["results"][0]
+
+    assert [r["status"] for r in replay] == ["duplicate", "duplicate"]
+    assert [r["original_status"] for r in replay] == ["applied", "rejected"]
+    assert forged["code"] == "OP_ID_REUSED"
