@@ -16,7 +16,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from common.version import VERSION
-from sync_server import cli_ledger, demo
+from sync_server import cli_customers, cli_ledger, demo
 from sync_server.actor import Role
 from sync_server.auth import accounts
 from sync_server.config import ConfigError, Settings
@@ -104,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     p = command("verify-ledger", _verify_ledger, "recompute each merchant's ledger hash chain")
     p.add_argument("--merchant-id", type=int, help="only this merchant")
     cli_ledger.register(command)
+    cli_customers.register(command)
     return parser
 
 
