@@ -104,9 +104,14 @@ class Checkpointer:
         except CONNECTION_ERRORS:  # the backstop still checkpoints inline
             log.exception("background WAL checkpoint: cannot open the database")
             return None
-        conn.isolation_level = None
-        conn.execute("PRAGMA journal_mode=WAL")  # as the store's connections: a no-op now
-        conn.execute("PRAGMA synchronous=FULL")  # the checkpoint fsyncs the database file
+        try:
+            conn.isolation_level = None
+            conn.execute("PRAGMA journal_mode=WAL")  # as the store's connections: a no-op now
+            conn.execute("PRAGMA synchronous=FULL")  # the checkpoint fsyncs the database file
+        except CONNECTION_ERRORS:
+            conn.close()
+            log.exception("background WAL checkpoint: cannot use the database")
+            return None
         return conn
 
     def _checkpoint(self, conn: Any) -> bool:

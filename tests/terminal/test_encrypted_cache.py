@@ -7,6 +7,7 @@ import secrets
 import shutil
 import sqlite3
 import stat
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -185,3 +186,27 @@ def test_without_any_keyring_the_key_is_a_0600_file_and_the_log_says_so(tmp_path
     assert stat.S_IMODE(kept.path.stat().st_mode) == 0o600
     assert "no OS keyring" in caplog.text
     assert key.literal().split("'")[1] not in caplog.text
+
+
+def test_an_encrypted_store_is_checkpointed_in_the_background_before_and_after_a_wipe(
+    tmp_path,
+):
+    """The checkpoint thread opens the file with the key, the new one after a wipe.
+    Planted: the checkpointer connecting without the key (no checkpoint ever runs)."""
+    store = LocalStore(tmp_path / "till.db", key=_key())
+    try:
+        for round_ in ("before", "after"):
+            store.checkpointer.pages = 50
+            cards = [
+                {"id": i, "card_number": make_card_number(3, i), "customer_id": i, "x": "y" * 999}
+                for i in range(1, 2001)
+            ]
+            store.apply_pull_page({"cursor": "c", "reset": False, "changes": {"cards": cards}})
+            deadline = time.monotonic() + 30
+            while store.checkpointer.runs == 0:
+                assert time.monotonic() < deadline, f"no background checkpoint {round_} the wipe"
+                time.sleep(0.01)
+            if round_ == "before":
+                store.wipe()  # a new key, a new checkpointer
+    finally:
+        store.close()
