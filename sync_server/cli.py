@@ -309,7 +309,10 @@ def _verify_ledger(args: argparse.Namespace, settings: Settings) -> int:
         for merchant_id in ids:
             report = verify(session, merchant_id)
             if report.intact:
-                print(f"merchant {merchant_id}: {report.entries} entries, chain intact")
+                print(
+                    f"merchant {merchant_id}: {report.entries} entries, chain intact"
+                    + cli_ledger.chain_notes(report)
+                )
                 continue
             broken += 1
             where = f"entry {report.entry_id}" if report.entry_id is not None else "an entry"

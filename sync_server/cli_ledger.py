@@ -1,4 +1,5 @@
-"""loyalty-server's ledger maintenance for a timer: drop-request-metadata."""
+"""loyalty-server's ledger maintenance: drop-request-metadata (for a timer), and what
+verify-ledger says of an intact chain beyond its length."""
 
 import argparse
 from collections.abc import Callable
@@ -6,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sync_server.config import Settings
 from sync_server.db import make_engine, make_session_factory
+from sync_server.ledger_chain import ChainReport
 from sync_server.ledger_retention import drop_request_metadata
 
 Command = Callable[[str, Callable[..., int], str], argparse.ArgumentParser]
@@ -45,3 +47,14 @@ def _drop_request_metadata(args: argparse.Namespace, settings: Settings) -> int:
         engine.dispose()
     print(f"request metadata dropped from {changed} ledger entries older than {days} days")
     return 0
+
+
+def chain_notes(report: ChainReport) -> str:
+    """What an auditor may ask of an intact chain: erasures, the v1 head it replaced."""
+    notes = []
+    if report.erased:
+        notes.append(f"{report.erased} with personal fields erased")
+    if report.v1_head is not None:
+        seq, digest = report.v1_head
+        notes.append(f"re-sealed from v1 head {digest} at position {seq}")
+    return f" ({'; '.join(notes)})" if notes else ""

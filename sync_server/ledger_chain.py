@@ -20,9 +20,11 @@ from common.ledger_chain import (
     CHAIN_VERSION,
     GENESIS,
     HASHED_FIELDS,
+    PERSONAL_FIELDS,
     PRIVACY_COLUMNS,
     entry_hash,
     entry_hash_v2,
+    is_erased,
     personal_field_problem,
     privacy_columns,
 )
@@ -110,6 +112,8 @@ class ChainReport:
     broken_at: int | None = None  # chain position of the first bad link
     entry_id: int | None = None
     problem: str | None = None
+    erased: int = 0  # entries with a personal field erased (not a break)
+    v1_head: tuple[int, str] | None = None  # what migration 0008 re-sealed
 
     @property
     def intact(self) -> bool:
@@ -118,7 +122,7 @@ class ChainReport:
 
 def verify(session: Session, merchant_id: int, page: int = 5000) -> ChainReport:
     """Recompute a merchant's chain from its first entry; stop at the first bad link."""
-    expected_seq, last, count = 1, GENESIS, 0
+    expected_seq, last, count, erased = 1, GENESIS, 0, 0
     for entry in _chain(session, merchant_id, page):
         seq = int(entry["chain_seq"])
         if seq != expected_seq:
@@ -136,6 +140,7 @@ def verify(session: Session, merchant_id: int, page: int = 5000) -> ChainReport:
         if problem is not None:
             return ChainReport(merchant_id, count, seq, entry["id"], problem)
         last, expected_seq, count = entry["entry_hash"], seq + 1, count + 1
+        erased += entry["chain_version"] == 2 and any(is_erased(entry, f) for f in PERSONAL_FIELDS)
     unsealed = session.scalar(
         select(_ENTRIES.c.id)
         .where(_ENTRIES.c.merchant_id == merchant_id, _ENTRIES.c.chain_seq.is_(None))
@@ -144,13 +149,23 @@ def verify(session: Session, merchant_id: int, page: int = 5000) -> ChainReport:
     )
     if unsealed is not None:
         return ChainReport(merchant_id, count, None, unsealed, "was written outside the chain")
-    head = session.get(LedgerChainHead, merchant_id)
+    # Named columns, not the mapped class: migration 0008 runs this too, and must not
+    # need the columns a later migration adds.
+    heads = LedgerChainHead
+    head = session.execute(
+        select(heads.last_seq, heads.last_hash, heads.v1_last_seq, heads.v1_last_hash).where(
+            heads.merchant_id == merchant_id
+        )
+    ).one_or_none()
     head_seq, head_hash = (head.last_seq, head.last_hash) if head else (0, GENESIS)
     if (head_seq, head_hash) != (count, last):
         return ChainReport(
             merchant_id, count, count + 1, None, f"the chain ends early: its head is at {head_seq}"
         )
-    return ChainReport(merchant_id, count)
+    v1_head = None
+    if head is not None and head.v1_last_hash is not None:
+        v1_head = (int(head.v1_last_seq or 0), head.v1_last_hash)
+    return ChainReport(merchant_id, count, erased=erased, v1_head=v1_head)
 
 
 def _chain(session: Session, merchant_id: int, page: int) -> Iterator[dict[str, Any]]:
