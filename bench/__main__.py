@@ -198,6 +198,14 @@ TARGETS = [
         "till_db_mb_after_year_unpruned",
     ),
     Target("till_db_mb_after_year_unpruned", "the same year, nothing pruned", "anchor"),
+    Target(
+        "resync_bucket_ms",
+        "one card's balance altered in a 100k-card till: final page in hand to repaired "
+        "(till's digests, re-pull of its bucket, replace, check), median of 5",
+        "<=",
+        2000.0,
+    ),
+    Target("resync_check_ms", "the same check when nothing differs", "<=", 2000.0, judged=False),
 ]
 DEADLINE_S = PART_LIMIT_S  # a wall-clock limit per part
 # -- the parts ---------------------------------------------------------------------------
@@ -275,6 +283,14 @@ def part_till_year(quick: bool) -> Figures:
     return till_year.run(quick)
 
 
+def part_resync(quick: bool) -> Figures:
+    from bench import resync
+
+    if quick:
+        return resync.run(cards=2_000, entries=20_000, rounds=2)
+    return resync.run(cards=100_000, entries=1_000_000)
+
+
 PARTS: dict[str, Callable[[bool], Figures]] = {
     "anchors": part_anchors,
     "push": part_push,
@@ -286,6 +302,7 @@ PARTS: dict[str, Callable[[bool], Figures]] = {
     "propagation": part_propagation,
     "reconnect": part_reconnect,
     "till_year": part_till_year,
+    "resync": part_resync,
 }
 
 

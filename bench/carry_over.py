@@ -17,6 +17,7 @@ PART_KEYS = {
     "propagation": ("propagation_",),
     "reconnect": ("reconnect_",),
     "till_year": ("till_",),
+    "resync": ("resync_",),
 }
 _PER_RUN = ("bench_", "machine_", "error_")  # written anew by every run
 

@@ -22,6 +22,7 @@ PART_LIMIT_S: dict[str, float] = {
     "propagation": 600,
     "reconnect": 600,
     "till_year": 900,
+    "resync": 900,
 }
 
 _doing = ["starting"]

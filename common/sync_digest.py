@@ -18,6 +18,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta
+from operator import itemgetter
 from typing import Any
 
 from common.customer_privacy import email_hint, short_name
@@ -110,7 +111,7 @@ def all_names() -> list[str]:
 
 def digest(rows: Iterable[Row]) -> str:
     """One bucket's digest: rows in the entity's digest columns, in any order."""
-    ordered = sorted((list(r) for r in rows), key=lambda r: r[0])
+    ordered = sorted(rows, key=itemgetter(0))  # tuples and lists are both JSON arrays
     body = json.dumps(ordered, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 

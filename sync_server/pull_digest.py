@@ -10,6 +10,7 @@ the next round brings it. Every other bucket is digested over its rows below ``h
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
@@ -133,8 +134,8 @@ def _digest_rows(fetched: Fetched) -> list[tuple[Any, ...] | None]:
             sync_digest.customer_row(r[at["id"]], r[at["name"]], r[at["email"]])
             for r in fetched.rows
         ]
-    picks = [columns.index(c) for c in sync_digest.ENTITIES[name][1]]
-    out: list[tuple[Any, ...] | None] = [tuple(r[i] for i in picks) for r in fetched.rows]
+    pick = itemgetter(*(columns.index(c) for c in sync_digest.ENTITIES[name][1]))
+    out: list[tuple[Any, ...] | None] = [pick(r) for r in fetched.rows]
     if name == "staff_pins":
         deleted = columns.index("deleted")
         out = [None if r[deleted] else d for r, d in zip(fetched.rows, out, strict=True)]

@@ -21,6 +21,8 @@ from desktop.engine.local_store import LocalStore
 
 _CARD_COLUMNS = sync_digest.CARD_COLUMNS
 _SELECT: dict[str, str] = {
+    "cards": "SELECT id, state FROM cards",
+    "staff_pins": "SELECT id, name, pin_hash, is_active FROM staff_pins",
     "aliases": "SELECT card_number, card_id FROM aliases",
     "transactions": "SELECT id, card_id, type, stamps_delta, points_delta, order_reference, "
     "related_transaction_id, reward_id, created_at FROM transactions WHERE created_at >= :since",
@@ -50,22 +52,36 @@ class Verdict:
     still: list[str]  # buckets that differ even after their repair
 
 
-def local_digests(conn: Connection, since: str, entities: Iterable[str]) -> dict[str, str]:
-    """Bucket name: digest of what this till holds, for every bucket of ``entities``."""
+def local_digests(
+    conn: Connection, since: str, entities: Iterable[str], numbers: list[int] | None = None
+) -> dict[str, str]:
+    """Bucket name: digest of what this till holds, for every bucket of ``entities``
+    (or only buckets ``numbers`` of each, read alone: a repair's check)."""
     out: dict[str, str] = {}
     for entity in entities:
-        out.update(sync_digest.digests(entity, _rows(conn, entity, since)))
+        rows = _rows(conn, entity, since, numbers)
+        out.update(sync_digest.digests(entity, rows, numbers))
     return out
 
 
-def _rows(conn: Connection, entity: str, since: str) -> list[tuple[Any, ...]]:
+def _rows(
+    conn: Connection, entity: str, since: str, numbers: list[int] | None
+) -> list[tuple[Any, ...]]:
+    sql, params = _SELECT[entity], {"since": since}
+    if numbers is not None:
+        count = sync_digest.ENTITIES[entity][0]
+        key = "id" if entity in ("cards", "customers", "staff_pins") else "card_id"
+        sql = f"SELECT * FROM ({sql}) WHERE {key} % {count} IN ({','.join(map(str, numbers))})"  # noqa: S608 - ints
+    cursor = conn.connection.cursor()  # plain tuples: no Row object per row
+    try:
+        found = cursor.execute(sql, params).fetchall()
+    finally:
+        cursor.close()
     if entity == "cards":
-        states = conn.exec_driver_sql("SELECT state FROM cards").scalars()
-        return [tuple(map(json.loads(s).get, _CARD_COLUMNS)) for s in states]
+        return [tuple(map(json.loads(s).get, _CARD_COLUMNS)) for _, s in found]
     if entity == "staff_pins":  # SQLite hands a boolean back as 0/1
-        found = conn.exec_driver_sql("SELECT id, name, pin_hash, is_active FROM staff_pins")
         return [(i, n, h, bool(a)) for i, n, h, a in found]
-    return [tuple(r) for r in conn.execute(text(_SELECT[entity]), {"since": since})]
+    return list(found)
 
 
 def differing(conn: Connection, digests: dict[str, Any]) -> list[str]:
@@ -110,6 +126,8 @@ def repair(store: LocalStore, names: list[str], fetch: Fetch) -> list[str]:
             params = {"count": count, "numbers": numbers, "since": answer["since"]}
             conn.execute(statement, params)
         pull_apply.write(conn, {"tables": answer["tables"]})
-        local = local_digests(conn, answer["since"], wanted)
+        local: dict[str, str] = {}
+        for entity, numbers in wanted.items():
+            local.update(local_digests(conn, answer["since"], [entity], numbers))
     store.settle_pulled()  # an applied op whose ledger row was missing is settled now
     return [n for n in names if local.get(n) != answer["buckets"].get(n)]

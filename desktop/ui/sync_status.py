@@ -34,12 +34,13 @@ class TillStatusBar(QStatusBar):
         self.online = QLabel()
         self.pending = QLabel()
         self.rejected = QLabel()
+        self.divergent = QLabel()  # the cache still differs from the server after a repair
         self.last_sync = QLabel()
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)  # busy: the total is not known before the last page
         self.progress.setMaximumWidth(260)
         self.progress.hide()
-        for label in (self.online, self.pending, self.rejected, self.last_sync):
+        for label in (self.online, self.pending, self.rejected, self.divergent, self.last_sync):
             self.addPermanentWidget(label)
         self.addWidget(self.progress)
         self.show_state(SyncState())
@@ -59,6 +60,12 @@ class TillStatusBar(QStatusBar):
         needs = "needs" if state.rejected == 1 else "need"
         self.rejected.setText(f"{state.rejected} {needs} attention" if state.rejected else "")
         self.rejected.setStyleSheet("color: #b3261e; font-weight: 600;")
+        self.divergent.setText(
+            f"Data differs from the server ({state.divergent} parts): call support"
+            if state.divergent
+            else ""
+        )
+        self.divergent.setStyleSheet("color: #b3261e; font-weight: 600;")
         self.last_sync.setText(f"Last sync {self._when(state.last_sync_at)}")
         if state.pulling:
             self.progress.setFormat(f"Receiving… {state.received} records")
