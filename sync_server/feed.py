@@ -212,14 +212,28 @@ class Feed:
             await asyncio.wait_for(conn.execute("SELECT 1"), PING_TIMEOUT_S)
 
     async def _send(self, conn: psycopg.AsyncConnection[Any]) -> None:
-        assert self._outbox is not None
+        """Pinged like the listening link when idle, so a link a balancer or a dead
+        peer cut is found before a notification needs it; a batch whose send failed
+        goes back in the queue, sent again once connected (a repeat only makes
+        waiters check their cursor once more)."""
+        outbox = self._outbox
+        assert outbox is not None
         while True:
-            batch = set(await self._outbox.get())
-            while not self._outbox.empty():  # what queued meanwhile goes in one statement
-                batch |= self._outbox.get_nowait()
-            await conn.execute(
-                "SELECT pg_notify(%s, p) FROM unnest(%s::text[]) AS p", (CHANNEL, sorted(batch))
-            )
+            try:
+                batch = set(await asyncio.wait_for(outbox.get(), PING_S))
+            except TimeoutError:
+                await asyncio.wait_for(conn.execute("SELECT 1"), PING_TIMEOUT_S)
+                continue
+            while not outbox.empty():  # what queued meanwhile goes in one statement
+                batch |= outbox.get_nowait()
+            try:
+                await conn.execute(
+                    "SELECT pg_notify(%s, p) FROM unnest(%s::text[]) AS p",
+                    (CHANNEL, sorted(batch)),
+                )
+            except BaseException:
+                outbox.put_nowait(frozenset(batch))
+                raise
 
 
 async def _woken(event: asyncio.Event, client_gone: "asyncio.Future[Any]", pause: float) -> bool:
