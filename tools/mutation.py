@@ -80,7 +80,7 @@ ENGINE_TESTS = {
     "card_intent": _terminal("card_intent"),
     "card_view": _terminal("what_the_cashier_reads", "what_the_till_keeps", "till_engine"),
     "checkpoint": _terminal("checkpoint", "checkpoint_chases", "local_store"),
-    "facts": _terminal(*_TILL),
+    "facts": _terminal("voids_at_the_till", *_TILL),
     "history": _terminal("what_the_cashier_reads", "till_engine"),
     "live_feed": _terminal("live_feed_at_the_till"),
     "local_schema": _terminal("local_store", "checkpoint"),
