@@ -77,3 +77,56 @@ def test_without_postgresql_its_tests_skip_except_in_ci(ci, outcome):
         result.stdout
     )
     assert (result.returncode != 0) == (ci == "true")
+
+
+def test_a_database_with_customers_cards_and_an_erasure_goes_down_and_up_again(db_url):
+    """Migrations that rebuild a table on SQLite (batch mode: copy, drop, rename) must
+    work on a database that holds rows pointing at it. Caught: 0009 failed both ways
+    on SQLite with any customer ("FOREIGN KEY constraint failed: DROP TABLE
+    customers"), since foreign keys were on during the rebuild; the tests above run on
+    empty databases."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import func, select
+
+    from sync_server.config import Settings
+    from sync_server.ledger_chain import verify
+    from sync_server.main import create_app
+    from sync_server.models import Card, Customer, LedgerEntry
+    from tests.support.shop import make_shop
+
+    app = create_app(Settings(database_url=db_url))
+    shop = make_shop(app.state.session_factory)
+    with TestClient(app) as http:
+        for i in range(3):
+            enrolled = http.post(
+                "/api/v1/store/loyalty/cards/enroll",
+                json={"email": f"c{i}@x.example", "customer_name": f"C {i}"},
+                headers=shop.owner_headers,
+            )
+            assert enrolled.status_code in (200, 201), enrolled.text
+        with app.state.session_factory() as session:
+            first = session.scalars(select(Customer.id).order_by(Customer.id)).first()
+        erased = http.delete(f"/api/v1/customers/{first}", headers=shop.owner_headers)
+        assert erased.status_code == 200, erased.text
+    app.state.engine.dispose()
+
+    def counts() -> tuple[int, int, int]:
+        engine = make_engine(db_url)
+        with engine.connect() as conn:
+            found = tuple(
+                int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+                for t in (Customer, Card, LedgerEntry)
+            )
+        engine.dispose()
+        return found  # type: ignore[return-value]
+
+    before = counts()
+    downgrade(db_url, "0008")
+    upgrade(db_url)
+
+    assert counts() == before
+    assert _drift(db_url) == []
+    app = create_app(Settings(database_url=db_url))
+    with app.state.session_factory() as session:
+        assert verify(session, shop.merchant_id).intact
+    app.state.engine.dispose()
