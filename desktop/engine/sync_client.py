@@ -241,7 +241,11 @@ class SyncClient:
         """Pages in the compact format, the next one fetched while this one is written;
         the last page of the round settles the outbox in its own transaction, and is
         checked against the server's digests when they are due."""
+        cursor = self.store.get_meta("cursor")
         digests = time.monotonic() >= self._digests_due
+        if cursor is None:  # a first sync: the cache is the server's, checked when due
+            self._digests_due = time.monotonic() + self.digest_every
+            digests = False
 
         def fetch(cursor: str | None) -> dict[str, Any]:
             params: dict[str, Any] = {"limit": self.pull_rows, "format": "columns"}
@@ -256,7 +260,7 @@ class SyncClient:
             assert isinstance(page, dict)
             return page
 
-        first = fetch(self.store.get_meta("cursor"))
+        first = fetch(cursor)
         if not first["has_more"]:  # most rounds: no thread for the fetcher
             self.store.apply_pull_page(first, settle=True)
             self._check_digests(http, first)

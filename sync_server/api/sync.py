@@ -112,6 +112,13 @@ def pull(
     Serialized in one go (no response model validation of thousands of rows): the body
     is exactly PullResponse, rows in ``changes`` or, with ``format=columns``, ``tables``."""
     page = pull_service.pull(session, actor, cursor, limit, now)
+    found: dict[str, Any] | None = None
+    if digests and not page.has_more:
+        # Digests take a while: the round's write (last_pull_at) commits first, so no
+        # transaction id holds the cluster's pull horizon back meanwhile (docs, "Pull").
+        session.commit()
+        days = till_settings(session, actor.merchant_id).history_days
+        found = pull_digest.round_digests(session, actor, page.hi, now, days)
     program = program_repo.for_merchant(session, actor.merchant_id)
     store = program_repo.store(session, actor.store_id)
     lockout = lockout_policy(session, actor.merchant_id, settings)
@@ -142,8 +149,8 @@ def pull(
         body["tables"] = page.tables
     else:
         body["changes"] = page.changes
-    if digests and not page.has_more:
-        body["digests"] = pull_digest.round_digests(session, actor, page.hi, now, till.history_days)
+    if found is not None:
+        body["digests"] = found
     return Response(to_json(body), media_type="application/json")
 
 

@@ -283,3 +283,28 @@ def test_a_card_changed_during_the_round_causes_no_false_repair(world, client, s
     _round(sync)
     assert _balance(store, numbers[0]) == 2
     assert store.get_meta("digest_repairs") is None
+
+
+def test_a_first_sync_asks_for_no_digests_and_the_next_due_round_does(client, shop, tmp_path):
+    """A first sync writes the server's rows as sent: checking them at once would only
+    lengthen it (seconds for 100k cards); the check comes when due.
+    Planted: no first-sync exception in ``_pull`` -> the first round asks."""
+    asked: list[bool] = []
+    real = client._transport
+
+    def spying(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/pull"):
+            asked.append(request.url.params.get("digests") == "true")
+        return real.handle_request(request)
+
+    store = LocalStore(tmp_path / "till.db")
+    sync = SyncClient(store, _Tokens(), transport=httpx.MockTransport(spying), digest_every=0)
+    code = client.post("/api/v1/terminals/pairing-codes", headers=shop.owner_headers).json()
+    sync.pair(BASE, code["code"], "Front till")
+
+    _round(sync)
+    first = list(asked)
+    _round(sync)
+
+    assert first == [False]
+    assert asked[1:] == [True]
