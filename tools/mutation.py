@@ -85,7 +85,13 @@ ENGINE_TESTS = {
     "live_feed": _terminal("sync_client_runs", "live_feed_at_the_till"),
     "local_schema": _terminal("local_store", "checkpoint"),
     "local_store": _terminal(
-        "local_store", "outcomes_at_the_till", "pull_apply", "checkpoint", *_TILL
+        "local_store",
+        "local_store_keeps",
+        "outcomes_at_the_till",
+        "pull_apply",
+        "checkpoint",
+        *_TILL,
+        "encrypted_cache",
     ),
     "lookup": _terminal("what_the_cashier_reads", "what_the_till_keeps", "till_engine"),
     "manager_api": _terminal("manager_api_answers", "manager_api", "server_address"),
