@@ -91,6 +91,7 @@ ENGINE_TESTS = {
         "pull_apply",
         "checkpoint",
         *_TILL,
+        "till_stays_small",
         "encrypted_cache",
     ),
     "lookup": _terminal("what_the_cashier_reads", "what_the_till_keeps", "till_engine"),
