@@ -18,6 +18,9 @@ from sqlalchemy import Connection, text
 from common.customer_privacy import email_hint, email_key, phone_key, short_name
 
 COLUMNS = ("id", "name", "email_hint", "email_key", "phone_key")
+# Set in a transaction's connection info when it forgot someone: the store then
+# truncates the WAL after commit, as a wipe does.
+ERASED = "customers_erased"
 _KEY = "lookup_key"
 
 
@@ -76,6 +79,8 @@ def forget(conn: Connection, customer_ids: Sequence[int]) -> int:
     """Drop the settled outbox rows of an erased person's cards; returns how many. Rows
     still to be pushed stay: the server decides them (docs/privacy.md, "Erasure")."""
     removed = 0
+    if customer_ids:
+        conn.info[ERASED] = True
     for customer_id in customer_ids:
         result = conn.execute(
             text(

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, bindparam, create_engine, event, text
 
 from common.card import CardState
 from common.operations import AcknowledgeAttention, Operation, TillOperation
-from desktop.engine import cache_cipher, local_schema, pull_apply
+from desktop.engine import cache_cipher, customer_cache, local_schema, pull_apply
 from desktop.engine.checkpoint import BACKSTOP_PAGES, Checkpointer
 
 if TYPE_CHECKING:
@@ -188,11 +188,9 @@ class LocalStore:
             ):
                 conn.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608 - fixed names
             conn.info["meta_written"]["yes"] = True
-        # The deleted rows still stand in the WAL until a checkpoint copies the (zeroed,
-        # secure_delete) pages back and truncates it: do it now, not some day later.
         raw = self._writer.raw_connection()
         try:
-            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+            _truncate_wal(raw)
             if self.key is not None:
                 self.key = self.key.replaced()
                 raw.driver_connection.execute(f"PRAGMA rekey = {self.key.literal()}")  # type: ignore[union-attr]
@@ -221,10 +219,12 @@ class LocalStore:
         ends a round, so settle the outbox in the same transaction (one commit, not
         two, per incremental pull). Returns the rows the page carried."""
         with self.transaction() as conn:
+            conn.info[customer_cache.ERASED] = False
             if page.get("reset"):
                 for table in ("cards", "customers", "staff_pins", "aliases", "transactions"):
                     conn.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608 - fixed names
             received = pull_apply.write(conn, page)
+            erased = conn.info.pop(customer_cache.ERASED)
             for key in ("program", "settings", "store", "qr_key", "server_time"):
                 if key in page:
                     self.set_meta(conn, key, page[key])
@@ -239,6 +239,12 @@ class LocalStore:
             self.set_meta(conn, "cursor", page["cursor"])
             if settle:
                 _settle(conn)
+        if erased:  # an erased person's data must not wait in the WAL for a checkpoint
+            raw = self._writer.raw_connection()
+            try:
+                _truncate_wal(raw)
+            finally:
+                raw.close()
         return received
 
     def settle_pulled(self) -> None:
@@ -563,3 +569,9 @@ def _configure(engine: Engine, begin: str) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql(begin)
+
+
+def _truncate_wal(raw: Any) -> None:
+    """Deleted rows still stand in the WAL until a checkpoint copies the (zeroed,
+    secure_delete) pages back and truncates it: do it now, not some day later."""
+    raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
