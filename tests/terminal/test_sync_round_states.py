@@ -14,7 +14,7 @@ import pytest
 
 from common.operations import AddStamp
 from desktop.engine.local_store import LocalStore
-from desktop.engine.sync_client import SyncClient
+from desktop.engine.sync_client import PairingFailed, SyncClient
 from desktop.engine.tokens import MemoryTokens
 from tests.support.hostile_server import NUMBER, SERVER_TIME, json_answer, seeded_till
 
@@ -101,3 +101,72 @@ def test_an_address_typed_with_a_trailing_slash_is_kept_without_it(tmp_path):
     finally:
         client.close()
         client.store.close()
+
+
+def _pairing_with(answer: dict[str, object], asked: list[dict[str, object]]) -> httpx.MockTransport:
+    def handle(request: httpx.Request) -> httpx.Response:
+        asked.append(json.loads(request.content))
+        return httpx.Response(200, json=answer)
+
+    return httpx.MockTransport(handle)
+
+
+GOOD_PAIRING = {
+    "device_token": "t",
+    "terminal_id": 1,
+    "store_id": 2,
+    "merchant_id": 3,
+    "card_node": 1_000_001,
+}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"merchant_id": None},
+        {"merchant_id": 0},
+        {"store_id": 2**63},
+        {"terminal_id": True},
+        {"card_node": -1},
+        {"card_node": 10**12},
+        {"card_node": "1"},
+    ],
+    ids=repr,
+)
+def test_a_pairing_answer_out_of_bounds_pairs_nothing(tmp_path, change):
+    """Planted: ``_pairing_answer`` reading ``MERCHANT_ID``, or ``or`` for ``and`` in the
+    id or node bounds (a till paired with ids it cannot use)."""
+    asked: list[dict[str, object]] = []
+    tokens = MemoryTokens()
+    client = SyncClient(
+        LocalStore(tmp_path / "till.db"),
+        tokens,
+        transport=_pairing_with(GOOD_PAIRING | change, asked),
+    )
+    try:
+        with pytest.raises(PairingFailed):
+            client.pair("http://127.0.0.1:9", "123456")
+        assert tokens.get() is None
+        assert client.store.get_meta("terminal_id") is None
+        assert client.state.needs_pairing is True
+    finally:
+        client.close()
+        client.store.close()
+
+
+def test_a_till_paired_without_a_name_is_called_till(tmp_path):
+    """Planted: ``pair``'s default name changed."""
+    asked: list[dict[str, object]] = []
+    client = SyncClient(
+        LocalStore(tmp_path / "till.db"),
+        MemoryTokens(),
+        transport=_pairing_with(GOOD_PAIRING, asked),
+    )
+    try:
+        client.pair("http://127.0.0.1:9", "123456")
+    finally:
+        client.close()
+        client.store.close()
+
+    assert asked == [{"code": "123456", "name": "Till"}]
+    assert client.state.needs_pairing is False
