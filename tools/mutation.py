@@ -372,7 +372,9 @@ def check(
                     place.write_bytes(shown.stdout)
         return [n for n in listed if (workdir / "mutants" / n).exists()]
 
-    todo = sorted(n for n, s in verdicts.items() if s not in KILLED and fnmatch.fnmatch(n, only))
+    # Those never checked first, then the survivors of an earlier check (new tests).
+    alive = [n for n, s in verdicts.items() if s not in KILLED and fnmatch.fnmatch(n, only)]
+    todo = sorted(alive, key=lambda n: (n in found, n))
     jobs = [(name, tests_of(name)) for name in todo]
     for name, tests in jobs:
         if not tests:
