@@ -1,5 +1,6 @@
-"""loyalty-server's ledger maintenance: drop-request-metadata (for a timer), and what
-verify-ledger says of an intact chain beyond its length."""
+"""loyalty-server's ledger maintenance: drop-request-metadata (for a timer), what
+verify-ledger says of an intact chain beyond its length, and resync-tills (after a
+restore)."""
 
 import argparse
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from sync_server.config import Settings
 from sync_server.db import make_engine, make_session_factory
 from sync_server.ledger_chain import ChainReport
 from sync_server.ledger_retention import drop_request_metadata
+from sync_server.services.resync import resync_tills
 
 Command = Callable[[str, Callable[..., int], str], argparse.ArgumentParser]
 
@@ -24,6 +26,12 @@ def register(command: Command) -> None:
         type=_days,
         help="default $LOYALTY_REQUEST_METADATA_DAYS, else 90",
     )
+    p = command(
+        "resync-tills",
+        _resync_tills,
+        "after a database restore: every till's next pull starts over (no change skipped)",
+    )
+    p.add_argument("--merchant-id", type=int, help="only this merchant's tills")
 
 
 def _days(text: str) -> int:
@@ -58,3 +66,15 @@ def chain_notes(report: ChainReport) -> str:
         seq, digest = report.v1_head
         notes.append(f"re-sealed from v1 head {digest} at position {seq}")
     return f" ({'; '.join(notes)})" if notes else ""
+
+
+def _resync_tills(args: argparse.Namespace, settings: Settings) -> int:
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            count = resync_tills(session, args.merchant_id)
+            session.commit()
+    finally:
+        engine.dispose()
+    print(f"{count} tills will start over at their next pull (their outboxes are kept)")
+    return 0
