@@ -352,7 +352,15 @@ def check(
     (or ``tests_at``: tests written since), in forked processes of one warm interpreter
     (tools/mutation_runner.py); the verdicts go to ``again.json`` as they come (a
     stopped run resumes)."""
-    commit = _commit(tests_at) if tests_at else (workdir / "commit").read_text().strip()
+    copied = (workdir / "commit").read_text().strip()
+    later = _commit(tests_at) if tests_at else copied
+
+    def version(name: str) -> str:
+        """A test file as of the copy (it fits the copied code), or of ``tests_at``
+        when it was written since."""
+        there = subprocess.run(["git", "cat-file", "-e", f"{copied}:{name}"], cwd=ROOT)
+        return copied if there.returncode == 0 else later
+
     verdicts = _of_run(workdir, mutmut)
     found_at = workdir / "again.json"
     found = json.loads(found_at.read_text()) if found_at.exists() else {}
@@ -362,9 +370,9 @@ def check(
         listed = area.by_module.get(module)
         if not listed:
             return [t for t in area.tests if not t.startswith("-")]
-        for name in listed:  # that commit's version, whatever the working tree holds
+        for name in listed:  # a commit's version, whatever the working tree holds
             shown = subprocess.run(
-                ["git", "show", f"{commit}:{name}"], cwd=ROOT, capture_output=True
+                ["git", "show", f"{version(name)}:{name}"], cwd=ROOT, capture_output=True
             )
             for place in (workdir / name, workdir / "mutants" / name):
                 if shown.returncode == 0:
@@ -386,7 +394,7 @@ def check(
     files = sorted({name for _, tests in runnable for name in tests})
     passed_at = workdir / "clean.json"
     passed = json.loads(passed_at.read_text()) if passed_at.exists() else {}
-    blobs = {name: _commit(f"{commit}:{name}") for name in files}
+    blobs = {name: _commit(f"{version(name)}:{name}") for name in files}
     unseen = [name for name in files if passed.get(name) != blobs[name]]
     if unseen:
         clean = list(_forked(workdir, mutmut, area, deadline * 10, [("", unseen)]))
