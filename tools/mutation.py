@@ -88,6 +88,7 @@ ENGINE_TESTS = {
         "local_store",
         "local_store_keeps",
         "outcomes_at_the_till",
+        "what_the_cashier_reads",
         "pull_apply",
         "checkpoint",
         *_TILL,
