@@ -366,8 +366,15 @@ def check(
     found_at = workdir / "again.json"
     found = json.loads(found_at.read_text()) if found_at.exists() else {}
 
+    of_module: dict[str, list[str]] = {}
+
     def tests_of(mutant: str) -> list[str]:
         module = mutant.split(".x")[0].rsplit(".", 1)[-1]
+        if module not in of_module:
+            of_module[module] = _copied_tests(module)
+        return of_module[module]
+
+    def _copied_tests(module: str) -> list[str]:
         listed = area.by_module.get(module)
         if not listed:
             return [t for t in area.tests if not t.startswith("-")]
@@ -381,10 +388,16 @@ def check(
                     place.write_bytes(shown.stdout)
         return [n for n in listed if (workdir / "mutants" / n).exists()]
 
-    # Those never checked first, then the survivors of an earlier check (new tests).
+    # Those never checked first, then the survivors of an earlier check (new tests);
+    # within each, the modules with the least test code first (the most verdicts soon).
     alive = [n for n, s in verdicts.items() if s not in KILLED and fnmatch.fnmatch(n, only)]
-    todo = sorted(alive, key=lambda n: (n in found, n))
-    jobs = [(name, tests_of(name)) for name in todo]
+    selected = {name: tests_of(name) for name in alive}
+
+    def cost(name: str) -> tuple[bool, int, str]:
+        size = sum((workdir / "mutants" / t).stat().st_size for t in selected[name])
+        return name in found, size, name
+
+    jobs = [(name, selected[name]) for name in sorted(alive, key=cost)]
     for name, tests in jobs:
         if not tests:
             found[name] = "no tests"
