@@ -95,7 +95,7 @@ def _fetch(
         stmt = stmt.where(LedgerEntry.created_at >= since)
     if numbers is not None:
         stmt = stmt.where(_bucket_key(entity).in_(numbers))
-    fetched = session.execute(stmt).all()
+    fetched = session.connection().execute(stmt).all()  # Core rows: no ORM loading
     return Fetched(entity, entity.render(fetched), [int(row[-2]) for row in fetched])
 
 

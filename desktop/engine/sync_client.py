@@ -49,7 +49,7 @@ FEED_RETRY_S = 60.0
 PRUNE_EVERY = timedelta(hours=1)
 # How often a round asks for the server's digests and checks the cache against them
 # (docs/sync-protocol.md, "Digests"): the first round after start, then this often.
-DIGEST_EVERY_S = 300.0
+DIGEST_EVERY_S = 900.0
 
 
 class TokenStore(Protocol):
