@@ -21,6 +21,9 @@ from desktop.engine.sync_client import SyncClient, SyncState, TokenStore
 from desktop.engine.till import Confirmed, Till
 from desktop.engine.tokens import default_tokens
 
+# Longest run of digits taken for a phone number rather than a card number.
+PHONE_MAX = 12
+
 
 class Terminal:
     def __init__(
@@ -129,7 +132,11 @@ class Terminal:
         """Matches for a scan, a typed number, an email or a name; a malformed QR or
         card number is a Rejected with its reason (shown as such, not 'no match')."""
         text = typed(query).strip()
-        if text.upper().startswith("LOY") or text.replace(" ", "").isdigit():
+        digits = text.replace(" ", "")
+        # Card numbers have 16 digits: a typed string of digits close to that is one
+        # (mistyped or not); a shorter one is a phone number (E.164: at most 15 with
+        # the country code, which a "+" marks anyway).
+        if text.upper().startswith("LOY") or (digits.isdigit() and len(digits) > PHONE_MAX):
             number = self.till.card_number_from_scan(text)
             if isinstance(number, Rejected):
                 return number

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from desktop.engine.local_store import LocalStore
 
 HINTS = (
-    "Scan the card with the USB scanner, or type its number, the customer's email or "
-    "name in the search box  [Ctrl+F]."
+    "Scan the card with the USB scanner, or type its number, the customer's whole email "
+    "or phone, or first name in the search box  [Ctrl+F]."
 )
 RECENT_MAX = 5
 DARKER_STEP = -1.0

@@ -42,7 +42,7 @@ class CardPanel(QWidget):
         self._banner_timer.setSingleShot(True)
         self._banner_timer.setInterval(banner_ms)
         self._banner_timer.timeout.connect(self.clear_result)
-        self.title = QLabel("Scan a card, or search by number, email or name.")
+        self.title = QLabel("Scan a card, or search by number, email, phone or first name.")
         self.title.setObjectName("title")
         self.title.setWordWrap(True)
         self.number = QLabel()
@@ -83,7 +83,7 @@ class CardPanel(QWidget):
             self.clear_result()
         _restyle(self.title, "title" if view is None else "card_name")
         if view is None:
-            self.title.setText("Scan a card, or search by number, email or name.")
+            self.title.setText("Scan a card, or search by number, email, phone or first name.")
             for widget in (self.number, self.stamps, self.stamps_text, self.points):
                 widget.hide()
             self.rewards.clear()

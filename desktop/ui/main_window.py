@@ -107,7 +107,9 @@ class MainWindow(QMainWindow):
         self.camera.code_read.connect(self.search)
         self.camera.customer_chosen.connect(self.open_card)
         self.search_field = QLineEdit()
-        self.search_field.setPlaceholderText("Card number, email or name — or scan  [Ctrl+F]")
+        self.search_field.setPlaceholderText(
+            "Card number, email, phone or first name — or scan  [Ctrl+F]"
+        )
         self.search_field.returnPressed.connect(lambda: self.search(self.search_field.text()))
         self.results = QListWidget()
         self.results.itemActivated.connect(self._open_result)
@@ -207,7 +209,8 @@ class MainWindow(QMainWindow):
             self.search_message.setText(
                 say(found, self.terminal.zone)
                 if isinstance(found, Rejected)
-                else "No card matches. New customer? Press Ctrl+N."
+                else "No card matches (the whole email or phone, or the first name). "
+                "New customer? Ctrl+N."
             )
             return
         self.search_message.clear()
