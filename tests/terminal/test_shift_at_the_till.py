@@ -8,7 +8,9 @@ Planted bugs each test was seen failing on (mutmut's names, ``Shift.*``): ``act`
 testing ``signed_in is not None`` (nobody ever confirmed by the session);
 ``confirmed``'s session started with no time, ``current`` asking ``staff`` without the
 store, calling ``next`` on nothing or ``ended`` without the minutes (each an error the
-first time a session is used); ``current`` giving the cashier's id as None."""
+first time a session is used); ``current`` giving the cashier's id as None;
+``confirmed`` starting a session with 0 minutes (``>= 0``: it ends at once, "not
+allowed")."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -109,4 +111,5 @@ def test_without_session_minutes_the_pin_is_asked_for_every_operation(
     assert shift.minutes == 0
     assert shift.current() is None
     assert shift.act() is None
+    assert shift.last_end is None  # no session began, so none ended
     assert shift.last_cashier() == sam
