@@ -97,7 +97,7 @@ ENGINE_TESTS = {
     ),
     "lookup": _terminal("what_the_cashier_reads", "what_the_till_keeps", "till_engine"),
     "manager_api": _terminal("manager_api_answers", "manager_api", "server_address"),
-    "paths": _terminal("local_store", "device_token"),
+    "paths": _terminal("data_dir", "local_store", "device_token"),
     "prefetch": _terminal("prefetch"),
     "projection": _terminal("local_store", "outcomes_at_the_till", *_TILL),
     "pull_apply": _terminal("pull_apply", "till_stays_small", *_TILL),
@@ -105,7 +105,7 @@ ENGINE_TESTS = {
         "pulled_program_checked", "pull_apply", "till_stays_small", *_TILL, "hostile_input"
     ),
     "push_answer": _terminal("outcomes_at_the_till", *_TILL),
-    "server_address": _terminal("server_address"),
+    "server_address": _terminal("server_address_edges", "server_address"),
     "shift": _terminal("shift_at_the_till"),
     "staff": _terminal("pin_lockout", "till_pin_policy", "shift_at_the_till"),
     "sync_client": _terminal(
