@@ -274,7 +274,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-children", default="1", help="parallel mutants (default 1)")
     parser.add_argument("--sample", type=int, default=1, help="every k-th mutant only")
     parser.add_argument("--again", nargs="+", metavar="TEST", help="survivors vs these tests")
-    parser.add_argument("--only", default="*", help="--again: mutant names matching this glob")
+    parser.add_argument(
+        "--only",
+        default="*",
+        help="--again: mutant names matching this glob (--check: globs, comma-separated)",
+    )
     parser.add_argument("--report", action="store_true", help="only print the last run")
     parser.add_argument("--committed", action="store_true", help="copy HEAD, not the tree")
     parser.add_argument("--generate", action="store_true", help="make the mutants, run none")
@@ -390,7 +394,12 @@ def check(
 
     # Those never checked first, then the survivors of an earlier check (new tests);
     # within each, the modules with the least test code first (the most verdicts soon).
-    alive = [n for n, s in verdicts.items() if s not in KILLED and fnmatch.fnmatch(n, only)]
+    globs = only.split(",")
+    alive = [
+        n
+        for n, s in verdicts.items()
+        if s not in KILLED and any(fnmatch.fnmatch(n, g) for g in globs)
+    ]
     selected = {name: tests_of(name) for name in alive}
 
     def cost(name: str) -> tuple[bool, int, str]:
