@@ -48,6 +48,8 @@ class Reason(StrEnum):
     SEQ_REUSED = "SEQ_REUSED"
     CARD_NUMBER_NOT_YOURS = "CARD_NUMBER_NOT_YOURS"
     ATTENTION_ITEM_NOT_FOUND = "ATTENTION_ITEM_NOT_FOUND"
+    ATTENTION_ALREADY_RESOLVED = "ATTENTION_ALREADY_RESOLVED"
+    REAPPLY_EXCEEDS_REFUSED = "REAPPLY_EXCEEDS_REFUSED"
     # card numbers and QR payloads
     INVALID_CARD_NUMBER = "INVALID_CARD_NUMBER"
     INVALID_QR_PAYLOAD = "INVALID_QR_PAYLOAD"
@@ -93,6 +95,10 @@ MESSAGES: dict[Reason, str] = {
     Reason.SEQ_REUSED: "This sequence number was already used by another operation.",
     Reason.CARD_NUMBER_NOT_YOURS: "This terminal may not issue card numbers of another node.",
     Reason.ATTENTION_ITEM_NOT_FOUND: "This till raised no such operation to acknowledge.",
+    Reason.ATTENTION_ALREADY_RESOLVED: "This item was already resolved by another resolution.",
+    Reason.REAPPLY_EXCEEDS_REFUSED: (
+        "A till may re-apply at most what the refused operation asked; the owner may more."
+    ),
     Reason.INVALID_CARD_NUMBER: "This is not a valid card number.",
     Reason.INVALID_QR_PAYLOAD: "This QR code is not a loyalty card.",
     Reason.QR_SIGNATURE_MISMATCH: "This QR code was not issued by this merchant.",

@@ -14,6 +14,7 @@ class TransactionType(StrEnum):
     POINTS_REDEEMED = "POINTS_REDEEMED"
     POINTS_VOIDED = "POINTS_VOIDED"
     POINTS_ADJUSTMENT = "POINTS_ADJUSTMENT"
+    STAMPS_ADJUSTMENT = "STAMPS_ADJUSTMENT"
     CARD_DEACTIVATED = "CARD_DEACTIVATED"
     CARD_REACTIVATED = "CARD_REACTIVATED"
 
@@ -40,6 +41,8 @@ class EntryDraft:
     reward_name: str | None = None
     related_transaction_id: int | None = None
     notes: str | None = None
+    # The refused till op (its op_id) an adjustment settles: an attention resolution.
+    related_op_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,9 @@ FACT_FIELDS: tuple[str, ...] = (
     "created_at",
 )
 HASHED_FIELDS: tuple[str, ...] = (*FACT_FIELDS, *PERSONAL_FIELDS)  # v1: the values
+# Facts added after v2: hashed (v2) only when set, so every entry sealed before they
+# existed keeps its hash. related_op_id: the refused till op an adjustment settles.
+LATER_FACT_FIELDS: tuple[str, ...] = ("related_op_id",)
 
 
 def salt_column(field: str) -> str:
@@ -88,6 +91,7 @@ def entry_hash_v2(prev_hash: str, entry: Mapping[str, object]) -> str:
     hashed (a v2 hash cannot pass for a v1 one)."""
     fields = {name: _canonical(entry[name]) for name in FACT_FIELDS}
     fields |= {digest_column(f): entry[digest_column(f)] for f in PERSONAL_FIELDS}
+    fields |= {f: entry[f] for f in LATER_FACT_FIELDS if entry.get(f) is not None}
     fields["chain_version"] = 2
     return _sha256(prev_hash, fields)
 

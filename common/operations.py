@@ -143,5 +143,41 @@ class AcknowledgeAttention(BaseModel):
     note: Notes = None
 
 
-# What a till queues and pushes: a card operation or an acknowledgement.
-TillOperation = Annotated[CardOperation | AcknowledgeAttention, Field(discriminator="type")]
+MAX_STAMP_ADJUSTMENT = 1000
+
+
+class ResolutionDecision(BaseModel):
+    """How an attention item is settled: ``reapply`` grants it as a stamps or points
+    adjustment linked to the refused op, ``dismiss`` closes it with a reason and moves
+    nothing (docs/sync-protocol.md, "Resolution")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    action: Literal["reapply", "dismiss"]
+    stamps_delta: int | None = Field(
+        default=None, ge=-MAX_STAMP_ADJUSTMENT, le=MAX_STAMP_ADJUSTMENT
+    )
+    points_delta: int | None = Field(default=None, ge=-MAX_ADJUSTMENT, le=MAX_ADJUSTMENT)
+    reason: PlainText = Field(min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _amount_for_reapply_only(self) -> Self:
+        given = [d for d in (self.stamps_delta, self.points_delta) if d is not None]
+        if self.action == "dismiss" and given:
+            raise ValueError("a dismissal moves nothing: give no stamps_delta or points_delta")
+        if self.action == "reapply" and (len(given) != 1 or given[0] == 0):
+            raise ValueError("a re-apply gives exactly one non-zero stamps_delta or points_delta")
+        return self
+
+
+class ResolveAttention(ResolutionDecision):
+    """A till resolves an op of its own on the attention list, named by ``op_id``.
+    Idempotent by the resolving op's own id, so it works offline."""
+
+    type: Literal["attention.resolve"] = "attention.resolve"
+    op_id: UUID
+
+
+AttentionOperation = AcknowledgeAttention | ResolveAttention
+# What a till queues and pushes: a card operation, an acknowledgement or a resolution.
+TillOperation = Annotated[CardOperation | AttentionOperation, Field(discriminator="type")]

@@ -13,13 +13,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, event, select
+from sqlalchemy import Table, event, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.ledger_chain import (
     CHAIN_VERSION,
     GENESIS,
     HASHED_FIELDS,
+    LATER_FACT_FIELDS,
     PERSONAL_FIELDS,
     PRIVACY_COLUMNS,
     entry_hash,
@@ -35,6 +36,7 @@ from sync_server.repositories.upsert import insert_ignore
 _PENDING_KEY = "loyalty.ledger_unsealed"
 _ENTRIES = cast(Table, LedgerEntry.__table__)
 _HASHED = [_ENTRIES.c[name] for name in HASHED_FIELDS if name != "chain_seq"]
+_LATER = [_ENTRIES.c[name] for name in LATER_FACT_FIELDS]
 _CHECKED = [_ENTRIES.c[name] for name in ("chain_version", *PRIVACY_COLUMNS)]
 _SEALED = ("id", "chain_seq", "prev_hash", "entry_hash", "chain_version", *PRIVACY_COLUMNS)
 
@@ -67,7 +69,7 @@ def seal(session: Session, new_rows: Sequence[dict[str, Any]] = ()) -> None:
     written = [
         dict(row)
         for row in session.execute(
-            select(*_HASHED).where(_ENTRIES.c.chain_seq.is_(None)).order_by(_ENTRIES.c.id)
+            select(*_HASHED, *_LATER).where(_ENTRIES.c.chain_seq.is_(None)).order_by(_ENTRIES.c.id)
         ).mappings()
     ]
     by_merchant: dict[int, list[dict[str, Any]]] = {}
@@ -168,6 +170,13 @@ def verify(session: Session, merchant_id: int, page: int = 5000) -> ChainReport:
     return ChainReport(merchant_id, count, erased=erased, v1_head=v1_head)
 
 
+def _later_columns(session: Session) -> list[Any]:
+    """The facts added after v2 that this database has: migration 0008 verifies a chain
+    before the later migrations have added theirs."""
+    present = {c["name"] for c in inspect(session.connection()).get_columns("ledger_entries")}
+    return [column for column in _LATER if column.name in present]
+
+
 def _chain(session: Session, merchant_id: int, page: int) -> Iterator[dict[str, Any]]:
     """Keyset pages in chain order, so a large ledger is never loaded at once."""
     after = 0
@@ -176,6 +185,7 @@ def _chain(session: Session, merchant_id: int, page: int) -> Iterator[dict[str, 
             session.execute(
                 select(
                     *_HASHED,
+                    *_later_columns(session),
                     *_CHECKED,
                     _ENTRIES.c.chain_seq,
                     _ENTRIES.c.prev_hash,

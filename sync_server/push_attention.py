@@ -29,7 +29,7 @@ def acknowledge(
 ) -> Record:
     """Applied (first time, or already acknowledged: a no-op), or refused with a code."""
     assert actor.terminal_id is not None
-    staff = _staff(session, actor, item)
+    staff = staff_of(session, actor, item)
     if isinstance(staff, Rejected):
         return rejected_record(staff)
     target = sync_repo.lock_own_attention_item(session, actor.terminal_id, str(op.op_id))
@@ -44,7 +44,8 @@ def acknowledge(
     return Record("applied", result={"detail": {"already_acknowledged": False}})
 
 
-def _staff(session: Session, actor: StoreActor, item: PushedOp) -> StaffPin | Rejected:
+def staff_of(session: Session, actor: StoreActor, item: PushedOp) -> StaffPin | Rejected:
+    """The op's staff PIN: named, of this till's store, active (whatever the program says)."""
     if item.staff_pin_id is None:
         return reject(Reason.STAFF_PIN_REQUIRED)
     pin = pin_repo.get(session, actor.store_id, item.staff_pin_id)

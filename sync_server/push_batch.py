@@ -37,16 +37,18 @@ from common.operations import (
     AcknowledgeAttention,
     AddStamp,
     AdjustPoints,
+    AttentionOperation,
     EarnPoints,
     Enroll,
     Operation,
     RedeemPoints,
     RedeemStamps,
+    ResolveAttention,
 )
 from common.outcome import Rejected, reject
 from common.program import ProgramRules, StoreClock
 from common.rules import Facts, RuleContext, decide
-from sync_server import push_attention
+from sync_server import push_attention, push_resolution
 from sync_server.actor import RequestMeta, StoreActor
 from sync_server.api.schemas.sync import OpOutcome, PushedOp, PushRequest
 from sync_server.config import Settings
@@ -82,7 +84,7 @@ class _Op:
     digest: str
     when: datetime
     row_id: int
-    op: Operation | AcknowledgeAttention | Rejected
+    op: Operation | AttentionOperation | Rejected
     record: Record | None = None
     stored: bool = False
 
@@ -105,7 +107,7 @@ class _Batch:
     staff_used: dict[int, datetime] = field(default_factory=dict)
     ops: list["_Op"] = field(default_factory=list)
 
-    def can_decide(self, op: Operation | AcknowledgeAttention | Rejected, item: PushedOp) -> bool:
+    def can_decide(self, op: Operation | AttentionOperation | Rejected, item: PushedOp) -> bool:
         if not isinstance(op, _IN_MEMORY) or op.card_number not in self.cards.ids:
             return False
         return not (item.offline and isinstance(op, RedeemPoints | RedeemStamps))
@@ -231,7 +233,7 @@ def _when(item: PushedOp, request: PushRequest, settings: Settings, now: datetim
     return effective_time(item.client_time, request.sent_at, now, settings.offline_max_age)
 
 
-def _parsed(item: PushedOp) -> Operation | AcknowledgeAttention | Rejected:
+def _parsed(item: PushedOp) -> Operation | AttentionOperation | Rejected:
     op = parse_operation(item)
     if isinstance(op, AdjustPoints):  # owner only, never from a till
         return reject(Reason.OPERATION_NOT_ALLOWED)
@@ -252,7 +254,7 @@ def _apply_fresh(
     named = {
         p.op.card_number
         for p in ops
-        if not isinstance(p.op, Rejected | Enroll | AcknowledgeAttention)
+        if not isinstance(p.op, Rejected | Enroll | AcknowledgeAttention | ResolveAttention)
     }
     enrolling = {p.op.customer.email for p in ops if isinstance(p.op, Enroll)}
     merged = bulk.cards_of_customers(session, actor.merchant_id, enrolling)
@@ -283,6 +285,14 @@ def _apply_fresh(
             pending.record = push_attention.acknowledge(
                 session, actor, pending.item, pending.op, pending.when
             )
+        elif isinstance(pending.op, ResolveAttention):  # its card is named by the item
+            batch.flush()
+            pushed = push_resolution.resolve_pushed(
+                session, actor, pending.item, pending.op, pending.when, meta
+            )
+            pending.record = pushed.record
+            if pushed.card is not None:
+                batch.cards.add(pushed.card.id, state_of(pushed.card), pushed.card.card_number)
         elif program is not None and batch.can_decide(pending.op, pending.item):
             pending.record = batch.decide(pending)
         else:
@@ -303,7 +313,7 @@ def _one(
     policy: OfflinePolicy,
     batch: _Batch,
 ) -> Record:
-    assert not isinstance(pending.op, Rejected | AcknowledgeAttention)
+    assert not isinstance(pending.op, Rejected | AttentionOperation)
     number = pending.op.card_number
     if not isinstance(pending.op, Enroll) and number not in batch.cards.ids:
         # Not there at the up-front lock (enrolled since, or by this batch): the

@@ -11,7 +11,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from common.codes import MESSAGES, Reason
 from common.erasure import erased_body_hash
-from common.operations import AcknowledgeAttention, Operation, TillOperation
+from common.operations import AttentionOperation, Operation, TillOperation
 from common.outcome import Rejected, reject
 from sync_server.actor import StoreActor
 from sync_server.api.schemas.sync import CardBalances, OpOutcome, PushedOp
@@ -19,7 +19,7 @@ from sync_server.models.sync import SyncOp
 from sync_server.storable import safe_text, storable
 
 OPERATION: TypeAdapter[Operation] = TypeAdapter(Operation)
-PUSHED: TypeAdapter[Operation | AcknowledgeAttention] = TypeAdapter(TillOperation)
+PUSHED: TypeAdapter[Operation | AttentionOperation] = TypeAdapter(TillOperation)
 
 
 def effective_time(
@@ -42,7 +42,7 @@ def body_hash(item: PushedOp) -> str:
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
-def parse_operation(item: PushedOp) -> Operation | AcknowledgeAttention | Rejected:
+def parse_operation(item: PushedOp) -> Operation | AttentionOperation | Rejected:
     """Each op is validated on its own: one malformed op must not fail the batch."""
     try:
         return PUSHED.validate_python(item.body)

@@ -2,11 +2,14 @@
 
 from datetime import datetime
 from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from sync_server.api.deps import NowDep, OwnerDep, PersonDep, SessionDep
+from common.operations import ResolutionDecision, ResolveAttention
+from common.outcome import Rejected
+from sync_server.api.deps import MetaDep, NowDep, OwnerDep, PersonDep, SessionDep
 from sync_server.api.schemas import links
 from sync_server.api.schemas.common import IdPath, error_responses
 from sync_server.api.schemas.sync import (
@@ -15,11 +18,12 @@ from sync_server.api.schemas.sync import (
     TerminalListResponse,
     TerminalResponse,
 )
-from sync_server.errors import not_found
+from sync_server.errors import ApiError, not_found
 from sync_server.models.sync import SyncOp, Terminal
 from sync_server.repositories import programs as program_repo
 from sync_server.repositories import sync_ops as sync_repo
 from sync_server.services import pairing
+from sync_server.services.attention_resolution import Resolution, Resolver, resolve
 
 router = APIRouter(prefix="/api/v1/terminals", tags=["terminals"])
 
@@ -98,6 +102,13 @@ class AttentionItem(BaseModel):
     acknowledged_by: str | None  # a staff PIN's name (at a till) or a login's email
     acknowledged_by_pin_id: int | None
     acknowledged_note: str | None
+    resolution_id: str | None
+    resolution_action: str | None  # reapply | dismiss
+    resolution_reason: str | None
+    resolved_at: datetime | None
+    resolved_by: str | None  # a staff PIN's name (at a till) or the owner's email
+    resolved_by_pin_id: int | None
+    resolution_transaction_id: int | None  # the adjustment a re-apply wrote
     body: dict[str, Any]
 
 
@@ -115,10 +126,14 @@ def attention(
     session: SessionDep,
     all_stores: Annotated[bool, Query(description="owner only: every store")] = False,
     include_acknowledged: bool = False,
+    include_resolved: Annotated[bool, Query(description="resolved items too")] = False,
 ) -> AttentionList:
-    """Pushed operations the server rejected or flagged (e.g. an offline over-spend)."""
+    """Pushed operations the server rejected or flagged (e.g. an offline over-spend);
+    a resolved item leaves the open list (it is acknowledged by its resolution)."""
     store_id = None if (all_stores and actor.is_owner) else actor.store_id
-    ops = sync_repo.needing_attention(session, actor.merchant_id, store_id, include_acknowledged)
+    ops = sync_repo.needing_attention(
+        session, actor.merchant_id, store_id, include_acknowledged or include_resolved
+    )
     return AttentionList(items=[_item(op) for op in ops])
 
 
@@ -134,4 +149,36 @@ def acknowledge(
     if op.acknowledged_at is None:
         op.acknowledged_at = now
         op.acknowledged_by = sync_repo.email_of(session, actor.user_id)
+    return _item(op)
+
+
+class ResolveRequest(ResolutionDecision):
+    """``resolution_id``: the caller's id for this resolution; the same again answers
+    the same and applies once."""
+
+    resolution_id: UUID
+
+
+@router.post("/attention/{item_id:int}/resolve", responses=error_responses(403, 404, 409, 422))
+def resolve_item(
+    item_id: IdPath,
+    body: ResolveRequest,
+    actor: OwnerDep,
+    session: SessionDep,
+    now: NowDep,
+    meta: MetaDep,
+) -> AttentionItem:
+    """Re-apply the refused op as a linked stamps/points adjustment, or dismiss it, with
+    a reason (the owner; a till resolves with an ``attention.resolve`` op)."""
+    op = sync_repo.lock_for_merchant(session, actor.merchant_id, item_id)
+    if op is None or op.code is None:
+        raise not_found("Item")
+    decision = ResolveAttention(op_id=UUID(op.op_id), **body.model_dump(exclude={"resolution_id"}))
+    who = Resolver(name=sync_repo.email_of(session, actor.user_id))
+    res = Resolution(
+        op=decision, resolution_id=str(body.resolution_id), who=who, when=now, meta=meta
+    )
+    outcome = resolve(session, actor, op, res)
+    if isinstance(outcome, Rejected):
+        raise ApiError.from_rejected(outcome)
     return _item(op)

@@ -53,6 +53,9 @@ class LedgerEntry(Base):
     related_transaction_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("ledger_entries.id")
     )
+    related_op_id: Mapped[str | None] = mapped_column(
+        String(36), doc="the refused till op an attention resolution settles"
+    )
     client_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ip_address: Mapped[str | None] = mapped_column(String(64))

@@ -102,6 +102,15 @@ class SyncOp(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(String(200))
     acknowledged_by_pin_id: Mapped[int | None] = mapped_column(Integer)
     acknowledged_note: Mapped[str | None] = mapped_column(String(500))
+    # Resolved (docs/sync-protocol.md, "Resolution"): re-applied as a ledger adjustment
+    # or dismissed, once; resolution_id is the resolving op's (or API call's) own id.
+    resolution_id: Mapped[str | None] = mapped_column(String(36))
+    resolution_action: Mapped[str | None] = mapped_column(String(16))
+    resolution_reason: Mapped[str | None] = mapped_column(String(500))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(200))
+    resolved_by_pin_id: Mapped[int | None] = mapped_column(Integer)
+    resolution_transaction_id: Mapped[int | None] = mapped_column(BigId)
     change_txid: Mapped[int] = mapped_column(BigInteger, default=0)
 
 

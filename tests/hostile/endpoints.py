@@ -253,6 +253,18 @@ ENDPOINTS: list[Endpoint] = [
         "owner",
         path_id=lambda w: w.attention_id,
     ),
+    # Dismissed under one resolution id per world: the same request again answers the same.
+    Endpoint(
+        "POST",
+        "/api/v1/terminals/attention/{id}/resolve",
+        "owner",
+        body=lambda w: {
+            "resolution_id": str(uuid.uuid5(uuid.NAMESPACE_URL, w.attention_op_id)),
+            "action": "dismiss",
+            "reason": "handed a coffee anyway",
+        },
+        path_id=lambda w: w.attention_id,
+    ),
     Endpoint(
         "GET",
         "/api/v1/customers/{id}/export",

@@ -66,4 +66,9 @@ ATTENTION = links(
         "/api/v1/terminals/attention/{item_id}/acknowledge",
         item_id="$response.body#/items/0/id",
     ),
+    Resolve=_to(
+        "post",
+        "/api/v1/terminals/attention/{item_id}/resolve",
+        item_id="$response.body#/items/0/id",
+    ),
 )
