@@ -95,7 +95,9 @@ ENGINE_TESTS = {
         "till_stays_small",
         "encrypted_cache",
     ),
-    "lookup": _terminal("what_the_cashier_reads", "what_the_till_keeps", "till_engine"),
+    "lookup": _terminal(
+        "finding_a_card", "what_the_cashier_reads", "what_the_till_keeps", "till_engine"
+    ),
     "manager_api": _terminal("manager_api_answers", "manager_api", "server_address"),
     "paths": _terminal("data_dir", "local_store", "device_token"),
     "prefetch": _terminal("prefetch"),
