@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import text
 
 from common.ledger import TransactionType
-from common.operations import AcknowledgeAttention, EarnPoints
+from common.operations import AcknowledgeAttention, EarnPoints, ResolveAttention
 from desktop.engine.local_store import LocalStore, OutboxEntry
 
 _OP_KIND = {
@@ -80,13 +80,18 @@ def _pulled(store: LocalStore, card_number: str | None, limit: int) -> list[Hist
 
 
 def _from_ops(entries: list[OutboxEntry]) -> list[HistoryItem]:
-    """Card operations only: an acknowledgement of the attention list is no activity."""
-    return [_from_op(e) for e in entries if not isinstance(e.op, AcknowledgeAttention)]
+    """Card operations only: acknowledging or resolving the attention list is no activity
+    (a re-apply's adjustment comes back from the server in the pull)."""
+    return [
+        _from_op(e)
+        for e in entries
+        if not isinstance(e.op, AcknowledgeAttention | ResolveAttention)
+    ]
 
 
 def _from_op(entry: OutboxEntry) -> HistoryItem:
     op = entry.op
-    assert not isinstance(op, AcknowledgeAttention)
+    assert not isinstance(op, AcknowledgeAttention | ResolveAttention)
     outcome = entry.outcome or {}
     return HistoryItem(
         at=entry.client_time,

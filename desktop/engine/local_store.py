@@ -21,14 +21,21 @@ from pydantic import TypeAdapter
 from sqlalchemy import Connection, Engine, bindparam, create_engine, event, text
 
 from common.card import CardState
-from common.operations import AcknowledgeAttention, Operation, TillOperation
+from common.operations import (
+    AcknowledgeAttention,
+    AttentionOperation,
+    Operation,
+    ResolutionDecision,
+    ResolveAttention,
+    TillOperation,
+)
 from desktop.engine import cache_cipher, customer_cache, local_schema, pull_apply
 from desktop.engine.checkpoint import BACKSTOP_PAGES, Checkpointer
 
 if TYPE_CHECKING:
     from desktop.engine.cache_key import CacheKey
 
-OPERATION: TypeAdapter[Operation | AcknowledgeAttention] = TypeAdapter(TillOperation)
+OPERATION: TypeAdapter[Operation | AttentionOperation] = TypeAdapter(TillOperation)
 _DATES = {"stamps_day"}
 _TIMES = {"last_stamp_at", "last_points_at", "last_redemption_at", "last_activity_at"}
 
@@ -37,7 +44,7 @@ _TIMES = {"last_stamp_at", "last_points_at", "last_redemption_at", "last_activit
 class OutboxEntry:
     seq: int
     op_id: str
-    op: Operation | AcknowledgeAttention
+    op: Operation | AttentionOperation
     staff_pin_id: int | None
     client_time: datetime
     offline: bool
@@ -456,6 +463,36 @@ class LocalStore:
                     queued.append(_insert(conn, ack, client_time, staff_pin_id, offline, None))
         return queued
 
+    def resolve(
+        self,
+        op_id: str,
+        decision: ResolutionDecision,
+        *,
+        staff_pin_id: int,
+        by: str,
+        client_time: datetime,
+        offline: bool,
+    ) -> OutboxEntry | None:
+        """Take an item off the list here and queue its ``attention.resolve`` op, in one
+        transaction (so an offline resolution is never lost nor queued twice). None if
+        the item is not on the list. The resolving op's own id makes it once-only on the
+        server; a re-apply's adjustment comes back in the pull."""
+        with self.transaction() as conn:
+            marked = conn.execute(
+                text(
+                    "UPDATE outbox SET acknowledged_at = coalesce(acknowledged_at, :t), "  # noqa: S608 - fixed text
+                    "acknowledged_by = coalesce(acknowledged_by, :by) WHERE "
+                    f"op_id = :id AND {_ON_THE_LIST} AND NOT EXISTS (SELECT 1 FROM outbox o "
+                    "WHERE json_extract(o.body, '$.type') = 'attention.resolve' "
+                    "AND json_extract(o.body, '$.op_id') = :id)"
+                ),
+                {"t": self.local_now().isoformat(), "by": by, "id": op_id},
+            )
+            if not marked.rowcount:
+                return None
+            op = ResolveAttention(op_id=uuid.UUID(op_id), **decision.model_dump())
+            return _insert(conn, op, client_time, staff_pin_id, offline, None)
+
     def record_outcomes(self, results: list[dict[str, Any]]) -> None:
         """A duplicate is the first outcome told again: store what the first delivery got."""
         with self.transaction() as conn:
@@ -477,7 +514,7 @@ _ON_THE_LIST = "(status IN ('rejected', 'conflict') OR json_extract(outcome, '$.
 
 def _insert(
     conn: Connection,
-    op: Operation | AcknowledgeAttention,
+    op: Operation | AttentionOperation,
     client_time: datetime,
     staff_pin_id: int | None,
     offline: bool,
@@ -495,7 +532,9 @@ def _insert(
         {
             "seq": seq,
             "op_id": op_id,
-            "card": "" if isinstance(op, AcknowledgeAttention) else op.card_number,
+            "card": ""
+            if isinstance(op, AcknowledgeAttention | ResolveAttention)
+            else op.card_number,
             "body": json.dumps(op.model_dump(mode="json")),
             "pin": staff_pin_id,
             "t": client_time.isoformat(),

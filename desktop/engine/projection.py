@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from common.card import CardState
-from common.operations import AcknowledgeAttention
+from common.operations import AcknowledgeAttention, ResolveAttention
 from common.outcome import Applied
 from common.rules import RuleContext, decide
 from desktop.engine.facts import KnownEntry, facts_for, pending_entries, pulled_entries
@@ -27,7 +27,7 @@ def project(
         known = pulled_entries(store, store.card_id(card_number))
         waiting = store.unsettled(card_number)
     for entry in waiting:
-        if isinstance(entry.op, AcknowledgeAttention):  # no card (none has its number)
+        if isinstance(entry.op, AcknowledgeAttention | ResolveAttention):  # no card number
             continue
         ctx = context_at(entry.client_time)
         if entry.status == "applied":

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from common.operations import Operation
+from common.operations import Operation, ResolutionDecision
 from common.outcome import Rejected
 from common.qr import encode_qr
 from desktop.engine import cache_key, history, paths, staff
@@ -204,6 +204,25 @@ class Terminal:
             self.client.wake()
         self.client.refresh_state()
         return len(queued)
+
+    def resolve(self, op_id: str, decision: ResolutionDecision, staff_pin_id: int) -> bool:
+        """Re-apply or dismiss an item of this till's list, confirmed by the staff PIN
+        checked: off the list here at once, queued for the server as an
+        ``attention.resolve`` op (which checks the PIN again, holds a till's re-apply to
+        what the refused op asked, and records who). False if it was not on the list."""
+        names = {m.id: m.name for m in self.staff()}
+        queued = self.store.resolve(
+            op_id,
+            decision,
+            staff_pin_id=staff_pin_id,
+            by=names.get(staff_pin_id, f"staff #{staff_pin_id}"),
+            client_time=self.till.now(),
+            offline=not self.client.state.online,
+        )
+        if queued is not None:
+            self.client.wake()
+        self.client.refresh_state()
+        return queued is not None
 
 
 def keyring_account(data_dir: Path) -> str:

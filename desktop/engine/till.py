@@ -14,7 +14,7 @@ from common.card import CardState
 from common.card_number import is_valid_card_number, make_card_number, normalize
 from common.codes import Reason
 from common.operations import (
-    AcknowledgeAttention,
+    AttentionOperation,
     CustomerDetails,
     Enroll,
     Operation,
@@ -218,7 +218,7 @@ def _reason(code: object) -> Reason:
         return Reason.OPERATION_NOT_ALLOWED
 
 
-def _points(rules: ProgramRules, op: Operation | AcknowledgeAttention) -> int:
+def _points(rules: ProgramRules, op: Operation | AttentionOperation) -> int:
     if isinstance(op, RedeemPoints):
         reward = rules.reward(op.reward_id)
         return reward.points_required if reward else 0

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from common.codes import MESSAGES, Reason
-from common.operations import AcknowledgeAttention
+from common.operations import AcknowledgeAttention, ResolveAttention
 from desktop.engine.history import HistoryItem
 from desktop.engine.local_store import OutboxEntry
 from desktop.ui.fit import fit_columns
@@ -36,6 +36,7 @@ _KIND_WORDS = {
     "POINTS_REDEEMED": "Reward",
     "POINTS_VOIDED": "Points voided",
     "POINTS_ADJUSTMENT": "Points adjusted",
+    "STAMPS_ADJUSTMENT": "Stamps adjusted",
     "CARD_DEACTIVATED": "Deactivated",
     "CARD_REACTIVATED": "Reactivated",
 }
@@ -141,7 +142,7 @@ class AttentionList(QWidget):
             cells = [
                 store_date_time(entry.client_time, self.zone),
                 ""
-                if isinstance(entry.op, AcknowledgeAttention)
+                if isinstance(entry.op, AcknowledgeAttention | ResolveAttention)
                 else card_cell(entry.op.card_number, self.name_of),
                 operation(entry.op.type),
                 reason_text(entry),
@@ -166,7 +167,7 @@ class AttentionList(QWidget):
             return
         entry = self.entries[row]
         what = operation(entry.op.type)
-        if not isinstance(entry.op, AcknowledgeAttention):
+        if not isinstance(entry.op, AcknowledgeAttention | ResolveAttention):
             what = f"{what} · {card_cell(entry.op.card_number, self.name_of)}"
         when = store_date_time(entry.client_time, self.zone)
         self.detail.setText(f"{when} · {what}\n{reason_text(entry)}")
