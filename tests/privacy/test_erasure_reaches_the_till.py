@@ -14,6 +14,7 @@ from desktop.engine.lookup import find_by_customer, find_by_number
 from desktop.engine.till import Confirmed, Till
 from desktop.engine.tokens import MemoryTokens
 from sync_server.models import Customer
+from tests.support.local_till import pull_into, push_outbox
 from tests.support.shop import make_shop
 from tests.support.till import pair
 
@@ -23,25 +24,9 @@ SECRETS = ("camille.roux@example.com", "Camille", "Roux", "c•••@e•••
 
 
 def _sync(store: LocalStore, remote) -> None:
-    ops = [
-        {
-            "op_id": e.op_id,
-            "seq": e.seq,
-            "staff_pin_id": e.staff_pin_id,
-            "client_time": e.client_time.isoformat(),
-            "offline": e.offline,
-            "snapshot_age_s": e.snapshot_age_s,
-            "body": e.op.model_dump(mode="json"),
-        }
-        for e in store.entries()
-    ]
-    if ops:
-        pushed = remote.push(ops)
-        assert pushed.status_code == 200, pushed.text
-        store.record_outcomes(pushed.json()["results"])
-    for page in remote.pull_all():
-        store.apply_pull_page(page)
-    store.settle_pulled()
+    if store.entries():
+        push_outbox(store, remote)
+    pull_into(store, remote)
 
 
 def _everything_the_till_holds(store: LocalStore) -> str:

@@ -13,6 +13,7 @@ from common.qr import encode_qr
 from desktop.engine.local_store import LocalStore
 from desktop.engine.till import Confirmed, Till
 from sync_server.models import Card
+from tests.support.local_till import pull_into, push_outbox
 from tests.support.shop import make_shop
 from tests.support.till import pair
 
@@ -25,31 +26,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-def _pull_into(store: LocalStore, remote) -> None:
-    """What the sync client does on pull, over the in-process test client."""
-    for page in remote.pull_all():
-        store.apply_pull_page(page)
-    store.settle_pulled()
-
-
-def _push_outbox(store: LocalStore, remote) -> None:
-    ops = [
-        {
-            "op_id": e.op_id,
-            "seq": e.seq,
-            "staff_pin_id": e.staff_pin_id,
-            "client_time": e.client_time.isoformat(),
-            "offline": e.offline,
-            "snapshot_age_s": e.snapshot_age_s,
-            "body": e.op.model_dump(mode="json"),
-        }
-        for e in store.entries()
-    ]
-    response = remote.push(ops)
-    assert response.status_code == 200, response.text
-    store.record_outcomes(response.json()["results"])
 
 
 @pytest.fixture
@@ -67,7 +43,7 @@ def setup(client, session_factory, tmp_path):
     store = LocalStore(tmp_path / "till.db")
     with store.transaction() as conn:
         store.set_meta(conn, "card_node", remote.card_node)
-    _pull_into(store, remote)
+    pull_into(store, remote)
     clock = Clock()
     return shop, numbers, remote, store, Till(store, now=clock), clock
 
@@ -138,8 +114,8 @@ def test_many_offline_actions_end_on_the_server_exactly_as_projected(setup, sess
             )
     projected = {n: till.card(n) for n in cards}
 
-    _push_outbox(store, remote)
-    _pull_into(store, remote)
+    push_outbox(store, remote)
+    pull_into(store, remote)
 
     assert store.entries() == []
     with session_factory() as session:
@@ -186,8 +162,8 @@ def test_a_sale_rung_up_offline_is_voided_offline_once(setup, session_factory):
     assert void.card.points_balance == 30
     assert twice.code == "ALREADY_VOIDED"
 
-    _push_outbox(store, remote)
-    _pull_into(store, remote)
+    push_outbox(store, remote)
+    pull_into(store, remote)
     with session_factory() as session:
         server = session.scalars(select(Card).where(Card.card_number == card)).one()
     assert (server.points_balance, server.total_points_voided) == (30, 25)
@@ -203,7 +179,7 @@ def test_a_pulled_earn_is_voided_by_its_transaction_id_offline(setup, client):
         headers=shop.owner_headers,
     )
     assert earned.status_code == 200, earned.text
-    _pull_into(store, remote)
+    pull_into(store, remote)
     entry_id = earned.json()["transaction_id"]
 
     void = till.perform(VoidPoints(card_number=numbers[1], original_transaction_id=entry_id), pin)
@@ -219,9 +195,9 @@ def test_an_answered_op_stays_on_the_card_until_the_pull_brings_it(setup):
     shop, numbers, remote, store, till, _ = setup
     till.perform(AddStamp(card_number=numbers[0]), shop.pin_ids[shop.store_ids[0]])
 
-    _push_outbox(store, remote)  # answered 'applied', not yet pulled
+    push_outbox(store, remote)  # answered 'applied', not yet pulled
     between = till.card(numbers[0]).stamp_count
-    _pull_into(store, remote)
+    pull_into(store, remote)
 
     assert between == 1
     assert till.card(numbers[0]).stamp_count == 1
@@ -240,7 +216,7 @@ def test_rejections_wait_on_the_attention_list_until_acknowledged(setup):
         )
         assert spent.status_code == 200, spent.text
 
-    _push_outbox(store, remote)
+    push_outbox(store, remote)
     flagged = store.attention()
     store.acknowledge(
         [e.op_id for e in flagged],
