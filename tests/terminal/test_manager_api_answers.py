@@ -5,11 +5,13 @@ Planted bugs each test was seen failing on (mutmut's names, ``manager_api``):
 ``store_names`` asking with a wrong method, reading no ``store_id`` or no ``stores``;
 ``_field_error`` reading ``LOC`` (no field named), no ``msg``, or joining nothing;
 ``_refusal`` reading no ``code`` or no ``message``; ``update_settings`` sending
-``PIN_LOCKOUT_MINUTES`` (the server refuses an unknown field)."""
+``PIN_LOCKOUT_MINUTES`` (the server refuses an unknown field); ``_build`` refusing an
+answer it cannot read with no words."""
 
+import httpx
 import pytest
 
-from desktop.engine.manager_api import ManagerApi, ManagerApiError
+from desktop.engine.manager_api import BAD_RESPONSE_MESSAGE, ManagerApi, ManagerApiError
 from tests.support.shop import make_shop
 
 BASE = "https://testserver"
@@ -63,3 +65,29 @@ def test_settings_in_bounds_are_taken(api):
     taken = manager_api.update_settings(4, 45)
 
     assert (taken.pin_lockout_attempts, taken.pin_lockout_minutes) == (4, 45)
+
+
+def test_each_refused_field_carries_the_servers_own_words(api, client):
+    manager_api, shop = api
+    raw = client.put(
+        "/api/v1/store/loyalty/settings",
+        json={"pin_lockout_attempts": 0, "pin_lockout_minutes": 30},
+        headers=shop.owner_headers,
+    ).json()["detail"]["errors"]
+
+    with pytest.raises(ManagerApiError) as refused:
+        manager_api.update_settings(0, 30)
+
+    assert refused.value.message.endswith(f"pin_lockout_attempts: {raw[0]['msg'].rstrip('.')}.")
+
+
+def test_an_answer_the_till_cannot_read_is_refused_in_words():
+    transport = httpx.MockTransport(lambda _: httpx.Response(200, json={"pins": [{"id": "x"}]}))
+    manager_api = ManagerApi(httpx.Client(base_url="https://x", transport=transport), 1, 1, "owner")
+    try:
+        with pytest.raises(ManagerApiError) as refused:
+            manager_api.staff_pins()
+    finally:
+        manager_api.close()
+
+    assert refused.value.message == BAD_RESPONSE_MESSAGE
