@@ -91,3 +91,18 @@ def test_an_answer_the_till_cannot_read_is_refused_in_words():
         manager_api.close()
 
     assert refused.value.message == BAD_RESPONSE_MESSAGE
+
+
+@pytest.mark.parametrize("detail", [None, "a string", ["a", "list"], 5])
+def test_a_refusal_whose_detail_is_not_an_object_keeps_the_servers_words(detail):
+    """Planted: ``_refusal`` reading ``errors`` from any detail (``or True``)."""
+    body = {"code": "CONFLICT", "message": "Already done.", "detail": detail}
+    transport = httpx.MockTransport(lambda _: httpx.Response(409, json=body))
+    manager_api = ManagerApi(httpx.Client(base_url="https://x", transport=transport), 1, 1, "owner")
+    try:
+        with pytest.raises(ManagerApiError) as refused:
+            manager_api.staff_pins()
+    finally:
+        manager_api.close()
+
+    assert (refused.value.code, refused.value.message) == ("CONFLICT", "Already done.")
