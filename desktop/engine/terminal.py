@@ -9,13 +9,19 @@ from pathlib import Path
 
 import httpx
 
-from common.operations import Operation, ResolutionDecision
+from common.operations import (
+    AcknowledgeAttention,
+    Operation,
+    ResolutionDecision,
+    ResolveAttention,
+)
 from common.outcome import Rejected
 from common.qr import encode_qr
 from desktop.engine import cache_key, history, paths, staff
 from desktop.engine.card_view import CardView, card_view
 from desktop.engine.local_store import LocalStore, OutboxEntry
 from desktop.engine.lookup import CardMatch, typed
+from desktop.engine.resolution import Action, till_decision
 from desktop.engine.shift import Shift
 from desktop.engine.sync_client import SyncClient, SyncState, TokenStore
 from desktop.engine.till import Confirmed, Till
@@ -223,6 +229,16 @@ class Terminal:
             self.client.wake()
         self.client.refresh_state()
         return queued is not None
+
+    def resolve_item(self, op_id: str, action: Action, reason: str, staff_pin_id: int) -> bool:
+        """Dismiss an item, or re-apply what its refused op asked (the stamp, the
+        earn's points). False: not on the list, or a re-apply only the owner may make."""
+        entry = next((e for e in self.attention() if e.op_id == op_id), None)
+        if entry is None or isinstance(entry.op, AcknowledgeAttention | ResolveAttention):
+            return False
+        rules = self.till.context_at(self.till.now()).program
+        decision = till_decision(entry.op, action, reason, rules)
+        return decision is not None and self.resolve(op_id, decision, staff_pin_id)
 
 
 def keyring_account(data_dir: Path) -> str:

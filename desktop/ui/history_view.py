@@ -1,12 +1,14 @@
 """The card's and the store's recent activity, and the attention list: operations the
 server refused (or applied with a warning), with the reason, until a manager
-acknowledges them."""
+acknowledges, re-applies or dismisses them."""
 
 from collections.abc import Callable
 
 from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
+    QHBoxLayout,
+    QInputDialog,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
@@ -19,12 +21,15 @@ from common.codes import MESSAGES, Reason
 from common.operations import AcknowledgeAttention, ResolveAttention
 from desktop.engine.history import HistoryItem
 from desktop.engine.local_store import OutboxEntry
+from desktop.engine.resolution import Action
 from desktop.ui.fit import fit_columns
 from desktop.ui.placement import fit_on_screen
 from desktop.ui.style import big_button
 from desktop.ui.wording import grouped, operation, store_date_time
 
 NameOf = Callable[[str], str | None]  # a card number → its customer, where known here
+# (op_id, action, reason, staff PIN id) -> queued? (desktop/engine/terminal.py)
+Resolve = Callable[[str, Action, str, int], bool]
 
 _KIND_WORDS = {
     "CARD_CREATED": "Card created",
@@ -94,7 +99,9 @@ def history_table(
 class AttentionList(QWidget):
     """Acknowledging takes the selected rows, never all by default, and asks who
     acknowledges (``identify`` returns the staff PIN id checked, or None); the server
-    records that person (docs/sync-protocol.md, "Attention list").
+    records that person (docs/sync-protocol.md, "Attention list"). Re-apply and
+    Dismiss take one selected row, ask a reason (``ask_reason``), then who; ``resolve``
+    says whether it was queued (a till re-applies only a refused stamp or earn).
 
     Signals:
         changed(int): the list was reloaded; how many items it holds.
@@ -110,9 +117,11 @@ class AttentionList(QWidget):
         parent: QWidget | None = None,
         zone: str = "UTC",
         name_of: NameOf = lambda _: None,
+        resolve: Resolve | None = None,
     ) -> None:
         super().__init__(parent)
         self.load, self._acknowledge, self.identify = load, acknowledge, identify
+        self._resolve, self.ask_reason = resolve, self._ask_reason
         self.zone, self.name_of = zone, name_of
         self.table = _plain_table(0, ["When", "Card", "Operation", "Reason"])
         # The reason is long ("Redeemed offline beyond the balance the server …"): the
@@ -127,12 +136,23 @@ class AttentionList(QWidget):
         self.ack = big_button("Acknowledge selected  [Ctrl+K]")
         self.ack.setShortcut("Ctrl+K")
         self.ack.clicked.connect(self.acknowledge_selected)
+        self.reapply = big_button("Re-apply…  [Ctrl+G]")
+        self.reapply.setShortcut("Ctrl+G")
+        self.reapply.clicked.connect(lambda: self.resolve_selected("reapply"))
+        self.dismiss = big_button("Dismiss…  [Ctrl+D]")
+        self.dismiss.setShortcut("Ctrl+D")
+        self.dismiss.clicked.connect(lambda: self.resolve_selected("dismiss"))
         layout = QVBoxLayout(self)
         layout.addWidget(self.empty)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.detail)
         layout.addWidget(self.hint)
-        layout.addWidget(self.ack)
+        buttons = QHBoxLayout()
+        for button in (self.ack, self.reapply, self.dismiss):
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+        self.reapply.setVisible(resolve is not None)
+        self.dismiss.setVisible(resolve is not None)
         self.refresh()
 
     def refresh(self) -> None:
@@ -157,7 +177,8 @@ class AttentionList(QWidget):
             self.table.setCurrentCell(0, 0, QItemSelectionModel.SelectionFlag.NoUpdate)
         self._explain(self.table.currentRow())
         self.empty.setVisible(not self.entries)
-        self.ack.setEnabled(bool(self.entries))
+        for button in (self.ack, self.reapply, self.dismiss):
+            button.setEnabled(bool(self.entries))
         self.changed.emit(len(self.entries))
 
     def _explain(self, row: int) -> None:
@@ -183,6 +204,29 @@ class AttentionList(QWidget):
         self._acknowledge([self.entries[r].op_id for r in rows], staff_pin_id)
         self.hint.setText(f"{len(rows)} acknowledged; the server is told at the next sync.")
         self.refresh()
+
+    def resolve_selected(self, action: Action) -> None:
+        rows = sorted({index.row() for index in self.table.selectedIndexes()})
+        if len(rows) != 1 or self._resolve is None:
+            self.hint.setText("Select one row to re-apply or dismiss.")
+            return
+        reason = (self.ask_reason(action) or "").strip()
+        if not reason:
+            return
+        staff_pin_id = self.identify()
+        if staff_pin_id is None:
+            return
+        if self._resolve(self.entries[rows[0]].op_id, action, reason[:500], staff_pin_id):
+            done = "Re-applied" if action == "reapply" else "Dismissed"
+            self.hint.setText(f"{done}; the server is told at the next sync.")
+        else:
+            self.hint.setText("Only the owner can re-apply this (manager area).")
+        self.refresh()
+
+    def _ask_reason(self, action: Action) -> str | None:
+        title = "Re-apply" if action == "reapply" else "Dismiss"
+        text, ok = QInputDialog.getText(self, title, "Reason (kept with the item):")
+        return text if ok else None
 
 
 def reason_text(entry: OutboxEntry) -> str:

@@ -476,6 +476,7 @@ class MainWindow(QMainWindow):
             self._identify_manager,
             zone=zone,
             name_of=name_of,
+            resolve=self.terminal.resolve_item,
         )
         store_items = self.terminal.store_history()
         dialog = HistoryDialog(card_items, store_items, listing, attention, self, zone, name_of)
