@@ -22,7 +22,7 @@ from sync_server.errors import ApiError, not_found
 from sync_server.models.sync import SyncOp, Terminal
 from sync_server.repositories import programs as program_repo
 from sync_server.repositories import sync_ops as sync_repo
-from sync_server.services import pairing
+from sync_server.services import attention_resolution, pairing
 from sync_server.services.attention_resolution import Resolution, Resolver, resolve
 
 router = APIRouter(prefix="/api/v1/terminals", tags=["terminals"])
@@ -170,7 +170,7 @@ def resolve_item(
 ) -> AttentionItem:
     """Re-apply the refused op as a linked stamps/points adjustment, or dismiss it, with
     a reason (the owner; a till resolves with an ``attention.resolve`` op)."""
-    op = sync_repo.lock_for_merchant(session, actor.merchant_id, item_id)
+    op = attention_resolution.lock_item(session, actor.merchant_id, item_id)
     if op is None or op.code is None:
         raise not_found("Item")
     decision = ResolveAttention(op_id=UUID(op.op_id), **body.model_dump(exclude={"resolution_id"}))

@@ -103,8 +103,8 @@ def lock_ops_about(
 
 
 def _acknowledgements(ops: Sequence[SyncOp]) -> Select[SyncOp] | None:
-    """A till's ``attention.acknowledge`` ops naming these ops: their note may be about
-    the customer too."""
+    """A till's ``attention.acknowledge`` and ``attention.resolve`` ops naming these
+    ops: their note or reason may be about the customer too."""
     seen = [op for op in ops if op.acknowledged_at is not None]
     if not seen:
         return None
@@ -112,7 +112,8 @@ def _acknowledgements(ops: Sequence[SyncOp]) -> Select[SyncOp] | None:
         and_(SyncOp.terminal_id == op.terminal_id, cast(SyncOp.body, Text).contains(op.op_id))
         for op in seen
     ]
-    return select(SyncOp).where(SyncOp.op_type == "attention.acknowledge", or_(*naming))
+    kinds = ("attention.acknowledge", "attention.resolve")
+    return select(SyncOp).where(SyncOp.op_type.in_(kinds), or_(*naming))
 
 
 def acknowledgements(session: Session, ops: Sequence[SyncOp]) -> Sequence[SyncOp]:

@@ -59,6 +59,15 @@ def lock_for_merchant(session: Session, merchant_id: int, sync_op_id: int) -> Sy
     return session.scalars(stmt).one_or_none()
 
 
+def card_number_of(session: Session, merchant_id: int, sync_op_id: int) -> str | None:
+    """The card an attention item names (unlocked: the caller locks the card first)."""
+    return session.scalar(
+        select(SyncOp.card_number).where(
+            SyncOp.merchant_id == merchant_id, SyncOp.id == sync_op_id, SyncOp.code.is_not(None)
+        )
+    )
+
+
 def email_of(session: Session, user_id: int | None) -> str | None:
     """Who acknowledged through the API (an owner's or manager's login)."""
     return session.scalar(select(User.email).where(User.id == user_id)) if user_id else None

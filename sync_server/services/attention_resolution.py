@@ -24,6 +24,7 @@ from sync_server.models.sync import SyncOp
 from sync_server.repositories import cards as card_repo
 from sync_server.repositories import ledger as ledger_repo
 from sync_server.repositories import programs as program_repo
+from sync_server.repositories import sync_ops as sync_repo
 from sync_server.services.card_state import state_of, write_state
 from sync_server.services.operations import entry_values
 from sync_server.services.programs import rules_of
@@ -70,6 +71,17 @@ def resolve(
         entry_id, card = applied
     _record(target, res, entry_id)
     return Resolved(fresh=True, card=card)
+
+
+def lock_item(session: Session, merchant_id: int, item_id: int) -> SyncOp | None:
+    """The item for the owner's API, locked in the push's lock order (its card, then
+    the till's attention item), so a till's push resolving it meanwhile cannot
+    deadlock with this: a push holds the cards it names before the items it resolves."""
+    number = sync_repo.card_number_of(session, merchant_id, item_id)
+    if number is None:
+        return None
+    card_repo.lock_by_number(session, merchant_id, number)
+    return sync_repo.lock_for_merchant(session, merchant_id, item_id)
 
 
 def _record(target: SyncOp, res: Resolution, entry_id: int | None) -> None:

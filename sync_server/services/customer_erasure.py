@@ -101,14 +101,16 @@ def _scrub_ops(
 
 def _scrub_op(op: SyncOp) -> None:
     """The body's personal parts (and the hash of the body as sent, which would confirm
-    a guess), the note a manager wrote when acknowledging it, and a refused
-    enrollment's message."""
+    a guess), the note or reason a manager wrote acknowledging or resolving it, and a
+    refused enrollment's message."""
     body = scrub_op_body(op.body)
     if body != op.body:
         op.body_hash = erased_body_hash(op.body)
         op.body = body
     if op.acknowledged_note is not None:
         op.acknowledged_note = None
+    if op.resolution_reason is not None:
+        op.resolution_reason = None
     if op.op_type == "card.enroll" and op.message is not None:
         op.message = None
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from common.bounds import MAX_POINTS_BALANCE
 from sync_server.ledger_chain import verify
 from sync_server.models import Card, LedgerEntry
+from sync_server.models.sync import SyncOp
 from tests.support.shop import Shop, make_shop
 from tests.support.till import Till, pair
 
@@ -253,3 +254,25 @@ def test_the_till_sees_the_item_resolved_at_its_next_pull_and_the_chain_holds(
         entry.related_op_id = str(uuid.uuid4())
     with session_factory() as session:
         assert not verify(session, shop.merchant_id).intact
+
+
+def test_erasing_the_customer_erases_the_resolutions_reason_too(client, session_factory):
+    """A reason may name the customer. Planted bug: the erasure leaving
+    sync_ops.resolution_reason (and the resolving op's body) as written."""
+    shop = make_shop(session_factory, max_daily_stamps=1)
+    till = pair(client, shop.owner_headers)
+    number, refused = _refused_stamp(client, shop, till)
+    resolution = _resolve(till, shop, refused, action="dismiss")
+    resolution["body"]["reason"] = "Ada Lovelace said no stamp was due"
+    assert till.push([resolution]).json()["results"][0]["status"] == "applied"
+    with session_factory() as session:
+        customer_id = session.scalar(select(Card.customer_id).where(Card.card_number == number))
+
+    erased = client.delete(f"/api/v1/customers/{customer_id}", headers=shop.owner_headers)
+
+    assert erased.status_code == 200, erased.text
+    with session_factory() as session:
+        item = session.scalars(select(SyncOp).where(SyncOp.op_id == refused)).one()
+        op = session.scalars(select(SyncOp).where(SyncOp.op_id == resolution["op_id"])).one()
+    assert (item.resolution_action, item.resolution_reason) == ("dismiss", None)
+    assert op.body["reason"] is None
