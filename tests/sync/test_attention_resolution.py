@@ -276,3 +276,43 @@ def test_erasing_the_customer_erases_the_resolutions_reason_too(client, session_
         op = session.scalars(select(SyncOp).where(SyncOp.op_id == resolution["op_id"])).one()
     assert (item.resolution_action, item.resolution_reason) == ("dismiss", None)
     assert op.body["reason"] is None
+
+
+def test_hostile_resolutions_get_stable_codes_and_change_nothing(client, session_factory):
+    """Amounts past the bounds, 2^63, NaN, NUL in the reason, an amount on a dismissal,
+    both amounts, another merchant's item. Planted bug: stamps_delta without its Field
+    bounds -> 1001 and 2^31 stamps reached the rule (ADJUSTMENT_OUT_OF_BOUNDS, not a
+    VALIDATION_ERROR of the request)."""
+    shop = make_shop(session_factory, max_daily_stamps=1)
+    other = make_shop(session_factory, name="Other")
+    till = pair(client, shop.owner_headers)
+    number, refused = _refused_stamp(client, shop, till)
+    item_id = _items(client, shop)[refused]["id"]
+    base = {"resolution_id": str(uuid.uuid4()), "action": "reapply", "reason": "r"}
+    bodies = [
+        base | {"stamps_delta": 1001},
+        base | {"points_delta": 2**63},
+        base | {"stamps_delta": 2**31},
+        base | {"points_delta": "NaN"},
+        base | {"stamps_delta": 1, "reason": "a\u0000b"},
+        base | {"stamps_delta": 1, "points_delta": 1},
+        base | {"action": "dismiss", "stamps_delta": 1},
+        base | {"resolution_id": "not-a-uuid", "stamps_delta": 1},
+    ]
+
+    answers = [
+        client.post(f"{ATTENTION}/{item_id}/resolve", json=b, headers=shop.owner_headers)
+        for b in bodies
+    ]
+    foreign = client.post(
+        f"{ATTENTION}/{item_id}/resolve",
+        json=base | {"stamps_delta": 1},
+        headers=other.owner_headers,
+    )
+
+    assert [(a.status_code, a.json()["code"]) for a in answers] == [
+        (422, "VALIDATION_ERROR")
+    ] * len(bodies)
+    assert (foreign.status_code, foreign.json()["code"]) == (404, "NOT_FOUND")
+    assert _items(client, shop)[refused]["resolved_at"] is None
+    assert _stamps(session_factory, number) == 1
