@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from common.operations import ResolutionDecision, ResolveAttention
 from common.outcome import Rejected
@@ -152,9 +152,47 @@ def acknowledge(
     return _item(op)
 
 
+def _given() -> dict[str, Any]:
+    return {"not": {"anyOf": [{"type": "null"}, {"const": 0}]}}
+
+
+_NONE = {"type": "null"}
+# OpenAPI: what the decision's validator demands, so the document is the contract: a
+# dismissal gives no amount; a re-apply exactly one non-zero amount.
+_DECISIONS: dict[str, Any] = {
+    "oneOf": [
+        {
+            "properties": {
+                "action": {"const": "dismiss"},
+                "stamps_delta": _NONE,
+                "points_delta": _NONE,
+            }
+        },
+        {
+            "required": ["stamps_delta"],
+            "properties": {
+                "action": {"const": "reapply"},
+                "stamps_delta": _given(),
+                "points_delta": _NONE,
+            },
+        },
+        {
+            "required": ["points_delta"],
+            "properties": {
+                "action": {"const": "reapply"},
+                "points_delta": _given(),
+                "stamps_delta": _NONE,
+            },
+        },
+    ]
+}
+
+
 class ResolveRequest(ResolutionDecision):
     """``resolution_id``: the caller's id for this resolution; the same again answers
     the same and applies once."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_DECISIONS)
 
     resolution_id: UUID
 
