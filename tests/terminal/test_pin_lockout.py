@@ -12,9 +12,10 @@ from desktop.engine.local_store import LocalStore
 from desktop.engine.staff import check_pin
 from desktop.engine.till import Confirmed, Till
 from sync_server.models import StaffPin
+from tests.support.local_till import pull_into as _pull_into
 from tests.support.shop import make_shop
 from tests.support.till import pair
-from tests.terminal.test_till_engine import Clock, _pull_into
+from tests.terminal.test_till_engine import Clock
 
 API = "/api/v1/store/loyalty"
 WRONG = "0000"

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 from desktop.engine.local_store import LocalStore
 from desktop.engine.staff import check_pin
+from tests.support.local_till import pull_into as _pull_into
 from tests.support.shop import make_shop
 from tests.support.till import pair
-from tests.terminal.test_till_engine import _pull_into
 
 WRONG = "0000"
 

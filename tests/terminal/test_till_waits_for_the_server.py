@@ -17,9 +17,10 @@ from common.operations import AddStamp, RedeemPoints
 from common.outcome import Rejected
 from desktop.engine.local_store import LocalStore, OutboxEntry
 from desktop.engine.till import VERDICT_WAIT_S, Confirmed, Till
+from tests.support.local_till import pull_into as _pull_into
 from tests.support.shop import make_shop
 from tests.support.till import pair
-from tests.terminal.test_till_engine import Clock, _pull_into
+from tests.terminal.test_till_engine import Clock
 
 API = "/api/v1/store/loyalty"
 
