@@ -108,7 +108,7 @@ class MainWindow(QMainWindow):
         self.camera.customer_chosen.connect(self.open_card)
         self.search_field = QLineEdit()
         self.search_field.setPlaceholderText(
-            "Card number, email, phone or first name — or scan  [Ctrl+F]"
+            "Card number, email, phone, first name or scan  [Ctrl+F]"
         )
         self.search_field.returnPressed.connect(lambda: self.search(self.search_field.text()))
         self.results = QListWidget()

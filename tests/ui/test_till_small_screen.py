@@ -5,6 +5,7 @@ in view, and what it needs at least (a card open, a result banner up) fits there
 from PySide6.QtCore import QRect, QSize, Qt
 
 from desktop.ui.placement import FRAME, fit_on_screen
+from tests.ui.test_nothing_clipped import fits
 from tests.ui.test_till_window import banner, enter_pin, open_card
 
 WAIT = 10_000  # ms; a ceiling for slow machines, not a timing assertion
@@ -38,3 +39,15 @@ def test_with_a_card_and_a_result_the_till_fits_a_1280x800_screen(qtbot, window,
     assert SCREEN.contains(QRect(window.pos(), window.size() + FRAME))
     qtbot.waitUntil(lambda: status_bar_in_view(window), timeout=WAIT)
     assert window.status.last_sync.isVisible()
+
+
+def test_on_a_1280x800_screen_the_search_field_says_whole_what_it_takes(qtbot, window, till):
+    """Caught looking at ./bin/demo under Xvfb (1280x800, openbox): with a card open the
+    placeholder "Card number, email, phone or first name — or scan  [Ctrl+F]" ended
+    in "[Ct…"."""
+    open_card(qtbot, window, till.cards[0])
+    fit_on_screen(window, QSize(1200, 800), SCREEN)
+    qtbot.waitUntil(lambda: window.search_field.width() > 0, timeout=WAIT)
+
+    field = window.search_field
+    assert fits(field, field.placeholderText()), (field.width(), field.placeholderText())
