@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from common import sync_digest
 from desktop.engine import customer_cache
 
 Table = tuple[Sequence[str], list[Sequence[Any]]]
@@ -26,21 +27,10 @@ CARD_BOOLEANS = frozenset({"is_active"})
 # Local table: (its columns, in order; the wire column each one takes).
 _TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "customers": ("customers", customer_cache.COLUMNS),
-    "aliases": ("aliases", ("card_number", "card_id")),
-    "transactions": (
-        "transactions",
-        (
-            "id",
-            "card_id",
-            "type",
-            "stamps_delta",
-            "points_delta",
-            "order_reference",
-            "related_transaction_id",
-            "reward_id",
-            "created_at",
-        ),
-    ),
+    # What the till keeps of these is exactly what their digests cover (the check of a
+    # bucket compares the till's rows with the server's: common/sync_digest.py).
+    "aliases": ("aliases", sync_digest.ENTITIES["aliases"][1]),
+    "transactions": ("transactions", sync_digest.ENTITIES["transactions"][1]),
     "staff_pins": (
         "staff_pins",
         (
