@@ -16,6 +16,7 @@ from sync_server.models.sync import (
     Throttle,
 )
 from sync_server.models.tenancy import ApiToken, Merchant, NumberAllocator, Store, User
+from sync_server.models.wallet import WalletPass, WalletPush, WalletRegistration
 
 __all__ = [
     "ApiToken",
@@ -39,4 +40,7 @@ __all__ = [
     "Terminal",
     "Throttle",
     "User",
+    "WalletPass",
+    "WalletPush",
+    "WalletRegistration",
 ]

@@ -25,6 +25,9 @@ class Program(Base):
     welcome_bonus_points: Mapped[int] = mapped_column(Integer, default=0)
     require_staff_pin: Mapped[bool] = mapped_column(default=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Wallet passes the owner enabled for this program (docs/wallets.md).
+    apple_wallet_enabled: Mapped[bool] = mapped_column(default=False)
+    google_wallet_enabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
