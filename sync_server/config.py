@@ -80,6 +80,35 @@ class Settings(BaseSettings):
     # A terminal counts as active when it called the server this recently.
     active_terminal_minutes: int = Field(default=15, ge=1)
 
+    # Wallet passes (docs/wallets.md). The server's public https address: the passes'
+    # webServiceURL and the till's "Add to wallet" links are made from it.
+    public_base_url: str = "http://127.0.0.1:8000"
+    # Derives each pass's ApplePass token and signs the short-lived add-to-wallet links;
+    # unset, wallets stay off (a fixed default would let anyone forge tokens).
+    wallet_secret: SecretStr | None = None
+    # How long an add-to-wallet link shown at the till works.
+    wallet_link_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Apple: the pass type id and team, the pass certificate and key (PEM files), the
+    # WWDR intermediate (PEM), APNs (token auth: a .p8 key, its key id). Files, never
+    # the repository.
+    apple_pass_type_id: str | None = None
+    apple_team_id: str | None = None
+    apple_pass_cert_file: Path | None = None
+    apple_pass_key_file: Path | None = None
+    apple_pass_key_password: SecretStr | None = None
+    apple_wwdr_cert_file: Path | None = None
+    apple_apns_key_file: Path | None = None
+    apple_apns_key_id: str | None = None
+    # api.push.apple.com in production; a local stand-in in tests.
+    apple_apns_url: str = "https://api.push.apple.com"
+    # Google: the issuer id and the service account's JSON key file.
+    google_issuer_id: str | None = None
+    google_service_account_file: Path | None = None
+    google_wallet_api_url: str = "https://walletobjects.googleapis.com/walletobjects/v1"
+    google_token_url: str = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL
+    # Google lets an object notify its holder 3 times a day; more updates are batched.
+    google_patches_per_day: int = Field(default=3, ge=1, le=1000)
+
     @property
     def offline_max_age(self) -> timedelta:
         return timedelta(days=self.offline_max_age_days)
