@@ -2,7 +2,15 @@
 
 from fastapi import APIRouter, FastAPI
 
-from sync_server.api import auth, monitoring, sync, terminals
+from sync_server.api import (
+    auth,
+    monitoring,
+    sync,
+    terminals,
+    wallet_apple,
+    wallet_links,
+    wallet_till,
+)
 from sync_server.api.store import cards, customers, operations, pins, program
 
 STORE_PREFIX = "/api/v1/store/loyalty"
@@ -17,4 +25,7 @@ def install_routes(app: FastAPI) -> None:
     app.include_router(sync.router)
     app.include_router(terminals.router)
     app.include_router(customers.router)
+    app.include_router(wallet_apple.router)
+    app.include_router(wallet_links.router)
+    app.include_router(wallet_till.router)
     app.include_router(store)
