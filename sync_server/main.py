@@ -16,6 +16,7 @@ from sync_server.config import Settings
 from sync_server.db import make_engine, make_session_factory
 from sync_server.feed import Feed, feed_url, running
 from sync_server.observability.wiring import install_observability
+from sync_server.wallet.edges import edges_from_settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     engine = make_engine(settings.database_url)
     app.state.settings = settings
+    app.state.wallet_edges = edges_from_settings(settings)
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.feed = Feed(feed_url(settings.database_url, settings.listen_database_url))

@@ -13,6 +13,7 @@ from sync_server.auth import tokens
 from sync_server.config import Settings
 from sync_server.db import session_scope
 from sync_server.errors import ApiError, forbidden
+from sync_server.wallet.edges import WalletEdges
 
 bearer = HTTPBearer(auto_error=False)
 
@@ -32,6 +33,15 @@ def get_settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_wallet_edges(request: Request) -> WalletEdges:
+    edges: WalletEdges = request.app.state.wallet_edges
+    return edges
+
+
+# Tests replace app.state.wallet_edges with local fakes of Apple and Google.
+WalletEdgesDep = Annotated[WalletEdges, Depends(get_wallet_edges)]
 
 
 def get_now() -> datetime:
