@@ -5,7 +5,7 @@ import getpass
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -105,6 +105,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--merchant-id", type=int, help="only this merchant")
     cli_ledger.register(command)
     cli_customers.register(command)
+    p = command(
+        "wallet-worker",
+        _wallet_worker,
+        "make wallet passes follow the ledger (APNs pushes, Google updates), apart from serve",
+    )
+    p.add_argument("--once", action="store_true", help="one run, print what it did, exit")
     return parser
 
 
@@ -322,6 +328,33 @@ def _verify_ledger(args: argparse.Namespace, settings: Settings) -> int:
                 f"{report.entries} entries before it are intact"
             )
     return 1 if broken else 0
+
+
+def _wallet_worker(args: argparse.Namespace, settings: Settings) -> int:
+    """Every LOYALTY_WALLET_WORKER_SECONDS (5 if 0) until SIGTERM or Ctrl-C."""
+    import signal
+    import threading
+    from dataclasses import asdict
+
+    from sync_server.wallet.edges import edges_from_settings
+    from sync_server.wallet.worker import run_forever, run_once
+
+    if settings.wallet_secret is None:
+        raise CliError("wallets are off: set LOYALTY_WALLET_SECRET (docs/wallets.md)")
+    engine = make_engine(settings.database_url)
+    try:
+        factory, edges = make_session_factory(engine), edges_from_settings(settings)
+        if args.once:
+            report = run_once(factory, edges, settings, datetime.now(UTC))
+            print(" ".join(f"{k}={v}" for k, v in asdict(report).items()))
+            return 0
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        with suppress(KeyboardInterrupt):  # Ctrl-C: stop as SIGTERM does
+            run_forever(factory, edges, settings, stop)
+    finally:
+        engine.dispose()
+    return 0
 
 
 def _safe_url(url: str) -> str:

@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     wallet_secret: SecretStr | None = None
     # How long an add-to-wallet link shown at the till works.
     wallet_link_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # The server's wallet worker (passes follow the ledger, APNs pushes) runs this often;
+    # 0: not in the server (``loyalty-server wallet-worker`` runs it apart).
+    wallet_worker_seconds: float = Field(default=5, ge=0, le=3600)
     # Apple: the pass type id and team, the pass certificate and key (PEM files), the
     # WWDR intermediate (PEM), APNs (token auth: a .p8 key, its key id). Files, never
     # the repository.

@@ -17,6 +17,7 @@ from sync_server.db import make_engine, make_session_factory
 from sync_server.feed import Feed, feed_url, running
 from sync_server.observability.wiring import install_observability
 from sync_server.wallet.edges import edges_from_settings
+from sync_server.wallet.worker import running_worker
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -49,5 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
-    async with running(app.state.feed):
+    async with (
+        running(app.state.feed),
+        running_worker(app.state.session_factory, lambda: app.state.wallet_edges, settings),
+    ):
         yield

@@ -1,3 +1,341 @@
 """Makes every pass follow the ledger: after a reconciliation changes what a card's
 pass shows, the pass is marked updated, each registered device is owed one empty APNs
-push, and the Google object one PATCH (under its quota)."""
+push, and the Google object one PATCH (under its quota).
+
+Several processes and servers run it at once; the database alone keeps each update
+marked once and each push sent once:
+
+- a pass is marked in a short transaction under its row lock (FOR UPDATE SKIP LOCKED;
+  SQLite serializes writers), after re-reading its content under that lock;
+- a push is claimed with a transaction-scoped advisory lock on PostgreSQL and re-read
+  before it is sent, so no row lock (which assigns a transaction id and would hold back
+  every till's pull horizon, sync_server/changes.py) is held across the call to APNs.
+"""
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import anyio
+from anyio import to_thread
+from sqlalchemy import Select, and_, delete, func, or_, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from common.wallet_pass import pass_content
+from sync_server.config import Settings
+from sync_server.models import Card, Program, WalletPass, WalletPush, WalletRegistration
+from sync_server.repositories.upsert import insert_ignore
+from sync_server.services.card_state import state_of
+from sync_server.services.programs import rules_of
+from sync_server.wallet import google
+from sync_server.wallet.edges import WalletEdges
+from sync_server.wallet.passes import content_of
+
+log = logging.getLogger(__name__)
+
+SCAN_BATCH = 1000
+SEND_BATCH = 100
+# A push that failed waits BACKOFF * (2^attempts - 1) after it was made, and is given
+# up after MAX_ATTEMPTS (about two hours): the device still gets the pass when it opens.
+BACKOFF = timedelta(seconds=30)
+MAX_ATTEMPTS = 8
+_PUSH_LOCK_NAMESPACE = 0x57A11E7  # pg advisory lock namespace of wallet pushes
+
+
+@dataclass
+class WorkerReport:
+    passes_scanned: int = 0
+    passes_updated: int = 0
+    pushes_owed: int = 0
+    pushes_sent: int = 0
+    pushes_failed: int = 0
+    registrations_dropped: int = 0
+    google_patched: int = 0
+
+
+def run_once(
+    session_factory: sessionmaker[Session], edges: WalletEdges, settings: Settings, now: datetime
+) -> WorkerReport:
+    report = WorkerReport()
+    for pass_id in changed_passes(session_factory, report):
+        if _mark_updated(session_factory, pass_id, now):
+            report.passes_updated += 1
+    topic = settings.apple_pass_type_id
+    if topic is None and edges.signer is not None:
+        topic = edges.signer.pass_type_identifier
+    if edges.apns is not None and topic:
+        _send_owed(session_factory, edges, topic, now, report)
+    if edges.google is not None:
+        with session_factory() as session:
+            report.google_patched = google.flush_pending(
+                session, edges.google, settings, now.date()
+            )
+            session.commit()
+    return report
+
+
+# --- (a) which passes show something new -------------------------------------------
+
+
+def changed_passes(factory: sessionmaker[Session], report: WorkerReport) -> Iterator[int]:
+    """Ids of passes whose content no longer matches what they last rendered, read in
+    keyset batches of passes joined to their cards (passes are few beside cards), each
+    batch in its own short read."""
+    after = 0
+    while True:
+        with factory() as session:
+            rows = session.execute(
+                select(WalletPass, Card)
+                .join(Card, Card.id == WalletPass.card_id)
+                .where(WalletPass.id > after)
+                .order_by(WalletPass.id)
+                .limit(SCAN_BATCH)
+            ).all()
+            programs = _programs_of(session, {p.merchant_id for p, _ in rows})
+            session.rollback()
+        if not rows:
+            return
+        report.passes_scanned += len(rows)
+        for wallet_pass, card in rows:
+            program = programs.get(wallet_pass.merchant_id)
+            if program is not None and _digest(wallet_pass, card, program) != (
+                wallet_pass.rendered_state
+            ):
+                yield wallet_pass.id
+        after = rows[-1][0].id
+
+
+def _programs_of(session: Session, merchant_ids: set[int]) -> dict[int, Program]:
+    if not merchant_ids:
+        return {}
+    found = session.scalars(select(Program).where(Program.merchant_id.in_(merchant_ids)))
+    return {p.merchant_id: p for p in found}
+
+
+def _digest(wallet_pass: WalletPass, card: Card, program: Program) -> str:
+    """passes.content_of's digest without its two queries per pass (a test holds them
+    equal); the marking step re-reads content_of under the row lock."""
+    return pass_content(
+        serial_number=wallet_pass.serial_number,
+        program_name=program.display_name,
+        rules=rules_of(program),
+        card=state_of(card),
+        barcode_message=card.qr_code_data,
+    ).state_digest()
+
+
+# --- (b) mark a pass updated, owe each device a push -------------------------------
+
+
+def _mark_updated(factory: sessionmaker[Session], pass_id: int, now: datetime) -> bool:
+    with factory() as session:
+        wallet_pass = session.scalar(
+            select(WalletPass).where(WalletPass.id == pass_id).with_for_update(skip_locked=True)
+        )
+        if wallet_pass is None:  # another worker has it now
+            return False
+        digest = content_of(session, wallet_pass).state_digest()
+        if digest == wallet_pass.rendered_state:  # another worker marked it meanwhile
+            session.rollback()
+            return False
+        # Microseconds of updated_at (Last-Modified, passesUpdatedSince), strictly
+        # increasing even if this clock is behind the last worker's.
+        tag = max(wallet_pass.update_tag + 1, _micros(now))
+        wallet_pass.update_tag = tag
+        wallet_pass.updated_at = datetime.fromtimestamp(tag / 1_000_000, UTC)
+        wallet_pass.rendered_state = digest
+        if wallet_pass.google_object_id is not None:
+            wallet_pass.google_pending = True
+        _owe_pushes(session, pass_id, tag)
+        session.commit()
+        return True
+
+
+def _owe_pushes(session: Session, pass_id: int, tag: int) -> None:
+    """One push per registration for this tag; an older one still owed is dropped (one
+    push makes the device fetch the latest pass)."""
+    registrations = list(
+        session.scalars(select(WalletRegistration.id).where(WalletRegistration.pass_id == pass_id))
+    )
+    if not registrations:
+        return
+    session.execute(
+        delete(WalletPush).where(
+            WalletPush.registration_id.in_(registrations),
+            WalletPush.sent_at.is_(None),
+            WalletPush.update_tag < tag,
+        )
+    )
+    for registration_id in registrations:
+        insert_ignore(session, WalletPush, {"registration_id": registration_id, "update_tag": tag})
+
+
+def _micros(moment: datetime) -> int:
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
+
+
+# --- (c) send the pushes owed ------------------------------------------------------
+
+
+def _send_owed(
+    factory: sessionmaker[Session],
+    edges: WalletEdges,
+    topic: str,
+    now: datetime,
+    report: WorkerReport,
+) -> None:
+    with factory() as session:
+        owed = list(session.scalars(_due(now).limit(SEND_BATCH)))
+        report.pushes_owed = len(owed)
+        session.rollback()
+    for push_id in owed:
+        outcome = _send_one(factory, edges, push_id, topic, now)
+        if outcome == "sent":
+            report.pushes_sent += 1
+        elif outcome == "gone":
+            report.registrations_dropped += 1
+        elif outcome in ("failed", "unreachable"):
+            report.pushes_failed += 1
+        if outcome == "unreachable":
+            return  # APNs is down: the rest wait for the next run
+
+
+def _due(now: datetime) -> Select[int]:
+    waited = or_(
+        *(
+            and_(WalletPush.attempts == n, WalletPush.created_at <= now - BACKOFF * (2**n - 1))
+            for n in range(MAX_ATTEMPTS)
+        )
+    )
+    return (
+        select(WalletPush.id)
+        .where(WalletPush.sent_at.is_(None), WalletPush.attempts < MAX_ATTEMPTS, waited)
+        .order_by(WalletPush.id)
+    )
+
+
+def _send_one(
+    factory: sessionmaker[Session], edges: WalletEdges, push_id: int, topic: str, now: datetime
+) -> str:
+    """One push in one transaction: claimed, re-read, sent, recorded."""
+    assert edges.apns is not None
+    with factory() as session:
+        if not _claim(session, push_id):
+            return "taken"
+        row = session.execute(
+            select(WalletPush, WalletRegistration)
+            .join(WalletRegistration, WalletRegistration.id == WalletPush.registration_id)
+            .where(WalletPush.id == push_id, WalletPush.sent_at.is_(None))
+        ).first()
+        if row is None:  # sent or dropped by another worker before our claim
+            return "taken"
+        push, registration = row
+        push.attempts += 1
+        try:
+            status = edges.apns.send_empty(registration.push_token, topic)
+        except OSError:
+            push.last_status = None
+            session.commit()
+            return "unreachable"
+        push.last_status = status
+        outcome = _record(session, push, registration, status, now)
+        session.commit()
+        return outcome
+
+
+def _claim(session: Session, push_id: int) -> bool:
+    """PostgreSQL: a transaction-scoped advisory lock (no transaction id assigned, so
+    no pull waits on it); SQLite: this transaction already holds the write lock."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    locked = session.execute(
+        text("SELECT pg_try_advisory_xact_lock(:ns, CAST(:key AS integer))"),
+        {"ns": _PUSH_LOCK_NAMESPACE, "key": push_id % 2_147_483_647},
+    ).scalar_one()
+    return bool(locked)
+
+
+def _record(
+    session: Session,
+    push: WalletPush,
+    registration: WalletRegistration,
+    status: int,
+    now: datetime,
+) -> str:
+    if status == 200:
+        push.sent_at = now
+        return "sent"
+    if status == 410:  # the device removed the pass or stopped its updates
+        session.execute(
+            delete(WalletRegistration).where(
+                WalletRegistration.id == registration.id,
+                # It may have registered again meanwhile, with a new token.
+                WalletRegistration.push_token == registration.push_token,
+            )
+        )
+        return "gone"
+    return "failed"
+
+
+def owed_count(session: Session) -> int:
+    """Pushes still owed (given-up ones included), for the operator and the tests."""
+    return int(
+        session.scalar(select(func.count(WalletPush.id)).where(WalletPush.sent_at.is_(None))) or 0
+    )
+
+
+# --- running it ----------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def running_worker(
+    session_factory: sessionmaker[Session], edges: Callable[[], WalletEdges], settings: Settings
+) -> AsyncIterator[None]:
+    """The server's own worker loop, on when wallets are (wallet_secret set) and the
+    interval is not 0; each run in a thread, stopped between runs on shutdown. ``edges``
+    is read at each run (tests put fakes in the app's place)."""
+    if settings.wallet_secret is None or settings.wallet_worker_seconds <= 0:
+        yield
+        return
+    async with anyio.create_task_group() as group:
+        group.start_soon(_loop, session_factory, edges, settings)
+        try:
+            yield
+        finally:
+            group.cancel_scope.cancel()
+
+
+async def _loop(
+    session_factory: sessionmaker[Session], edges: Callable[[], WalletEdges], settings: Settings
+) -> None:
+    while True:
+        # Not cancellable mid-run: a run ends its transactions, then the loop stops.
+        await to_thread.run_sync(run_guarded, session_factory, edges(), settings)
+        await anyio.sleep(settings.wallet_worker_seconds)
+
+
+def run_forever(
+    session_factory: sessionmaker[Session],
+    edges: WalletEdges,
+    settings: Settings,
+    stop: threading.Event,
+) -> None:
+    """``loyalty-server wallet-worker``: runs until ``stop`` is set."""
+    interval = settings.wallet_worker_seconds or 5.0
+    while not stop.is_set():
+        run_guarded(session_factory, edges, settings)
+        stop.wait(interval)
+
+
+def run_guarded(
+    session_factory: sessionmaker[Session], edges: WalletEdges, settings: Settings
+) -> WorkerReport | None:
+    """One run whose failure (database away, say) is logged and retried next time."""
+    try:
+        return run_once(session_factory, edges, settings, datetime.now(UTC))
+    except Exception as exc:  # the loop outlives one failed run
+        log.warning("wallet worker run failed: %s", type(exc).__name__)
+        return None
