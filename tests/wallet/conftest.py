@@ -11,14 +11,20 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server.config import Settings
+from sync_server.models import Card, Program
+from sync_server.wallet.passes import auth_token, ensure_pass
+from tests.support.shop import make_shop
 
 PASS_TYPE_ID = "pass.example.loyalty.test"
 TEAM_ID = "TEAMID1234"
@@ -153,3 +159,54 @@ def settings(db_url: str) -> Settings:
         wallet_secret=WALLET_SECRET,  # type: ignore[arg-type]  # pydantic coerces str
         public_base_url=PUBLIC_BASE_URL,
     )
+
+
+@dataclass(frozen=True)
+class IssuedPass:
+    """A card with its pass record, as a till's add-to-wallet link would leave it."""
+
+    merchant_id: int
+    card_id: int
+    card_number: str
+    qr_payload: str
+    serial: str
+    auth_token: str
+    owner_headers: dict[str, str]
+
+
+def issue_pass(
+    client: Any,
+    factory: sessionmaker[Session],
+    *,
+    name: str = "Shop",
+    email: str = "holder@example.com",
+    apple: bool = True,
+    google: bool = False,
+) -> IssuedPass:
+    """A merchant (tests/support/shop.py) with one enrolled card and its pass."""
+    shop = make_shop(factory, name=name)
+    made = client.post(
+        "/api/v1/store/loyalty/cards/enroll", json={"email": email}, headers=shop.owner_headers
+    )
+    assert made.status_code == 201, made.text
+    card_id = int(made.json()["id"])
+    with factory() as session:
+        card = session.get(Card, card_id)
+        assert card is not None
+        program = session.scalars(
+            select(Program).where(Program.merchant_id == shop.merchant_id)
+        ).one()
+        program.apple_wallet_enabled = apple
+        program.google_wallet_enabled = google
+        wallet_pass = ensure_pass(session, card, WALLET_SECRET.encode())
+        issued = IssuedPass(
+            merchant_id=shop.merchant_id,
+            card_id=card.id,
+            card_number=card.card_number,
+            qr_payload=card.qr_code_data,
+            serial=wallet_pass.serial_number,
+            auth_token=auth_token(WALLET_SECRET.encode(), wallet_pass.serial_number),
+            owner_headers=shop.owner_headers,
+        )
+        session.commit()
+    return issued
