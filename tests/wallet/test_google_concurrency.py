@@ -1,0 +1,129 @@
+"""Two workers flushing Google's PATCHes at once (PostgreSQL, several processes in
+production): each change is PATCHed once, because a pass is row-locked from its read
+to the commit and a worker skips the passes another holds."""
+
+import threading
+from collections.abc import Iterator, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from sync_server.config import Settings
+from sync_server.db import make_engine, make_session_factory
+from sync_server.models import WalletPass
+from sync_server.wallet.edges import WalletEdges
+from sync_server.wallet.google import flush_pending, save_url
+from sync_server.wallet.ports import GoogleWalletClient
+from tests.wallet.google_fake import World, card_with_pass, change_card, google_world, real_client
+
+pytestmark = pytest.mark.postgres
+
+TODAY = date(2026, 11, 30)
+DEADLINE = 30.0
+
+
+@pytest.fixture
+def factory(pg_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(pg_url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def world(pg_url: str, tmp_path: Path, factory: sessionmaker[Session]) -> Iterator[World]:
+    with google_world(Settings(database_url=pg_url), tmp_path, factory) as made:
+        yield made
+
+
+class HeldInPatch:
+    """A client that stops inside its first PATCH until released: the worker using it
+    holds its pass's lock while the other worker flushes."""
+
+    def __init__(self, inner: GoogleWalletClient) -> None:
+        self.inner = inner
+        self.inside = threading.Event()
+        self.release = threading.Event()
+
+    def upsert_class(self, class_id: str, body: Mapping[str, Any]) -> None:
+        self.inner.upsert_class(class_id, body)
+
+    def create_object(self, object_id: str, body: Mapping[str, Any]) -> None:
+        self.inner.create_object(object_id, body)
+
+    def patch_object(self, object_id: str, body: Mapping[str, Any]) -> None:
+        self.inside.set()
+        self.release.wait(DEADLINE)
+        self.inner.patch_object(object_id, body)
+
+
+def cards_with_objects(factory: sessionmaker[Session], world: World, count: int) -> list[int]:
+    client = real_client(world.settings)
+    ids = []
+    for _ in range(count):
+        pass_id = card_with_pass(factory, world.merchant_id)
+        with factory() as session:
+            wallet_pass = session.get(WalletPass, pass_id)
+            assert wallet_pass is not None
+            save_url(session, wallet_pass, world.settings, WalletEdges(google=client))
+            session.commit()
+        ids.append(pass_id)
+    return ids
+
+
+def flush(factory: sessionmaker[Session], world: World, client: GoogleWalletClient) -> int:
+    with factory() as session:
+        sent = flush_pending(session, client, world.settings, TODAY)
+        session.commit()
+        return sent
+
+
+def test_a_worker_flushing_while_another_patches_the_pass_sends_nothing_for_it(
+    world: World, factory: sessionmaker[Session]
+) -> None:
+    (pass_id,) = cards_with_objects(factory, world, 1)
+    change_card(factory, pass_id, points_balance=12)
+    held = HeldInPatch(real_client(world.settings))
+    results: dict[str, int] = {}
+
+    first = threading.Thread(target=lambda: results.update(a=flush(factory, world, held)))
+    first.start()
+    assert held.inside.wait(DEADLINE), "the first worker never reached its PATCH"
+    second = threading.Thread(
+        target=lambda: results.update(b=flush(factory, world, real_client(world.settings)))
+    )
+    second.start()
+    second.join(DEADLINE)
+    held.release.set()
+    first.join(DEADLINE)
+    second.join(DEADLINE)
+
+    assert results == {"a": 1, "b": 0}
+    assert len(world.fake.calls("PATCH", "loyaltyObject")) == 1
+
+
+def test_two_workers_flushing_many_passes_patch_each_change_once(
+    world: World, factory: sessionmaker[Session]
+) -> None:
+    pass_ids = cards_with_objects(factory, world, 12)
+    for points, pass_id in enumerate(pass_ids, start=1):
+        change_card(factory, pass_id, points_balance=points)
+    start = threading.Barrier(2, timeout=DEADLINE)
+    totals: list[int] = []
+
+    def worker() -> None:
+        client = real_client(world.settings)
+        start.wait()
+        totals.append(flush(factory, world, client))
+
+    workers = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join(DEADLINE)
+
+    patched = [r.path for r in world.fake.calls("PATCH", "loyaltyObject")]
+    assert sum(totals) == len(pass_ids)
+    assert len(patched) == len(set(patched)) == len(pass_ids)
