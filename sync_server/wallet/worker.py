@@ -95,17 +95,18 @@ def changed_passes(factory: sessionmaker[Session], report: WorkerReport) -> Iter
                 .limit(SCAN_BATCH)
             ).all()
             programs = _programs_of(session, {p.merchant_id for p, _ in rows})
-            session.rollback()
-        if not rows:
-            return
+            changed = [
+                wallet_pass.id
+                for wallet_pass, card in rows
+                if wallet_pass.merchant_id in programs
+                and _digest(wallet_pass, card, programs[wallet_pass.merchant_id])
+                != wallet_pass.rendered_state
+            ]
+            after = rows[-1][0].id if rows else after
         report.passes_scanned += len(rows)
-        for wallet_pass, card in rows:
-            program = programs.get(wallet_pass.merchant_id)
-            if program is not None and _digest(wallet_pass, card, program) != (
-                wallet_pass.rendered_state
-            ):
-                yield wallet_pass.id
-        after = rows[-1][0].id
+        yield from changed
+        if len(rows) < SCAN_BATCH:
+            return
 
 
 def _programs_of(session: Session, merchant_ids: set[int]) -> dict[int, Program]:
@@ -149,12 +150,12 @@ def _mark_updated(factory: sessionmaker[Session], pass_id: int, now: datetime) -
         wallet_pass.rendered_state = digest
         if wallet_pass.google_object_id is not None:
             wallet_pass.google_pending = True
-        _owe_pushes(session, pass_id, tag)
+        _owe_pushes(session, pass_id, tag, now)
         session.commit()
         return True
 
 
-def _owe_pushes(session: Session, pass_id: int, tag: int) -> None:
+def _owe_pushes(session: Session, pass_id: int, tag: int, now: datetime) -> None:
     """One push per registration for this tag; an older one still owed is dropped (one
     push makes the device fetch the latest pass)."""
     registrations = list(
@@ -170,7 +171,12 @@ def _owe_pushes(session: Session, pass_id: int, tag: int) -> None:
         )
     )
     for registration_id in registrations:
-        insert_ignore(session, WalletPush, {"registration_id": registration_id, "update_tag": tag})
+        insert_ignore(
+            session,
+            WalletPush,
+            # On the worker's clock, like the backoff that counts from it.
+            {"registration_id": registration_id, "update_tag": tag, "created_at": now},
+        )
 
 
 def _micros(moment: datetime) -> int:
@@ -205,10 +211,11 @@ def _send_owed(
 
 def _due(now: datetime) -> Select[int]:
     waited = or_(
+        WalletPush.attempts == 0,
         *(
             and_(WalletPush.attempts == n, WalletPush.created_at <= now - BACKOFF * (2**n - 1))
-            for n in range(MAX_ATTEMPTS)
-        )
+            for n in range(1, MAX_ATTEMPTS)
+        ),
     )
     return (
         select(WalletPush.id)
