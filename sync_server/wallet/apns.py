@@ -105,7 +105,7 @@ class HttpApnsSender:
             headers["authorization"] = f"bearer {self._auth.token()}"
         # The token came from a device's registration: quoted whole, it stays one path
         # segment whatever it holds.
-        path = f"/3/device/{quote(push_token, safe='')}"
+        path = f"/3/device/{quote(push_token, safe='', errors='surrogatepass')}"
         try:
             return self._http.post(path, content=b"{}", headers=headers)
         except httpx.TransportError as exc:  # unreachable, reset, timed out
