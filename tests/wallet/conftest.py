@@ -4,7 +4,8 @@
 intermediate -> pass certificate whose UID is the pass type id and OU the team id), its
 PEM files in a temporary directory. ``FakeSigner``: a PassSigner without certificates,
 for tests about what a pass says rather than how it is signed. ``settings`` gains a
-wallet secret and a public address, so every wallet test runs with wallets able to work.
+wallet secret and a public address, so every wallet test runs with wallets able to work,
+and the app's worker loop off.
 """
 
 import hashlib
@@ -153,11 +154,14 @@ def fake_signer() -> FakeSigner:
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    """The default settings on this test's database, with wallets able to work."""
+    """The default settings on this test's database, with wallets able to work. The
+    app's own worker loop stays off (it would mark passes while a test reads them); a
+    test of the loop sets ``wallet_worker_seconds`` itself."""
     return Settings(
         database_url=db_url,
         wallet_secret=WALLET_SECRET,  # type: ignore[arg-type]  # pydantic coerces str
         public_base_url=PUBLIC_BASE_URL,
+        wallet_worker_seconds=0,
     )
 
 
