@@ -119,14 +119,14 @@ def test_the_fields_hashed_are_the_documented_ones() -> None:
     assert LATER_FACT_FIELDS == ("related_op_id",)
     # The retention command drops request metadata; notes go only with their customer.
     assert REQUEST_METADATA_FIELDS == ("ip_address", "user_agent")
-    assert PRIVACY_COLUMNS == (
+    assert set(PRIVACY_COLUMNS) == {
         "notes_salt",
         "notes_digest",
         "ip_address_salt",
         "ip_address_digest",
         "user_agent_salt",
         "user_agent_digest",
-    )
+    }
 
 
 def test_a_v2_hash_is_exactly_the_documented_bytes() -> None:
