@@ -14,7 +14,7 @@ marked once and each push sent once:
 
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,19 +24,16 @@ from anyio import to_thread
 from sqlalchemy import Select, and_, delete, func, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from common.wallet_pass import pass_content
 from sync_server.config import Settings
-from sync_server.models import Card, Program, WalletPass, WalletPush, WalletRegistration
+from sync_server.models import WalletPass, WalletPush, WalletRegistration
 from sync_server.repositories.upsert import insert_ignore
-from sync_server.services.card_state import state_of
-from sync_server.services.programs import rules_of
 from sync_server.wallet import google
 from sync_server.wallet.edges import WalletEdges
 from sync_server.wallet.passes import content_of
+from sync_server.wallet.worker_scan import ScanCursor, changed_passes
 
 log = logging.getLogger(__name__)
 
-SCAN_BATCH = 1000
 SEND_BATCH = 100
 # A push that failed waits BACKOFF * (2^attempts - 1) after it was made, and is given
 # up after MAX_ATTEMPTS (about two hours): the device still gets the pass when it opens.
@@ -57,12 +54,18 @@ class WorkerReport:
 
 
 def run_once(
-    session_factory: sessionmaker[Session], edges: WalletEdges, settings: Settings, now: datetime
+    session_factory: sessionmaker[Session],
+    edges: WalletEdges,
+    settings: Settings,
+    now: datetime,
+    cursor: ScanCursor | None = None,
 ) -> WorkerReport:
-    report = WorkerReport()
-    for pass_id in changed_passes(session_factory, report):
+    """One pass of the worker; ``cursor`` (kept by a loop) skips what it already saw."""
+    report, scanned = WorkerReport(), list[int]()
+    for pass_id in changed_passes(session_factory, scanned, cursor):
         if _mark_updated(session_factory, pass_id, now):
             report.passes_updated += 1
+    report.passes_scanned = sum(scanned)
     topic = settings.apple_pass_type_id
     if topic is None and edges.signer is not None:
         topic = edges.signer.pass_type_identifier
@@ -75,57 +78,6 @@ def run_once(
             )
             session.commit()
     return report
-
-
-# --- (a) which passes show something new -------------------------------------------
-
-
-def changed_passes(factory: sessionmaker[Session], report: WorkerReport) -> Iterator[int]:
-    """Ids of passes whose content no longer matches what they last rendered, read in
-    keyset batches of passes joined to their cards (passes are few beside cards), each
-    batch in its own short read."""
-    after = 0
-    while True:
-        with factory() as session:
-            rows = session.execute(
-                select(WalletPass, Card)
-                .join(Card, Card.id == WalletPass.card_id)
-                .where(WalletPass.id > after)
-                .order_by(WalletPass.id)
-                .limit(SCAN_BATCH)
-            ).all()
-            programs = _programs_of(session, {p.merchant_id for p, _ in rows})
-            changed = [
-                wallet_pass.id
-                for wallet_pass, card in rows
-                if wallet_pass.merchant_id in programs
-                and _digest(wallet_pass, card, programs[wallet_pass.merchant_id])
-                != wallet_pass.rendered_state
-            ]
-            after = rows[-1][0].id if rows else after
-        report.passes_scanned += len(rows)
-        yield from changed
-        if len(rows) < SCAN_BATCH:
-            return
-
-
-def _programs_of(session: Session, merchant_ids: set[int]) -> dict[int, Program]:
-    if not merchant_ids:
-        return {}
-    found = session.scalars(select(Program).where(Program.merchant_id.in_(merchant_ids)))
-    return {p.merchant_id: p for p in found}
-
-
-def _digest(wallet_pass: WalletPass, card: Card, program: Program) -> str:
-    """passes.content_of's digest without its two queries per pass (a test holds them
-    equal); the marking step re-reads content_of under the row lock."""
-    return pass_content(
-        serial_number=wallet_pass.serial_number,
-        program_name=program.display_name,
-        rules=rules_of(program),
-        card=state_of(card),
-        barcode_message=card.qr_code_data,
-    ).state_digest()
 
 
 # --- (b) mark a pass updated, owe each device a push -------------------------------
@@ -318,9 +270,10 @@ async def running_worker(
 async def _loop(
     session_factory: sessionmaker[Session], edges: Callable[[], WalletEdges], settings: Settings
 ) -> None:
+    cursor = ScanCursor()
     while True:
         # Not cancellable mid-run: a run ends its transactions, then the loop stops.
-        await to_thread.run_sync(run_guarded, session_factory, edges(), settings)
+        await to_thread.run_sync(run_guarded, session_factory, edges(), settings, cursor)
         await anyio.sleep(settings.wallet_worker_seconds)
 
 
@@ -331,18 +284,21 @@ def run_forever(
     stop: threading.Event,
 ) -> None:
     """``loyalty-server wallet-worker``: runs until ``stop`` is set."""
-    interval = settings.wallet_worker_seconds or 5.0
+    interval, cursor = settings.wallet_worker_seconds or 5.0, ScanCursor()
     while not stop.is_set():
-        run_guarded(session_factory, edges, settings)
+        run_guarded(session_factory, edges, settings, cursor)
         stop.wait(interval)
 
 
 def run_guarded(
-    session_factory: sessionmaker[Session], edges: WalletEdges, settings: Settings
+    session_factory: sessionmaker[Session],
+    edges: WalletEdges,
+    settings: Settings,
+    cursor: ScanCursor,
 ) -> WorkerReport | None:
     """One run whose failure (database away, say) is logged and retried next time."""
     try:
-        return run_once(session_factory, edges, settings, datetime.now(UTC))
+        return run_once(session_factory, edges, settings, datetime.now(UTC), cursor)
     except Exception as exc:  # the loop outlives one failed run
         log.warning("wallet worker run failed: %s", type(exc).__name__)
         return None

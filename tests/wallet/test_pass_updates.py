@@ -20,6 +20,7 @@ from sync_server.wallet import worker
 from sync_server.wallet.apns import ApnsTokenAuth, HttpApnsSender
 from sync_server.wallet.edges import WalletEdges
 from sync_server.wallet.passes import content_of, ensure_pass
+from sync_server.wallet.worker_scan import ScanCursor, changed_passes
 from tests.support.shop import make_shop
 from tests.support.till import Till, pair
 from tests.wallet.apns_standin import ApnsStandIn, Tls, make_tls
@@ -227,9 +228,10 @@ def test_a_push_failing_every_time_is_given_up_after_its_attempts(
 
 
 @pytest.mark.parametrize("loyalty_type", ["stamps", "points", "hybrid"])
-def test_the_scans_digest_is_the_served_pass_digest(client, session_factory, loyalty_type):
-    """The worker's batched scan renders a pass as passes.content_of does, active or not.
-    Planted: the scan leaves out the program name -> differs."""
+def test_the_scan_renders_a_pass_as_it_is_served(client, session_factory, loyalty_type):
+    """The worker's batched scan computes the digest of passes.content_of, active card
+    or not: a pass rendered as served is unchanged, one rendered otherwise is changed.
+    Planted: the scan leaves out the program name -> every pass looks changed."""
     shop = make_shop(session_factory, loyalty_type=loyalty_type)
     _, card_id = _enroll(client, shop)
     with session_factory() as session:
@@ -237,10 +239,53 @@ def test_the_scans_digest_is_the_served_pass_digest(client, session_factory, loy
         assert card is not None
         card.points_balance, card.stamp_count, card.is_active = 42, 4, False
         wallet_pass = ensure_pass(session, card, WALLET_SECRET.encode())
-        program = session.scalars(select(Program)).one()
-        assert worker._digest(wallet_pass, card, program) == (
-            content_of(session, wallet_pass).state_digest()
-        )
+        wallet_pass.rendered_state = content_of(session, wallet_pass).state_digest()
+        session.commit()
+        pass_id = wallet_pass.id
+
+    assert list(changed_passes(session_factory, [])) == []
+    with session_factory() as session:
+        session.execute(update(WalletPass).values(rendered_state="an older rendering"))
+        session.commit()
+    assert list(changed_passes(session_factory, [])) == [pass_id]
+
+
+def test_a_loops_cursor_reads_only_what_changed_since_its_last_run(
+    client, session_factory, settings
+):
+    """A loop's later runs read only passes whose card, program or pass is new, and
+    still find every change. Planted: the cursor's card bound taken after the scan
+    instead of before -> (SQLite, one writer) still passes, so also: the card filter
+    using > instead of >= -> the stamped card's pass is missed."""
+    shop = make_shop(session_factory)
+    cards = [_enroll(client, shop, f"c{n}@example.com")[1] for n in range(3)]
+    for card_id in cards[:2]:
+        _pass_on_devices(session_factory, card_id, [], settings)
+    cursor = ScanCursor()
+    first = worker.run_once(session_factory, WalletEdges(), settings, datetime.now(UTC), cursor)
+
+    idle = worker.run_once(session_factory, WalletEdges(), settings, datetime.now(UTC), cursor)
+    with session_factory() as session:
+        card = session.get(Card, cards[0])
+        assert card is not None
+        card.stamp_count = 1
+        session.commit()
+    stamped = worker.run_once(session_factory, WalletEdges(), settings, datetime.now(UTC), cursor)
+    _pass_on_devices(session_factory, cards[2], [], settings)  # marks it without the cursor
+    with session_factory() as session:
+        session.execute(update(WalletPass).values(rendered_state=""))  # forget every render
+        session.commit()
+    newer = worker.run_once(session_factory, WalletEdges(), settings, datetime.now(UTC), cursor)
+    with session_factory() as session:
+        session.execute(update(Program).values(display_name="Renamed Café"))
+        session.commit()
+    renamed = worker.run_once(session_factory, WalletEdges(), settings, datetime.now(UTC), cursor)
+
+    assert (first.passes_scanned, first.passes_updated) == (2, 0)
+    assert (idle.passes_scanned, idle.passes_updated) == (0, 0)
+    assert (stamped.passes_scanned, stamped.passes_updated) == (1, 1)
+    assert (newer.passes_scanned, newer.passes_updated) == (1, 1)  # the third pass only
+    assert (renamed.passes_scanned, renamed.passes_updated) == (3, 3)
 
 
 def test_a_program_change_shown_on_passes_updates_them(
@@ -352,3 +397,28 @@ def test_the_servers_own_loop_pushes_after_a_reconciliation(db_url, session_fact
     app.state.engine.dispose()
 
     assert len(apns.pushes_to("phone-a")) == 1, "no push reached the stand-in within 60 s"
+
+
+def test_the_cli_runs_the_worker_once_for_operators_who_run_it_apart(
+    client, session_factory, settings, db_url, monkeypatch, capsys
+):
+    """Planted: --once ignored (the command loops) -> the test's deadline; the report
+    not printed -> fails."""
+    from sync_server.cli import main
+
+    shop = make_shop(session_factory)
+    _, card_id = _enroll(client, shop)
+    with session_factory() as session:
+        card = session.get(Card, card_id)
+        assert card is not None
+        ensure_pass(session, card, WALLET_SECRET.encode())
+        session.commit()
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.delenv("LOYALTY_WALLET_SECRET", raising=False)
+    refused = main(["wallet-worker", "--once"])
+    monkeypatch.setenv("LOYALTY_WALLET_SECRET", WALLET_SECRET)
+
+    assert refused == 1
+    assert "LOYALTY_WALLET_SECRET" in capsys.readouterr().err
+    assert main(["wallet-worker", "--once"]) == 0
+    assert "passes_updated=1" in capsys.readouterr().out
