@@ -21,6 +21,7 @@ import psycopg
 from sqlalchemy.orm import Session
 
 from bench.chaos_check import verify
+from bench.chaos_watchers import Watchers
 from bench.faulty_proxy import Faults, FaultyProxy
 from bench.server_process import ServerProcess
 from bench.sim_till import SimTill
@@ -68,6 +69,11 @@ class ChaosReport:
     retries: int
     seconds: float
     faults: dict[str, int]
+    # Real tills watching through the proxy with the live feed (bench/chaos_watchers.py).
+    watch_tills: int = 0
+    watch_digest_checks: int = 0
+    watch_buckets_repaired_during: int = 0
+    watch_tills_diverged_at_end: int = 0
 
 
 def fresh_database(admin_url: str = PG_ADMIN) -> tuple[str, str]:
@@ -84,8 +90,11 @@ def drop_database(name: str, admin_url: str = PG_ADMIN) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _seed(url: str, tills: int, shared: int) -> tuple[list[dict[str, Any]], list[str], list[str]]:
-    """A merchant with two stores, shared cards, and paired tills (tokens made directly)."""
+def _seed(
+    url: str, tills: int, shared: int, watchers: int = 0
+) -> tuple[list[dict[str, Any]], list[str], list[str], list[str]]:
+    """A merchant with two stores, shared cards, paired tills (tokens made directly) and
+    pairing codes for the watching tills."""
     engine = make_engine(url)
     factory = make_session_factory(engine)
     now = datetime.now(UTC) - timedelta(hours=3)
@@ -129,9 +138,13 @@ def _seed(url: str, tills: int, shared: int) -> tuple[list[dict[str, Any]], list
             made.append(
                 {"token": paired.device_token, "node": paired.card_node, "pin_id": pins[store.id]}
             )
+        codes = [
+            pairing.issue_code(session, stores[i % 2], owner.id, datetime.now(UTC)).code
+            for i in range(watchers)
+        ]
         session.commit()
     engine.dispose()
-    return made, numbers, emails
+    return made, numbers, emails, codes
 
 
 def run_chaos(
@@ -143,15 +156,20 @@ def run_chaos(
     admin_url: str = PG_ADMIN,
     tamper: Callable[[Session], None] | None = None,
     deadline_s: float = 900.0,
+    watchers: int = 2,
 ) -> ChaosReport:
     """``tamper`` edits the database before the check: the check's negative control.
+    ``watchers`` real tills (one per store in turn) pull through the proxy with the live
+    feed and must end holding the server's state (bench/chaos_watchers.py).
 
     A run that is not done within ``deadline_s`` stops its tills and fails with what
     each still had to send and the last refusal it got, instead of retrying forever."""
     name, url = fresh_database(admin_url)
     server = ServerProcess(url, workers=2)
     try:
-        made, shared, emails = _seed(url, tills, shared=max(12, tills * 3))
+        made, shared, emails, codes = _seed(
+            url, tills, shared=max(12, tills * 3), watchers=watchers
+        )
         engine = make_engine(url)
         factory = make_session_factory(engine)
         with factory() as session:
@@ -159,6 +177,8 @@ def run_chaos(
         server.start()
         started = time.monotonic()
         with FaultyProxy(server.url, faults or Faults(), seed) as proxy:
+            watching = Watchers(server.url, proxy.url, codes)
+            watching.start()
             sims = [
                 SimTill(
                     f"t{i}",
@@ -181,14 +201,20 @@ def run_chaos(
             kills = _kill_once_midway(
                 server, sims, tills * ops_per_till, kill_at, threads, started + deadline_s
             )
-            _join_by(threads, stop, sims, started + deadline_s)
+            try:
+                _join_by(threads, stop, sims, started + deadline_s)
+            except BaseException:
+                watching.abandon()
+                raise
+            if tamper is not None:  # before the watchers' last check: it must see it
+                with factory() as session:
+                    tamper(session)
+                    session.commit()
+            watched = watching.finish()
             fault_counts = proxy.counts.as_dict()
         seconds = time.monotonic() - started
         generated = {op["op_id"] for s in sims for op in s.generated}
         with factory() as session:
-            if tamper is not None:
-                tamper(session)
-                session.commit()
             verdict = verify(session, initial, generated)
         engine.dispose()
         for problem in verdict.model_mismatches[:10]:
@@ -206,6 +232,7 @@ def run_chaos(
             retries=sum(s.retries for s in sims),
             seconds=round(seconds, 2),
             faults=fault_counts,
+            **watched,
         )
     finally:
         server.stop()

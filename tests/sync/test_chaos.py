@@ -33,6 +33,19 @@ def test_no_op_is_lost_or_applied_twice_through_faults_and_a_kill_9():
     assert report.faults["dropped_responses"] + report.faults["duplicated"] > 0
 
 
+def test_tills_watching_through_the_faults_with_the_live_feed_end_with_the_servers_state():
+    """Two real tills pull through the same faulty proxy with the live feed on, checking
+    their digests every round; after the run each one's last check finds nothing to
+    re-pull. That check can fail: the negative controls below change the server's
+    ledger behind the pulls' back and the watchers' last check finds it."""
+    report = run_chaos(tills=4, ops_per_till=30)
+
+    assert report.kills == 1
+    assert report.watch_tills == 2
+    assert report.watch_digest_checks > 2
+    assert report.watch_tills_diverged_at_end == 0
+
+
 def _bump_a_balance(session: Session) -> None:
     card = session.scalars(select(Card).order_by(Card.id)).first()
     session.execute(
@@ -62,6 +75,9 @@ def test_the_check_notices_a_tampered_balance_and_a_double_entry():
 
     assert tampered.model_mismatches >= 1
     assert doubled.double_applied >= 1
+    # The watching tills' last digest check sees what no pull announced.
+    assert tampered.watch_tills_diverged_at_end >= 1
+    assert doubled.watch_tills_diverged_at_end >= 1
 
 
 def test_a_run_that_can_never_finish_fails_at_its_deadline_with_a_diagnosis():

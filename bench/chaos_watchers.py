@@ -1,0 +1,105 @@
+"""Real tills (the desktop engine's SyncClient and SQLite store) that watch a chaos run:
+they pull through the faulty proxy with the live feed on and check their cache against
+the server's digests at every round. At the end each pulls once more, straight from the
+server, and must hold exactly the server's state: its digests equal, nothing re-pulled.
+A notification carries no data, so a feed that drops or duplicates can only make a till
+late, never wrong; this is where that is shown under faults and a kill -9."""
+
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from desktop.engine.local_store import LocalStore
+from desktop.engine.sync_client import SyncClient
+from desktop.engine.tokens import MemoryTokens
+
+# Held waits end at this heartbeat: short, so a run of a minute sees many of them.
+HEARTBEAT_S = 5.0
+
+
+@dataclass
+class Watcher:
+    name: str
+    client: SyncClient
+    thread: threading.Thread | None = None
+
+
+class Watchers:
+    """Start with ``start``; ``finish`` stops them and returns the run's figures."""
+
+    def __init__(self, server_url: str, proxy_url: str, codes: list[str]) -> None:
+        self.server_url, self.proxy_url, self.codes = server_url, proxy_url, codes
+        self._tmp = tempfile.TemporaryDirectory(prefix="chaos-watch-")
+        self._stop = threading.Event()
+        self.watchers: list[Watcher] = []
+
+    def start(self) -> None:
+        for i, code in enumerate(self.codes):
+            store = LocalStore(Path(self._tmp.name) / f"watch{i}.db")
+            # Every round asks for the digests: the run's data is small.
+            client = SyncClient(store, MemoryTokens(), digest_every=0.0)
+            client.pair(self.server_url, code, f"watch-{i}")  # a code is used once
+            with store.transaction() as conn:  # from now on through the faults
+                store.set_meta(conn, "base_url", self.proxy_url)
+            watcher = Watcher(f"watch-{i}", client)
+            watcher.thread = threading.Thread(
+                target=client.run,
+                args=(self._stop,),
+                kwargs={"interval": 1.0, "max_backoff": 2.0, "heartbeat": HEARTBEAT_S},
+                daemon=True,
+            )
+            watcher.thread.start()
+            self.watchers.append(watcher)
+
+    def abandon(self) -> None:
+        """Stop without a verdict (the run itself failed)."""
+        self._halt()
+        for w in self.watchers:
+            w.client.close()
+        self._tmp.cleanup()
+
+    def _halt(self) -> None:
+        self._stop.set()
+        for w in self.watchers:
+            w.client.wake()
+        for w in self.watchers:
+            if w.thread is not None:
+                w.thread.join(30)
+        stuck = [w.name for w in self.watchers if w.thread is not None and w.thread.is_alive()]
+        if stuck:
+            raise RuntimeError(f"watching tills did not stop within 30 s: {stuck}")
+
+    def finish(self) -> dict[str, Any]:
+        self._halt()
+        checks_during = repairs_during = 0
+        diverged, unchecked = [], []
+        for w in self.watchers:
+            store = w.client.store
+            checks_during += int(store.get_meta("digest_checks", 0))
+            repairs_during += int(store.get_meta("digest_repairs", 0))
+            with store.transaction() as conn:
+                store.set_meta(conn, "base_url", self.server_url)
+            before = int(store.get_meta("digest_checks", 0))
+            repairs = int(store.get_meta("digest_repairs", 0))
+            for _ in range(3):  # a till that never got through makes a first sync first
+                state = w.client.sync_once()
+                if int(store.get_meta("digest_checks", 0)) > before or not state.online:
+                    break
+            if not state.online or int(store.get_meta("digest_checks", 0)) == before:
+                unchecked.append(f"{w.name}: {state.error or 'no digest check'}")
+            elif int(store.get_meta("digest_repairs", 0)) > repairs or store.get_meta(
+                "digest_divergent", []
+            ):
+                diverged.append(w.name)
+            w.client.close()
+        self._tmp.cleanup()
+        if unchecked:
+            raise RuntimeError(f"watching tills could not make their final check: {unchecked}")
+        return {
+            "watch_tills": len(self.watchers),
+            "watch_digest_checks": checks_during,
+            "watch_buckets_repaired_during": repairs_during,
+            "watch_tills_diverged_at_end": len(diverged),
+        }
