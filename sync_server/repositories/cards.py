@@ -1,13 +1,14 @@
 """Cards and customers of one merchant; the card row lock is taken here."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from sync_server.models import Card, Customer, NumberAllocator
+from sync_server.models import Card, Customer, NumberAllocator, WalletPass, WalletRegistration
 from sync_server.models.sync import CardAlias
 from sync_server.repositories.upsert import insert_ignore
 
@@ -181,3 +182,47 @@ def lock_or_create_customer(
 
 def lock_customer(session: Session, customer: Customer) -> None:
     session.execute(select(Customer.id).where(Customer.id == customer.id).with_for_update())
+
+
+@dataclass(frozen=True, slots=True)
+class CardWallets:
+    """What a card's customer carries: an Apple pass handed out, a Google object made."""
+
+    apple: bool = False
+    google: bool = False
+
+
+NO_WALLET = CardWallets()
+
+
+def wallets_of(session: Session, card_ids: Collection[int]) -> dict[int, CardWallets]:
+    """One query for a whole page of cards (a card without a pass is left out)."""
+    if not card_ids:
+        return {}
+    stmt = select(
+        WalletPass.card_id, WalletPass.apple_issued_at, WalletPass.google_object_id
+    ).where(WalletPass.card_id.in_(card_ids))
+    return {
+        card_id: CardWallets(apple=issued is not None, google=bool(google_id))
+        for card_id, issued, google_id in session.execute(stmt)
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class WalletCounts:
+    apple_cards: int
+    google_cards: int
+    devices: int
+
+
+def wallet_counts(session: Session, merchant_id: int) -> WalletCounts:
+    passes = select(
+        func.count(WalletPass.apple_issued_at), func.count(WalletPass.google_object_id)
+    ).where(WalletPass.merchant_id == merchant_id)
+    apple, google = session.execute(passes).one()
+    devices = select(func.count(func.distinct(WalletRegistration.device_library_id))).where(
+        WalletRegistration.pass_id.in_(
+            select(WalletPass.id).where(WalletPass.merchant_id == merchant_id)
+        )
+    )
+    return WalletCounts(int(apple), int(google), int(session.scalar(devices) or 0))

@@ -29,6 +29,8 @@ class CardResponse(BaseModel):
     total_points_voided: int
     is_active: bool
     created_at: datetime
+    has_google_wallet: bool = Field(False, description="a Google Wallet object exists")
+    has_apple_wallet: bool = Field(False, description="an Apple Wallet pass was handed out")
 
 
 class CardListResponse(BaseModel):
@@ -70,6 +72,8 @@ class CardLookupResponse(BaseModel):
     stamps_today: int
     max_daily_stamps: int
     can_earn_more_stamps: bool
+    has_google_wallet: bool = Field(False, description="a Google Wallet object exists")
+    has_apple_wallet: bool = Field(False, description="an Apple Wallet pass was handed out")
 
 
 class TransactionResponse(BaseModel):

@@ -57,6 +57,12 @@ class ProgramUpdate(Patch):
     welcome_bonus_points: JsonInt | None = Field(default=None, ge=0, le=100_000)
     require_staff_pin: StrictBool | None = None
     is_active: StrictBool | None = None
+    apple_wallet_enabled: StrictBool | None = Field(
+        default=None, description="offer the card as an Apple Wallet pass (docs/wallets.md)"
+    )
+    google_wallet_enabled: StrictBool | None = Field(
+        default=None, description="offer the card as a Google Wallet pass (docs/wallets.md)"
+    )
 
 
 class ProgramResponse(BaseModel):
@@ -77,8 +83,18 @@ class ProgramResponse(BaseModel):
     is_active: bool
     is_stamps_enabled: bool
     is_points_enabled: bool
+    apple_wallet_enabled: bool = False
+    google_wallet_enabled: bool = False
     created_at: datetime
     updated_at: datetime
+
+
+class WalletsResponse(BaseModel):
+    apple_wallet_enabled: bool
+    google_wallet_enabled: bool
+    cards_with_apple_pass: int = Field(description="cards whose Apple pass was handed out")
+    cards_with_google_object: int = Field(description="cards with a Google Wallet object")
+    registered_devices: int = Field(description="devices registered for Apple pass updates")
 
 
 class SettingsUpdate(Strict):

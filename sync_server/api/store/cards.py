@@ -68,7 +68,11 @@ def list_cards(
         enrolled_at_store_id=actor.store_id if enrolled_here else None,
     )
     program = program_repo.for_merchant(session, actor.merchant_id)
-    return CardListResponse(cards=[card_response(c, program) for c in cards], total=total)
+    wallets = repo.wallets_of(session, [c.id for c in cards])
+    return CardListResponse(
+        cards=[card_response(c, program, wallets.get(c.id, repo.NO_WALLET)) for c in cards],
+        total=total,
+    )
 
 
 def _lookup_view(
@@ -79,7 +83,8 @@ def _lookup_view(
         raise ApiError.from_rejected(reject(Reason.PROGRAM_NOT_FOUND))
     store = program_repo.store(session, actor.store_id)
     merchant = session.get_one(Merchant, actor.merchant_id)
-    return card_lookup(card, program, merchant, store.timezone, now)
+    wallets = repo.wallets_of(session, [card.id]).get(card.id, repo.NO_WALLET)
+    return card_lookup(card, program, merchant, store.timezone, now, wallets)
 
 
 @router.get("/cards/lookup", responses=error_responses(404))
@@ -138,7 +143,8 @@ def get_card(card_id: IdPath, actor: ActorDep, session: SessionDep) -> CardDetai
     """Everything about one card."""
     card = _own_card(session, actor, card_id)
     program = program_repo.for_merchant(session, actor.merchant_id)
-    return card_detail(card, program, session.get_one(Merchant, actor.merchant_id))
+    wallets = repo.wallets_of(session, [card.id]).get(card.id, repo.NO_WALLET)
+    return card_detail(card, program, session.get_one(Merchant, actor.merchant_id), wallets)
 
 
 @router.get("/cards/{card_id:int}/transactions", responses=error_responses(404))

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Response
 from common.codes import Reason
 from common.erasure import card_policy
 from common.outcome import reject
-from sync_server.api.deps import ActorDep, NowDep, OwnerDep, SessionDep, SettingsDep
+from sync_server.api.deps import ActorDep, NowDep, OwnerDep, PersonDep, SessionDep, SettingsDep
 from sync_server.api.schemas.common import error_responses
 from sync_server.api.schemas.program import (
     MerchantStatsResponse,
@@ -18,11 +18,13 @@ from sync_server.api.schemas.program import (
     SettingsUpdate,
     StoreStats,
     TodayFigures,
+    WalletsResponse,
     duplicate_reward_ids,
 )
 from sync_server.api.store.views import program_response
 from sync_server.errors import ApiError
 from sync_server.models import Program
+from sync_server.repositories import cards as card_repo
 from sync_server.repositories import programs as repo
 from sync_server.services import programs as service
 from sync_server.services import stats
@@ -74,6 +76,21 @@ def update_program(body: ProgramUpdate, actor: OwnerDep, session: SessionDep) ->
     if body.points_rewards is not None:
         fields["points_rewards"] = [r.model_dump() for r in body.points_rewards]
     return program_response(service.update(session, program, fields))
+
+
+@router.get("/program/wallets", responses=error_responses(403, 404))
+def get_wallets(actor: PersonDep, session: SessionDep) -> WalletsResponse:
+    """Which wallets the program offers and how many cards carry a pass (the owner or a
+    store manager; the switches are in PUT /program, owner only)."""
+    program = _require_program(session, actor.merchant_id)
+    counts = card_repo.wallet_counts(session, actor.merchant_id)
+    return WalletsResponse(
+        apple_wallet_enabled=program.apple_wallet_enabled,
+        google_wallet_enabled=program.google_wallet_enabled,
+        cards_with_apple_pass=counts.apple_cards,
+        cards_with_google_object=counts.google_cards,
+        registered_devices=counts.devices,
+    )
 
 
 @router.delete("/program", status_code=204, responses=error_responses(403, 404))

@@ -14,6 +14,7 @@ from sync_server.api.schemas.cards import (
 from sync_server.api.schemas.pins import PinResponse
 from sync_server.api.schemas.program import ProgramResponse, RewardSchema
 from sync_server.models import Card, LedgerEntry, Merchant, Program, StaffPin
+from sync_server.repositories.cards import NO_WALLET, CardWallets
 from sync_server.services.card_state import state_of
 from sync_server.services.programs import rules_of
 
@@ -36,16 +37,21 @@ def program_response(program: Program) -> ProgramResponse:
         is_active=program.is_active,
         is_stamps_enabled=rules.is_stamps_enabled,
         is_points_enabled=rules.is_points_enabled,
+        apple_wallet_enabled=program.apple_wallet_enabled,
+        google_wallet_enabled=program.google_wallet_enabled,
         created_at=program.created_at,
         updated_at=program.updated_at,
     )
 
 
-def card_response(card: Card, program: Program | None) -> CardResponse:
-    return CardResponse(**_card_fields(card, program))
+def card_response(
+    card: Card, program: Program | None, wallets: CardWallets = NO_WALLET
+) -> CardResponse:
+    """``wallets``: read for the whole page beforehand (repositories.cards.wallets_of)."""
+    return CardResponse(**_card_fields(card, program, wallets))
 
 
-def _card_fields(card: Card, program: Program | None) -> dict[str, object]:
+def _card_fields(card: Card, program: Program | None, wallets: CardWallets) -> dict[str, object]:
     target = program.stamps_target if program else 0
     return {
         "id": card.id,
@@ -67,12 +73,16 @@ def _card_fields(card: Card, program: Program | None) -> dict[str, object]:
         "total_points_voided": card.total_points_voided,
         "is_active": card.is_active,
         "created_at": card.created_at,
+        "has_google_wallet": wallets.google,
+        "has_apple_wallet": wallets.apple,
     }
 
 
-def card_detail(card: Card, program: Program | None, merchant: Merchant) -> CardDetailResponse:
+def card_detail(
+    card: Card, program: Program | None, merchant: Merchant, wallets: CardWallets = NO_WALLET
+) -> CardDetailResponse:
     return CardDetailResponse(
-        **_card_fields(card, program),
+        **_card_fields(card, program, wallets),
         merchant_name=merchant.name,
         qr_code_data=card.qr_code_data,
         program_name=program.display_name if program else None,
@@ -87,7 +97,12 @@ def card_detail(card: Card, program: Program | None, merchant: Merchant) -> Card
 
 
 def card_lookup(
-    card: Card, program: Program, merchant: Merchant, timezone: str, now: datetime
+    card: Card,
+    program: Program,
+    merchant: Merchant,
+    timezone: str,
+    now: datetime,
+    wallets: CardWallets = NO_WALLET,
 ) -> CardLookupResponse:
     rules: ProgramRules = rules_of(program)
     status = stamp_availability(RuleContext(rules, StoreClock(timezone), now), state_of(card))
@@ -115,6 +130,8 @@ def card_lookup(
         stamps_today=status.stamps_today,
         max_daily_stamps=rules.max_daily_stamps,
         can_earn_more_stamps=status.can_earn_more_today,
+        has_google_wallet=wallets.google,
+        has_apple_wallet=wallets.apple,
     )
 
 
