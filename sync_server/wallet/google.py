@@ -75,7 +75,7 @@ def flush_pending(
     while True:
         batch = _owed(session, today, quota, after_id)
         for wallet_pass in batch:
-            sent += _flush_one(session, client, wallet_pass, issuer, quota, today)
+            sent += _flush_one(session, client, wallet_pass, issuer, today)
         if len(batch) < FLUSH_BATCH:
             return sent
         after_id = batch[-1].id
@@ -86,9 +86,9 @@ def _flush_one(
     client: GoogleWalletClient,
     wallet_pass: WalletPass,
     issuer: str,
-    quota: int,
     today: date,
 ) -> int:
+    """One pass the query found under quota: PATCHed when what it shows changed."""
     content = content_of(session, wallet_pass)
     digest = content.state_digest()
     if digest == wallet_pass.google_state:
@@ -96,8 +96,6 @@ def _flush_one(
         return 0
     if wallet_pass.google_patch_day != today:
         wallet_pass.google_patch_day, wallet_pass.google_patches_on_day = today, 0
-    if wallet_pass.google_patches_on_day >= quota:
-        return 0
     body = loyalty_object(
         str(wallet_pass.google_object_id), class_id(issuer, wallet_pass.merchant_id), content
     )

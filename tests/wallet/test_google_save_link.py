@@ -73,18 +73,6 @@ def test_the_link_is_a_savetowallet_jwt_signed_rs256_by_the_service_account(
     assert claims["payload"] == {"loyaltyObjects": [{"id": f"{ISSUER_ID}.{serial}"}]}
 
 
-def test_a_key_other_than_the_service_accounts_does_not_verify_the_link(
-    world: World, session_factory: sessionmaker[Session]
-) -> None:
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    pass_id = card_with_pass(session_factory, world.merchant_id)
-    url = link(session_factory, world, pass_id, WalletEdges(google=real_client(world.settings)))
-
-    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    assert verify_rs256(url.removeprefix(PREFIX), stranger.public_key()) is None
-
-
 def test_the_object_google_holds_shows_the_balance_and_the_signed_payload_as_barcode(
     world: World, session_factory: sessionmaker[Session]
 ) -> None:

@@ -103,17 +103,6 @@ def test_ten_changes_in_a_day_cost_at_most_three_patches_and_the_rest_goes_out_n
     assert flush(session_factory, world, client, TODAY + timedelta(days=1)) == 0
 
 
-def test_changes_waiting_together_go_out_as_one_patch_with_the_latest_balance(
-    world: World, session_factory: sessionmaker[Session], client: GoogleWalletClient
-) -> None:
-    pass_id = a_card_with_its_object(session_factory, world, client)
-    for points in range(1, 11):
-        change_card(session_factory, pass_id, points_balance=points)
-
-    assert flush(session_factory, world, client, TODAY) == 1
-    assert patched_points(world) == [10]
-
-
 def test_a_deactivated_cards_object_becomes_inactive(
     world: World, session_factory: sessionmaker[Session], client: GoogleWalletClient
 ) -> None:
