@@ -3,12 +3,14 @@ production): each change is PATCHed once, because a pass is row-locked from its 
 to the commit and a worker skips the passes another holds."""
 
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server.config import Settings
@@ -38,9 +40,9 @@ def world(pg_url: str, tmp_path: Path, factory: sessionmaker[Session]) -> Iterat
         yield made
 
 
-class HeldInPatch:
-    """A client that stops inside its first PATCH until released: the worker using it
-    holds its pass's lock while the other worker flushes."""
+class Held:
+    """A client that stops inside its first create or PATCH until released: whoever
+    uses it holds its pass's lock while the other worker or request goes on."""
 
     def __init__(self, inner: GoogleWalletClient) -> None:
         self.inner = inner
@@ -51,12 +53,31 @@ class HeldInPatch:
         self.inner.upsert_class(class_id, body)
 
     def create_object(self, object_id: str, body: Mapping[str, Any]) -> None:
+        self._hold()
         self.inner.create_object(object_id, body)
 
     def patch_object(self, object_id: str, body: Mapping[str, Any]) -> None:
+        self._hold()
+        self.inner.patch_object(object_id, body)
+
+    def _hold(self) -> None:
         self.inside.set()
         self.release.wait(DEADLINE)
-        self.inner.patch_object(object_id, body)
+
+
+def waiting_on_a_lock(factory: sessionmaker[Session], done: threading.Thread) -> bool:
+    """Whether a session of this database waits for a row lock (polled, with a deadline)."""
+    query = text(
+        "select count(*) from pg_stat_activity"
+        " where datname = current_database() and wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and done.is_alive():
+        with factory() as session:
+            if session.scalar(query):
+                return True
+        time.sleep(0.05)
+    return False
 
 
 def cards_with_objects(factory: sessionmaker[Session], world: World, count: int) -> list[int]:
@@ -85,7 +106,7 @@ def test_a_worker_flushing_while_another_patches_the_pass_sends_nothing_for_it(
 ) -> None:
     (pass_id,) = cards_with_objects(factory, world, 1)
     change_card(factory, pass_id, points_balance=12)
-    held = HeldInPatch(real_client(world.settings))
+    held = Held(real_client(world.settings))
     results: dict[str, int] = {}
 
     first = threading.Thread(target=lambda: results.update(a=flush(factory, world, held)))
@@ -127,3 +148,33 @@ def test_two_workers_flushing_many_passes_patch_each_change_once(
     patched = [r.path for r in world.fake.calls("PATCH", "loyaltyObject")]
     assert sum(totals) == len(pass_ids)
     assert len(patched) == len(set(patched)) == len(pass_ids)
+
+
+def test_two_links_made_at_once_create_the_object_once(
+    world: World, factory: sessionmaker[Session]
+) -> None:
+    pass_id = card_with_pass(factory, world.merchant_id)
+    held = Held(real_client(world.settings))
+    urls: dict[str, str | None] = {}
+
+    def make_link(name: str, client: GoogleWalletClient) -> None:
+        with factory() as session:
+            wallet_pass = session.get(WalletPass, pass_id)
+            assert wallet_pass is not None
+            urls[name] = save_url(session, wallet_pass, world.settings, WalletEdges(google=client))
+            session.commit()
+
+    first = threading.Thread(target=make_link, args=("a", held))
+    first.start()
+    assert held.inside.wait(DEADLINE), "the first request never reached its create"
+    second = threading.Thread(target=make_link, args=("b", real_client(world.settings)))
+    second.start()
+    waiting_on_a_lock(factory, second)  # the second waits for the first's row lock
+    held.release.set()
+    first.join(DEADLINE)
+    second.join(DEADLINE)
+
+    assert len(world.fake.calls("POST", "loyaltyObject")) == 1
+    assert urls["a"] is not None
+    assert urls["a"].startswith("https://pay.google.com/gp/v/save/")
+    assert urls["b"] is not None
