@@ -189,6 +189,11 @@ def client_from_settings(settings: Settings) -> GoogleWalletClient | None:
     the server at start rather than at the first customer's tap."""
     account = account_from_settings(settings)
     if account is None:
+        if settings.google_issuer_id or settings.google_service_account_file:
+            log.warning(
+                "google wallet stays off: set both LOYALTY_GOOGLE_ISSUER_ID and"
+                " LOYALTY_GOOGLE_SERVICE_ACCOUNT_FILE"
+            )
         return None
     return HttpGoogleWalletClient(
         account, settings.google_wallet_api_url, settings.google_token_url

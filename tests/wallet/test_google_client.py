@@ -2,14 +2,20 @@
 token exchange, the token reused until near its expiry, a class updated only when it
 changed, and a bounded retry."""
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from sync_server.wallet.google_client import GoogleWalletError, HttpGoogleWalletClient
-from sync_server.wallet.google_jwt import load_service_account
+from sync_server.config import Settings
+from sync_server.wallet.google_client import (
+    GoogleWalletError,
+    HttpGoogleWalletClient,
+    client_from_settings,
+)
+from sync_server.wallet.google_jwt import ServiceAccountError, load_service_account
 from tests.wallet.google_fake import GoogleFake, serving, write_service_account
 
 CLASS_ID = "3388000000012345678.loyalty-merchant-1"
@@ -161,3 +167,36 @@ def test_a_key_google_does_not_know_gets_no_token(
     assert refused.value.status == 400
     assert fake.tokens == []
     assert fake.requests == []
+
+
+def test_google_stays_off_with_a_warning_until_both_issuer_and_key_are_set(
+    tmp_path: Path, key: rsa.RSAPrivateKey, caplog: pytest.LogCaptureFixture
+) -> None:
+    key_file = write_service_account(tmp_path / "key.json", key)
+    base = Settings(database_url="sqlite://")
+
+    assert client_from_settings(base) is None
+    assert caplog.text == ""
+    with caplog.at_level(logging.WARNING):
+        assert client_from_settings(base.model_copy(update={"google_issuer_id": "338"})) is None
+    assert "LOYALTY_GOOGLE_SERVICE_ACCOUNT_FILE" in caplog.text
+
+    both = base.model_copy(
+        update={"google_issuer_id": "338", "google_service_account_file": key_file}
+    )
+    assert isinstance(client_from_settings(both), HttpGoogleWalletClient)
+
+
+def test_an_unreadable_key_file_stops_the_server_at_start(
+    tmp_path: Path,
+) -> None:
+    broken = tmp_path / "key.json"
+    broken.write_text('{"client_email": "a@b", "private_key": "-----BEGIN secret-material"}')
+    settings = Settings(
+        database_url="sqlite://", google_issuer_id="338", google_service_account_file=broken
+    )
+
+    with pytest.raises(ServiceAccountError) as refused:
+        client_from_settings(settings)
+
+    assert "secret-material" not in str(refused.value)
