@@ -26,6 +26,7 @@ from desktop.engine.shift import Shift
 from desktop.engine.sync_client import SyncClient, SyncState, TokenStore
 from desktop.engine.till import Confirmed, Till
 from desktop.engine.tokens import default_tokens
+from desktop.engine.wallet_link import NoWalletLink, WalletLink, fetch_wallet_link
 
 # Longest run of digits taken for a phone number rather than a card number.
 PHONE_MAX = 12
@@ -49,6 +50,7 @@ class Terminal:
         database = data_dir / paths.DATABASE_NAME
         key = cache_key.load(cache_keys or cache_key.key_store(data_dir, account, tokens), database)
         self.store = LocalStore(database, local_now=local_now, key=key)
+        self.transport = transport  # the wallet link's request goes the sync client's way
         self.client = SyncClient(
             self.store,
             tokens or default_tokens(data_dir, account),
@@ -183,6 +185,16 @@ class Terminal:
         if isinstance(result, Confirmed):
             self.client.wake()
         return result
+
+    def wallet_link(self, card_number: str) -> WalletLink | NoWalletLink:
+        """Blocking, online only: run it off the UI thread."""
+        return fetch_wallet_link(
+            self.store.get_meta("base_url"),
+            self.client.tokens.get(),
+            card_number,
+            allow_insecure_http=self.client.allow_insecure_http,
+            transport=self.transport,
+        )
 
     def card_history(self, card_number: str) -> list[history.HistoryItem]:
         return history.card_history(self.store, typed(card_number))

@@ -23,6 +23,7 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("void", "Void…", "F6"),
     ("history", "History", "F7"),
     ("toggle_active", "Deactivate", "F8"),
+    ("wallet", "Add to wallet", "F9"),
 )
 
 BANNER_MS = 8000  # how long a result stays over its card
@@ -120,6 +121,7 @@ class CardPanel(QWidget):
             "void": active,
             "history": True,
             "toggle_active": True,
+            "wallet": active,  # online only: the dialog says so when the server is away
         }
         for name, button in self.buttons.items():
             button.setEnabled(enabled[name])

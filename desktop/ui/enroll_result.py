@@ -4,6 +4,7 @@ The customer can photograph or scan the on-screen QR at once, so the dialog is u
 even with no printer. Saving and printing draw the same ``render_card`` layout.
 """
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt
@@ -41,11 +42,18 @@ QR_MODULE_PX = 10
 class EnrollResultDialog(QDialog):
     """Shows the card just created. Enter or Esc closes it (the card exists either way).
 
-    Ctrl+P prints, Ctrl+S saves a card-sized PDF. Override ``ask_pdf_path`` to choose
-    the file without a file dialog.
+    Ctrl+P prints, Ctrl+S saves a card-sized PDF, F9 shows the Add to wallet QR (when
+    ``add_to_wallet`` is given). Override ``ask_pdf_path`` to choose the file without a
+    file dialog.
     """
 
-    def __init__(self, layout: CardLayout, offline: bool, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        layout: CardLayout,
+        offline: bool,
+        parent: QWidget | None = None,
+        add_to_wallet: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.card = layout
         self.setWindowTitle("Card created")  # said once: the heading is the customer
@@ -104,6 +112,12 @@ class EnrollResultDialog(QDialog):
         buttons = QHBoxLayout()
         buttons.addWidget(self.print_button)
         buttons.addWidget(self.save_button)
+        self.wallet_button = _button("Add to wallet  [F9]", "Show the phone wallet QR (F9)")
+        self.wallet_button.setVisible(add_to_wallet is not None)
+        if add_to_wallet is not None:
+            self.wallet_button.clicked.connect(add_to_wallet)
+            QShortcut(QKeySequence("F9"), self, add_to_wallet)
+        buttons.addWidget(self.wallet_button)
         buttons.addStretch(1)
         buttons.addWidget(self.done_button)
 

@@ -7,6 +7,7 @@ history) is imported when first opened: each costs the till's start, not its use
 """
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt
@@ -325,6 +326,20 @@ class MainWindow(QMainWindow):
                 self.confirm(Reactivate(card_number=number))
             case "history":
                 self.show_history()
+            case "wallet":
+                self.show_wallet(number, view.display_name)
+
+    def show_wallet(self, card_number: str, customer: str, over: QDialog | None = None) -> None:
+        """The card's Add to wallet QR; ``over``: the dialog it opens on (the new card's)."""
+        from desktop.ui.wallet_dialog import WalletDialog
+
+        fetch = partial(self.terminal.wallet_link, card_number)
+        shown = WalletDialog(customer, fetch, self.background, self.terminal.zone, over or self)
+        if over is None:
+            self._open(shown, lambda: None)
+        else:
+            shown.finished.connect(lambda _code: shown.deleteLater())
+            shown.open()
 
     def _ask(self, dialog: EarnDialog | RewardDialog | VoidDialog) -> None:
         self._open(dialog, lambda: self.confirm(dialog.op, dialog.what))
@@ -445,7 +460,9 @@ class MainWindow(QMainWindow):
         offline = not self.terminal.client.state.online
         self.open_card(number)
         self._counted()
-        shown = EnrollResultDialog(layout, offline, self)
+        shown = EnrollResultDialog(
+            layout, offline, self, add_to_wallet=lambda: self.show_wallet(number, customer, shown)
+        )
         # The dialog says "Card created" while it is up; the panel says it after.
         shown.finished.connect(lambda _code: self._enroll_shown(number, result))
         self._open(shown, lambda: None)
