@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     # Google: the issuer id and the service account's JSON key file.
     google_issuer_id: str | None = None
     google_service_account_file: Path | None = None
+    # The program logo Google shows on the pass (an https URL Google can fetch; Google
+    # asks for one before it approves the class).
+    google_program_logo_url: str | None = None
     google_wallet_api_url: str = "https://walletobjects.googleapis.com/walletobjects/v1"
     google_token_url: str = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL
     # Google lets an object notify its holder 3 times a day; more updates are batched.

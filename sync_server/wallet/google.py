@@ -49,11 +49,11 @@ def save_url(
     issuer = str(settings.google_issuer_id)
     locked = _locked(session, wallet_pass.id)
     if locked.google_object_id is None and edges.google is not None:
-        _create_object(session, locked, edges.google, issuer)
+        _create_object(session, locked, edges.google, issuer, settings.google_program_logo_url)
     if locked.google_object_id is not None:
         payload: dict[str, Any] = {"loyaltyObjects": [{"id": locked.google_object_id}]}
     else:
-        klass, obj, _ = _bodies(session, locked, issuer)
+        klass, obj, _ = _bodies(session, locked, issuer, settings.google_program_logo_url)
         payload = {"loyaltyClasses": [klass], "loyaltyObjects": [obj]}
     issued_at = int(datetime.now(UTC).timestamp())
     claims = google_jwt.save_claims(account, [settings.public_base_url], payload, issued_at)
@@ -134,9 +134,13 @@ def _owed(session: Session, today: date, quota: int, after_id: int) -> list[Wall
 
 
 def _create_object(
-    session: Session, wallet_pass: WalletPass, client: GoogleWalletClient, issuer: str
+    session: Session,
+    wallet_pass: WalletPass,
+    client: GoogleWalletClient,
+    issuer: str,
+    logo_uri: str | None,
 ) -> None:
-    klass, obj, digest = _bodies(session, wallet_pass, issuer)
+    klass, obj, digest = _bodies(session, wallet_pass, issuer, logo_uri)
     try:
         client.upsert_class(klass["id"], klass)
         client.create_object(obj["id"], obj)
@@ -149,7 +153,7 @@ def _create_object(
 
 
 def _bodies(
-    session: Session, wallet_pass: WalletPass, issuer: str
+    session: Session, wallet_pass: WalletPass, issuer: str, logo_uri: str | None
 ) -> tuple[dict[str, Any], dict[str, Any], str]:
     """The class, the object and the digest of the state the object shows."""
     merchant = session.get(Merchant, wallet_pass.merchant_id)
@@ -157,7 +161,9 @@ def _bodies(
     if merchant is None or program is None:
         raise LookupError(f"wallet pass {wallet_pass.id} has no merchant or program")
     klass_ref = class_id(issuer, wallet_pass.merchant_id)
-    look = ClassLook(issuer_name=merchant.name, program_name=program.display_name)
+    look = ClassLook(
+        issuer_name=merchant.name, program_name=program.display_name, logo_uri=logo_uri
+    )
     content = content_of(session, wallet_pass)
     obj = loyalty_object(object_id(issuer, wallet_pass.serial_number), klass_ref, content)
     return loyalty_class(klass_ref, look), obj, content.state_digest()

@@ -155,3 +155,18 @@ def test_no_link_while_google_is_not_configured(
     world.settings = world.settings.model_copy(update={"google_service_account_file": None})
 
     assert link(session_factory, world, pass_id, WalletEdges()) is None
+
+
+def test_the_class_carries_the_configured_program_logo(
+    world: World, session_factory: sessionmaker[Session]
+) -> None:
+    """Google reviews a class with a logo; the merchant names it by an https URL.
+    Planted: the setting not passed on (no programLogo) -> fails."""
+    logo = "https://loyalty.example/static/logo.png"
+    world.settings = world.settings.model_copy(update={"google_program_logo_url": logo})
+    pass_id = card_with_pass(session_factory, world.merchant_id, points=1, stamps=1)
+
+    link(session_factory, world, pass_id, WalletEdges(google=real_client(world.settings)))
+
+    (klass,) = world.fake.classes.values()
+    assert klass["programLogo"]["sourceUri"]["uri"] == logo
