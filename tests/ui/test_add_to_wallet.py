@@ -7,6 +7,7 @@ import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import httpx
 import numpy as np
 import pytest
 import zxingcpp
@@ -16,7 +17,14 @@ from PySide6.QtWidgets import QApplication, QWidget
 from sqlalchemy import select
 
 from bench.server_process import ServerProcess
-from desktop.engine.wallet_link import WalletLink
+from desktop.engine.wallet_link import (
+    BAD_RESPONSE,
+    MESSAGES,
+    WALLETS_OFF,
+    NoWalletLink,
+    WalletLink,
+    fetch_wallet_link,
+)
 from desktop.ui.action_dialogs import EnrollDialog
 from desktop.ui.enroll_result import EnrollResultDialog
 from desktop.ui.main_window import MainWindow
@@ -210,3 +218,48 @@ def test_f9_on_the_new_cards_screen_shows_its_wallet_qr(qtbot, window, till, ui_
     dialog = wallet_dialog(qtbot, window, parent=made)
 
     shows_a_link_to_the_cards_pass(dialog, ui_server, number, till.terminal.zone)
+
+
+# -- what the engine makes of any answer ----------------------------------------------
+
+GOOD = {"url": f"{BASE}/wallet/add/abc.def", "expires_at": "2026-11-30T12:00:00+00:00"}
+
+
+def fetched(status: int, body: object = None, raw: bytes | None = None) -> object:
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert request.headers["Authorization"] == "Bearer tok"
+        if raw is not None:
+            return httpx.Response(status, content=raw)
+        return httpx.Response(status, json=body)
+
+    return fetch_wallet_link(
+        "https://till.example", "tok", "1000000000000009", transport=httpx.MockTransport(answer)
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "raw"),
+    [
+        (200, {"url": "javascript:alert(1)", "expires_at": GOOD["expires_at"]}, None),
+        (200, {"url": GOOD["url"], "expires_at": "2026-11-30T12:00:00"}, None),  # naive
+        (200, {"url": GOOD["url"] + "x" * 3000, "expires_at": GOOD["expires_at"]}, None),
+        (200, {"url": GOOD["url"] + "\n", "expires_at": GOOD["expires_at"]}, None),
+        (200, {"url": 7, "expires_at": None}, None),
+        (200, [GOOD], None),
+        (200, None, b"<html>proxy</html>"),
+        (502, None, b"Bad gateway"),
+        (500, {"code": 7, "message": "x"}, None),
+    ],
+)
+def test_an_unreadable_or_unsafe_answer_is_a_sentence_never_a_qr(status, body, raw):
+    """Planted: the scheme check removed -> a javascript: URL becomes a QR; the length
+    check removed -> a 3000-character URL (more than a QR holds) is drawn."""
+    assert fetched(status, body, raw) == NoWalletLink(BAD_RESPONSE, MESSAGES[BAD_RESPONSE])
+
+
+def test_a_good_answer_is_a_link_and_the_servers_refusals_keep_their_code():
+    assert fetched(200, GOOD) == WalletLink(GOOD["url"], datetime(2026, 11, 30, 12, tzinfo=UTC))
+    off = fetched(409, {"code": "WALLETS_OFF", "message": "off", "detail": {}})
+    assert off == NoWalletLink(WALLETS_OFF, MESSAGES[WALLETS_OFF])
+    closed = fetched(409, {"code": "CARD_INACTIVE", "message": "This card is deactivated."})
+    assert closed == NoWalletLink("CARD_INACTIVE", "This card is deactivated.")
