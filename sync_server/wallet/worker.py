@@ -14,6 +14,7 @@ marked once and each push sent once:
 
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from sync_server.wallet.worker_scan import ScanCursor, changed_passes
 log = logging.getLogger(__name__)
 
 SEND_BATCH = 100
+SEND_SECONDS = 30.0
 # A push that failed waits BACKOFF * (2^attempts - 1) after it was made, and is given
 # up after MAX_ATTEMPTS (about two hours): the device still gets the pass when it opens.
 BACKOFF = timedelta(seconds=30)
@@ -145,20 +147,27 @@ def _send_owed(
     now: datetime,
     report: WorkerReport,
 ) -> None:
-    with factory() as session:
-        owed = list(session.scalars(_due(now).limit(SEND_BATCH)))
-        report.pushes_owed = len(owed)
-        session.rollback()
-    for push_id in owed:
-        outcome = _send_one(factory, edges, push_id, topic, now)
-        if outcome == "sent":
-            report.pushes_sent += 1
-        elif outcome == "gone":
-            report.registrations_dropped += 1
-        elif outcome in ("failed", "unreachable"):
-            report.pushes_failed += 1
-        if outcome == "unreachable":
-            return  # APNs is down: the rest wait for the next run
+    """Batches of due pushes until none is left or SEND_SECONDS pass (then the next run
+    goes on, after marking what changed meanwhile)."""
+    deadline, after = time.monotonic() + SEND_SECONDS, 0
+    while time.monotonic() < deadline:
+        with factory() as session:
+            owed = list(session.scalars(_due(now).where(WalletPush.id > after).limit(SEND_BATCH)))
+            session.rollback()
+        report.pushes_owed += len(owed)
+        for push_id in owed:
+            outcome = _send_one(factory, edges, push_id, topic, now)
+            if outcome == "sent":
+                report.pushes_sent += 1
+            elif outcome == "gone":
+                report.registrations_dropped += 1
+            elif outcome in ("failed", "unreachable"):
+                report.pushes_failed += 1
+            if outcome == "unreachable":
+                return  # APNs is down: the rest wait for the next run
+        if len(owed) < SEND_BATCH:
+            return
+        after = owed[-1]
 
 
 def _due(now: datetime) -> Select[int]:

@@ -228,6 +228,24 @@ def test_a_push_failing_every_time_is_given_up_after_its_attempts(
     assert len(apns.pushes_to("broken")) == worker.MAX_ATTEMPTS
 
 
+def test_one_run_sends_every_push_due_batch_after_batch(
+    client, session_factory, settings, apns, edges, monkeypatch
+):
+    """Planted: one batch per run (return after the first) -> the fifth device waits."""
+    monkeypatch.setattr(worker, "SEND_BATCH", 2)
+    shop = make_shop(session_factory)
+    till = pair(client, shop.owner_headers)
+    number, card_id = _enroll(client, shop)
+    tokens = [f"device-{n}" for n in range(5)]
+    _pass_on_devices(session_factory, card_id, tokens, settings)
+    _offline_stamps(till, number, shop.pin_ids[till.store_id], 1)
+
+    report = worker.run_once(session_factory, edges, settings, datetime.now(UTC))
+
+    assert report.pushes_sent == 5
+    assert all(len(apns.pushes_to(token)) == 1 for token in tokens)
+
+
 @pytest.mark.parametrize("loyalty_type", ["stamps", "points", "hybrid"])
 def test_the_scan_renders_a_pass_as_it_is_served(client, session_factory, loyalty_type):
     """The worker's batched scan computes the digest of passes.content_of, active card
