@@ -111,6 +111,7 @@ class WalletDialog(QDialog):
         self.status_label.style().unpolish(self.status_label)  # restyle by its new name
         self.status_label.style().polish(self.status_label)
         self.status_label.setText(message)
+        self.adjustSize()  # a wrapped sentence of three lines was cut to the first two
 
     def _closed(self, _code: int) -> None:
         self._gone = True

@@ -13,7 +13,7 @@ import pytest
 import zxingcpp
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from sqlalchemy import select
 
 from bench.server_process import ServerProcess
@@ -115,7 +115,7 @@ def decoded(image: QImage) -> list[str]:
 
 
 def shows_a_link_to_the_cards_pass(
-    dialog: WalletDialog, ui_server: UiServer, number: str, zone: str
+    qtbot, dialog: WalletDialog, ui_server: UiServer, number: str, zone: str
 ) -> None:
     assert dialog.qr_label.isVisible()
     [url] = decoded(dialog.qr_label.pixmap().toImage())
@@ -136,11 +136,19 @@ def shows_a_link_to_the_cards_pass(
     until = local_time(dialog.answer.expires_at, zone)
     assert dialog.expiry_label.isVisible()
     assert until in dialog.expiry_label.text()
+    for label in (dialog.scan_label, dialog.expiry_label):
+        not_clipped(qtbot, label)
 
 
-def shows_only_a_sentence(dialog: WalletDialog, words: str) -> None:
+def not_clipped(qtbot, label: QLabel) -> None:
+    """The label is as tall as its wrapped text needs (Qt lays out on the next turn)."""
+    qtbot.waitUntil(lambda: label.height() >= label.heightForWidth(label.width()), timeout=WAIT)
+
+
+def shows_only_a_sentence(qtbot, dialog: WalletDialog, words: str) -> None:
     assert words in dialog.status_label.text()
     assert dialog.status_label.isVisible()
+    not_clipped(qtbot, dialog.status_label)
     assert not dialog.qr_label.isVisible()
     assert not dialog.scan_label.isVisible()
 
@@ -159,7 +167,7 @@ def test_f9_on_a_card_shows_a_qr_that_scans_to_the_cards_wallet_link(
 
     dialog = wallet_dialog(qtbot, window)
 
-    shows_a_link_to_the_cards_pass(dialog, ui_server, till.cards[0], till.terminal.zone)
+    shows_a_link_to_the_cards_pass(qtbot, dialog, ui_server, till.cards[0], till.terminal.zone)
     activate(qtbot, dialog)
     press(qtbot, Key.Key_Escape)
     qtbot.waitUntil(lambda: window.dialog is None, timeout=WAIT)
@@ -170,7 +178,7 @@ def test_with_wallets_off_the_cashier_reads_why_instead_of_a_qr(qtbot, window, t
     WALLETS_OFF mapped to the generic unreadable-answer text -> the words are missing."""
     open_card(qtbot, window, till.cards[0])
     dialog = wallet_dialog(qtbot, window)
-    shows_only_a_sentence(dialog, "not turned on for this shop")
+    shows_only_a_sentence(qtbot, dialog, "not turned on for this shop")
 
 
 def closed_port() -> int:
@@ -187,7 +195,7 @@ def test_offline_the_cashier_reads_that_the_network_is_needed(qtbot, window, til
     with till.terminal.store.transaction() as conn:  # the server moved away: nothing answers
         till.terminal.store.set_meta(conn, "base_url", f"http://127.0.0.1:{closed_port()}")
     dialog = wallet_dialog(qtbot, window)
-    shows_only_a_sentence(dialog, "cannot be reached")
+    shows_only_a_sentence(qtbot, dialog, "cannot be reached")
 
 
 # -- the new card's screen ------------------------------------------------------------
@@ -217,7 +225,7 @@ def test_f9_on_the_new_cards_screen_shows_its_wallet_qr(qtbot, window, till, ui_
 
     dialog = wallet_dialog(qtbot, window, parent=made)
 
-    shows_a_link_to_the_cards_pass(dialog, ui_server, number, till.terminal.zone)
+    shows_a_link_to_the_cards_pass(qtbot, dialog, ui_server, number, till.terminal.zone)
 
 
 # -- what the engine makes of any answer ----------------------------------------------
