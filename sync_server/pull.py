@@ -214,6 +214,9 @@ ENTITIES: tuple[Entity, ...] = (
             SyncOp.result,
             SyncOp.acknowledged_at,
             SyncOp.acknowledged_by,
+            SyncOp.resolution_action,
+            SyncOp.resolution_reason,
+            SyncOp.resolved_by,
         ),
     ),
 )

@@ -39,6 +39,8 @@ class HistoryItem:
     transaction_id: int | None
     status: str
     reason: str | None = None
+    # A refused op resolved since: "re-applied by Ann: she had waited".
+    resolution: str | None = None
 
 
 def card_history(store: LocalStore, card_number: str, limit: int = 50) -> list[HistoryItem]:
@@ -103,4 +105,18 @@ def _from_op(entry: OutboxEntry) -> HistoryItem:
         transaction_id=None,
         status=entry.status,
         reason=outcome.get("message") if entry.status != "applied" else outcome.get("code"),
+        resolution=resolution_words(entry),
     )
+
+
+_RESOLVED_WORDS = {"reapply": "re-applied", "dismiss": "dismissed"}
+
+
+def resolution_words(entry: OutboxEntry) -> str | None:
+    """How an attention item was resolved, in a cashier's words; None while it is not."""
+    if entry.resolution_action is None:
+        return None
+    done = _RESOLVED_WORDS.get(entry.resolution_action, entry.resolution_action)
+    who = f" by {entry.resolved_by}" if entry.resolved_by else ""
+    why = f": {entry.resolution_reason}" if entry.resolution_reason else ""
+    return f"{done}{who}{why}"

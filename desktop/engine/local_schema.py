@@ -120,6 +120,14 @@ def _v6(conn: Connection) -> None:
         )
 
 
+@step
+def _v7(conn: Connection) -> None:
+    """How an item of the attention list was resolved (re-applied or dismissed, by whom,
+    why), decided here or by the owner and pulled back, so the till shows it."""
+    for column in ("resolution_action", "resolution_reason", "resolved_by"):
+        conn.exec_driver_sql(f"ALTER TABLE outbox ADD COLUMN {column} TEXT")
+
+
 def version(conn: Connection) -> int:
     return int(conn.execute(text("PRAGMA user_version")).scalar_one())
 

@@ -55,6 +55,10 @@ class OutboxEntry:
     created_at: datetime | None = None
     acknowledged_at: datetime | None = None
     acknowledged_by: str | None = None
+    # How it was resolved: "reapply" | "dismiss", why, by whom (this till or the server).
+    resolution_action: str | None = None
+    resolution_reason: str | None = None
+    resolved_by: str | None = None
 
 
 def card_state_from_row(row: dict[str, Any]) -> CardState:
@@ -481,12 +485,20 @@ class LocalStore:
             marked = conn.execute(
                 text(
                     "UPDATE outbox SET acknowledged_at = coalesce(acknowledged_at, :t), "  # noqa: S608 - fixed text
-                    "acknowledged_by = coalesce(acknowledged_by, :by) WHERE "
+                    "acknowledged_by = coalesce(acknowledged_by, :by), "
+                    "resolution_action = :action, resolution_reason = :reason, "
+                    "resolved_by = :by WHERE "
                     f"op_id = :id AND {_ON_THE_LIST} AND NOT EXISTS (SELECT 1 FROM outbox o "
                     "WHERE json_extract(o.body, '$.type') = 'attention.resolve' "
                     "AND json_extract(o.body, '$.op_id') = :id)"
                 ),
-                {"t": self.local_now().isoformat(), "by": by, "id": op_id},
+                {
+                    "t": self.local_now().isoformat(),
+                    "by": by,
+                    "id": op_id,
+                    "action": decision.action,
+                    "reason": decision.reason,
+                },
             )
             if not marked.rowcount:
                 return None
@@ -588,6 +600,9 @@ def _entry(r: Any) -> OutboxEntry:
         created_at=_when(r["created_at"]),
         acknowledged_at=_when(r["acknowledged_at"]),
         acknowledged_by=r["acknowledged_by"],
+        resolution_action=r["resolution_action"],
+        resolution_reason=r["resolution_reason"],
+        resolved_by=r["resolved_by"],
     )
 
 

@@ -59,6 +59,14 @@ _ACKNOWLEDGE = (
 )
 
 
+# The server keeps the first resolution of an item; where another till or the owner
+# resolved it first, theirs replaces what this till decided.
+_RESOLVED = (
+    "UPDATE outbox SET resolution_action = ?2, resolution_reason = ?3, resolved_by = ?4 "
+    "WHERE op_id = ?1"
+)
+
+
 def tables(page: dict[str, Any]) -> dict[str, Table]:
     """Entity name: (columns, rows) of the entities this till keeps, whichever wire
     format the page came in; op outcomes are read by ``acknowledgements``, entities of
@@ -97,20 +105,34 @@ def write(conn: Connection, page: dict[str, Any]) -> int:
             cursor.executemany(sql, rows)
             cursor.executemany("DELETE FROM staff_pins WHERE id = ?", gone)
         cursor.executemany(_ACKNOWLEDGE, acknowledgements(page))
+        cursor.executemany(_RESOLVED, resolutions(page))
     finally:
         cursor.close()
     return sum(len(rows) for _, rows in found.values())
 
 
-def acknowledgements(page: dict[str, Any]) -> list[tuple[Any, Any, Any]]:
-    """(op_id, acknowledged_at, acknowledged_by) of this till's ops the server holds as
-    acknowledged; none from a server that does not send the column."""
+def _outcomes(page: dict[str, Any]) -> list[dict[str, Any]]:
     if page.get("tables") is not None:
         found = page["tables"].get(OUTCOMES) or {"columns": [], "rows": []}
         columns, rows = found["columns"], found["rows"]
-        records = [dict(zip(columns, row, strict=True)) for row in rows]
-    else:
-        records = (page.get("changes") or {}).get(OUTCOMES) or []
+        return [dict(zip(columns, row, strict=True)) for row in rows]
+    return list((page.get("changes") or {}).get(OUTCOMES) or [])
+
+
+def resolutions(page: dict[str, Any]) -> list[tuple[Any, Any, Any, Any]]:
+    """(op_id, action, reason, by) of this till's ops the server holds as resolved;
+    none from a server that does not send the columns."""
+    return [
+        (r["op_id"], r["resolution_action"], r.get("resolution_reason"), r.get("resolved_by"))
+        for r in _outcomes(page)
+        if r.get("resolution_action") is not None
+    ]
+
+
+def acknowledgements(page: dict[str, Any]) -> list[tuple[Any, Any, Any]]:
+    """(op_id, acknowledged_at, acknowledged_by) of this till's ops the server holds as
+    acknowledged; none from a server that does not send the column."""
+    records = _outcomes(page)
     return [
         (r["op_id"], r["acknowledged_at"], r.get("acknowledged_by"))
         for r in records

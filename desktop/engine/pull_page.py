@@ -154,6 +154,10 @@ _COLUMNS: dict[str, tuple[tuple[str, ...], dict[str, Check]]] = {
             "result": lambda _: True,  # not kept by the till
             "acknowledged_at": _optional(_time),
             "acknowledged_by": _optional(_text),
+            # From servers since local schema 7; absent from older ones.
+            "resolution_action": _optional(lambda v: v in ("reapply", "dismiss")),
+            "resolution_reason": _optional(_text),
+            "resolved_by": _optional(_text),
         },
     ),
 }

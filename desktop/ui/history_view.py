@@ -86,7 +86,11 @@ def history_table(
             _signed(item.stamps_delta),
             _signed(item.points_delta),
             item.order_reference or "",
-            " — ".join(x for x in (_STATUS_WORDS.get(item.status, item.status), item.reason) if x),
+            " — ".join(
+                x
+                for x in (_STATUS_WORDS.get(item.status, item.status), item.reason, item.resolution)
+                if x
+            ),
         ]
         if with_card:
             cells.insert(1, card_cell(item.card_number, name_of))
