@@ -9,6 +9,8 @@ of the contract and are spelled out here once, independently of the code."""
 import hashlib
 import hmac
 import json
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -219,6 +221,22 @@ def test_a_time_hashes_by_its_instant_not_by_the_zone_it_was_read_in() -> None:
     assert entry_hash_v2(GENESIS, same) == entry_hash_v2(GENESIS, entry)
 
 
+@pytest.fixture
+def far_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The process runs in a zone far from UTC (a server set to its shop's time)."""
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("far_zone")
+def test_a_hash_does_not_depend_on_the_zone_the_server_runs_in() -> None:
+    entry = sealed()
+    assert entry_hash_v2(GENESIS, entry) == frozen_v2_hash(GENESIS, entry)
+
+
 def test_a_naive_time_is_refused_it_names_no_instant() -> None:
     with pytest.raises(ValueError, match="naive datetime"):
         entry_hash_v2(GENESIS, sealed(created_at=AT.replace(tzinfo=None)))
@@ -310,6 +328,13 @@ def test_a_value_left_without_its_salt_is_reported(field: str) -> None:
 def test_a_salt_that_is_not_hex_is_reported_not_raised() -> None:
     entry = sealed() | {"notes_salt": "not hex"}
     assert personal_field_problem(entry) == "its notes salt is not hex"
+
+
+def test_a_field_that_was_always_null_hides_no_problem_in_the_fields_after_it() -> None:
+    entry = sealed(notes=None)
+    assert personal_field_problem(entry | {"user_agent": "edited"}) == (
+        "its user_agent differs from what was sealed"
+    )
 
 
 def test_the_first_problem_found_is_reported_in_field_order() -> None:

@@ -5,6 +5,8 @@ protocol: a change to any of them makes every till re-pull everything."""
 
 import hashlib
 import json
+import time as clock
+from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta, timezone
 
 import pytest
@@ -252,6 +254,22 @@ def test_history_is_compared_from_the_midnight_after_the_window_less_a_day() -> 
     # the next midnight: 18 May.
     assert history_since(now, 30) == datetime(2026, 5, 18, tzinfo=UTC)
     assert history_since(now, None) == history_since(now, DEFAULT_HISTORY_DAYS)
+
+
+@pytest.fixture
+def far_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The process runs in a zone far from UTC (a till set to its shop's time)."""
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14: already 16 June at noon UTC
+    clock.tzset()
+    yield
+    monkeypatch.undo()
+    clock.tzset()
+
+
+@pytest.mark.usefixtures("far_zone")
+def test_the_midnight_does_not_depend_on_the_zone_the_process_runs_in() -> None:
+    now = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+    assert history_since(now, 30) == datetime(2026, 5, 18, tzinfo=UTC)
 
 
 def test_the_window_is_the_merchant_setting_within_its_bounds() -> None:
