@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from common.codes import MESSAGES, Reason
 from common.text import PlainText
-from sync_server.api.deps import NowDep, SessionDep, SettingsDep
+from sync_server.api.deps import NowDep, SessionDep, SettingsDep, WalletEdgesDep
 from sync_server.api.schemas.common import error_responses
 from sync_server.api.sync import TerminalDep
 from sync_server.errors import ApiError
@@ -24,6 +24,8 @@ _MESSAGES: dict[LinkRefused, str] = {
     LinkRefused.CARD_INACTIVE: MESSAGES[Reason.CARD_INACTIVE],
     LinkRefused.WALLETS_OFF: "Wallet passes are not turned on for this shop: "
     "the owner can turn them on in the program settings.",
+    LinkRefused.WALLETS_NOT_SET_UP: "Wallet passes are turned on but the server is not "
+    "set up for them yet: tell the owner (docs/wallets.md).",
 }
 
 
@@ -38,11 +40,14 @@ def get_wallet_link(
     actor: TerminalDep,
     session: SessionDep,
     settings: SettingsDep,
+    edges: WalletEdgesDep,
     now: NowDep,
 ) -> WalletLinkResponse:
-    """A short-lived link to add the card to Apple Wallet or Google Wallet (409
-    WALLETS_OFF when the owner enabled no wallet or the server has no wallet secret)."""
-    link = wallet_link(session, actor.merchant_id, card_number, settings, now)
+    """A short-lived link to add the card to Apple Wallet or Google Wallet: 409
+    WALLETS_OFF when the owner enabled no wallet, WALLETS_NOT_SET_UP when no enabled
+    wallet is configured on the server (its wallet secret, Apple's certificates or
+    Google's service account)."""
+    link = wallet_link(session, actor.merchant_id, card_number, settings, edges, now)
     if isinstance(link, LinkRefused):
         raise ApiError(link.value, _MESSAGES[link])
     return _response(link)

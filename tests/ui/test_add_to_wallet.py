@@ -35,6 +35,7 @@ from sync_server.db import make_engine, make_session_factory
 from sync_server.models import Card, WalletPass
 from sync_server.wallet.links import read_link_token
 from tests.ui.conftest import API, PairedTill, UiServer
+from tests.wallet.conftest import PASS_TYPE_ID, TEAM_ID, make_apple_chain
 
 SECRET = "ui-wallet-secret"
 BASE = "https://loyalty.example"
@@ -44,12 +45,19 @@ Key = Qt.Key
 
 @pytest.fixture(scope="module")
 def ui_server(tmp_path_factory, _sqlite_templates) -> Iterator[UiServer]:
-    """The UI tests' server, with a wallet secret and a public address."""
+    """The UI tests' server, with a wallet secret, a public address and Apple's pass
+    certificates (a test chain)."""
     url = _sqlite_templates.fresh(tmp_path_factory.mktemp("wallet-ui") / "loyalty.db")
     engine = make_engine(url)
+    chain = make_apple_chain(tmp_path_factory.mktemp("apple-chain"))
     with pytest.MonkeyPatch.context() as env:
         env.setenv("LOYALTY_WALLET_SECRET", SECRET)
         env.setenv("LOYALTY_PUBLIC_BASE_URL", BASE)
+        env.setenv("LOYALTY_APPLE_PASS_TYPE_ID", PASS_TYPE_ID)
+        env.setenv("LOYALTY_APPLE_TEAM_ID", TEAM_ID)
+        env.setenv("LOYALTY_APPLE_PASS_CERT_FILE", str(chain.pass_cert_pem))
+        env.setenv("LOYALTY_APPLE_PASS_KEY_FILE", str(chain.pass_key_pem))
+        env.setenv("LOYALTY_APPLE_WWDR_CERT_FILE", str(chain.wwdr_pem))
         server = ServerProcess(url, workers=1)
         server.start()
     yield UiServer(server.url, make_session_factory(engine))
@@ -58,7 +66,7 @@ def ui_server(tmp_path_factory, _sqlite_templates) -> Iterator[UiServer]:
 
 
 def wallets_on(till: PairedTill) -> None:
-    answer = till.http.put(f"{API}/program", json={"google_wallet_enabled": True})
+    answer = till.http.put(f"{API}/program", json={"apple_wallet_enabled": True})
     assert answer.status_code == 200, answer.text
 
 

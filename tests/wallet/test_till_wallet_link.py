@@ -14,10 +14,12 @@ from sqlalchemy import func, select
 from common import protocol
 from sync_server.config import Settings
 from sync_server.models import WalletPass
+from sync_server.wallet.edges import WalletEdges
 from sync_server.wallet.links import read_link_token
 from tests.hostile.values import hostile_text
 from tests.support.shop import make_shop
 from tests.support.till import Till, pair
+from tests.wallet.conftest import FakeSigner
 
 SECRET = "test-wallet-secret-not-for-production"
 BASE = "https://loyalty.example"
@@ -57,8 +59,23 @@ def pass_count(session_factory: Any) -> int:
         return int(session.scalar(select(func.count()).select_from(WalletPass)) or 0)
 
 
+class UncalledGoogle:
+    """A configured Google client; asking for a till's link never calls Google."""
+
+    def upsert_class(self, class_id: str, body: Any) -> None:
+        raise AssertionError("Google called")
+
+    def create_object(self, object_id: str, body: Any) -> None:
+        raise AssertionError("Google called")
+
+    def patch_object(self, object_id: str, body: Any) -> None:
+        raise AssertionError("Google called")
+
+
 @pytest.fixture
-def shop(client: Any, session_factory: Any) -> Any:
+def shop(app: Any, client: Any, session_factory: Any) -> Any:
+    """A shop with Apple Wallet on, on a server where both wallets are configured."""
+    app.state.wallet_edges = WalletEdges(signer=FakeSigner(), google=UncalledGoogle())
     made = make_shop(session_factory, "Wallets")
     turn_wallets(client, made.owner_headers, apple=True, google=False)
     return made
@@ -131,7 +148,7 @@ def test_one_wallet_on_is_enough(client, shop):
     assert ask(till, enroll(client, shop.owner_headers, "ada@example.com")).status_code == 200
 
 
-def test_a_server_without_a_wallet_secret_refuses_with_the_same_code(
+def test_a_server_without_a_wallet_secret_says_wallets_are_not_set_up(
     client, session_factory, shop, app
 ):
     """Planted: the secret not checked -> AttributeError on None, a 500."""
@@ -139,7 +156,30 @@ def test_a_server_without_a_wallet_secret_refuses_with_the_same_code(
     till = pair(client, shop.owner_headers)
     answer = ask(till, enroll(client, shop.owner_headers, "ada@example.com"))
     assert answer.status_code == 409, answer.text
-    assert answer.json()["code"] == "WALLETS_OFF"
+    assert answer.json()["code"] == "WALLETS_NOT_SET_UP"
+    assert pass_count(session_factory) == 0
+
+
+@pytest.mark.parametrize(
+    ("apple", "google", "edges"),
+    [
+        (True, False, WalletEdges(google=UncalledGoogle())),  # Apple on, no certificates
+        (False, True, WalletEdges(signer=FakeSigner())),  # Google on, no service account
+    ],
+)
+def test_a_wallet_on_but_not_configured_gives_no_dead_link(
+    client, session_factory, shop, app, apple, google, edges
+):
+    """The customer's page would have nothing to offer. Planted: the edges not checked
+    (only the switches) -> 200 with a link to a page that says it does not work."""
+    app.state.wallet_edges = edges
+    turn_wallets(client, shop.owner_headers, apple=apple, google=google)
+    till = pair(client, shop.owner_headers)
+    answer = ask(till, enroll(client, shop.owner_headers, "ada@example.com"))
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["code"] == "WALLETS_NOT_SET_UP"
+    assert "not set up" in answer.json()["message"]
+    assert pass_count(session_factory) == 0
 
 
 def test_only_a_paired_till_may_ask(client, session_factory, shop):
@@ -207,3 +247,14 @@ def test_hostile_card_numbers_never_answer_5xx_nor_make_a_pass(client, session_f
 
     probe()
     assert pass_count(session_factory) == 0
+
+
+def test_the_link_opens_the_customers_add_to_wallet_page(client, shop):
+    """The till's link and the customer's page meet: the path after the public address
+    is served here, and offers the pass. Planted: the link made under /wallet/link/ ->
+    404; the signer not required (edges unchecked) with no signer -> the page's 404."""
+    till = pair(client, shop.owner_headers)
+    url = ask(till, enroll(client, shop.owner_headers, "ada@example.com")).json()["url"]
+    page = client.get(url.removeprefix(BASE))
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/html")
