@@ -190,6 +190,7 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("DELETE", f"{API}/pins/{{id}}", "owner", path_id=lambda w: 10**6),
     Endpoint("POST", f"{API}/pins/{{id}}/unlock", "owner", path_id=lambda w: w.pin_id),
     Endpoint("GET", f"{API}/program", "owner"),
+    Endpoint("GET", f"{API}/program/wallets", "owner"),
     Endpoint(
         "POST",
         f"{API}/program",
@@ -282,6 +283,12 @@ ENDPOINTS: list[Endpoint] = [
         "POST", "/api/v1/sync/pair", "none", body=lambda w: {"code": "ABCDEFGHJK", "name": "T"}
     ),
     Endpoint("POST", "/api/v1/sync/push", "till", body=_push),
+    Endpoint(
+        "GET",
+        "/api/v1/sync/cards/{id}/wallet-link",
+        "till",
+        path_id=lambda w: w.cards[0]["card_number"],
+    ),
     Endpoint("GET", "/api/v1/sync/wait", "till", query=lambda w: {"timeout": "0"}),
     Endpoint(
         "GET",
