@@ -65,7 +65,7 @@ def run_once(
     """One pass of the worker; ``cursor`` (kept by a loop) skips what it already saw."""
     report, scanned = WorkerReport(), list[int]()
     for pass_id in changed_passes(session_factory, scanned, cursor):
-        if _mark_updated(session_factory, pass_id, now):
+        if mark_updated(session_factory, pass_id, now):
             report.passes_updated += 1
     report.passes_scanned = sum(scanned)
     topic = settings.apple_pass_type_id
@@ -85,7 +85,7 @@ def run_once(
 # --- (b) mark a pass updated, owe each device a push -------------------------------
 
 
-def _mark_updated(factory: sessionmaker[Session], pass_id: int, now: datetime) -> bool:
+def mark_updated(factory: sessionmaker[Session], pass_id: int, now: datetime) -> bool:
     with factory() as session:
         wallet_pass = session.scalar(
             select(WalletPass).where(WalletPass.id == pass_id).with_for_update(skip_locked=True)

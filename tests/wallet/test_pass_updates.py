@@ -307,6 +307,28 @@ def test_a_loops_cursor_reads_only_what_changed_since_its_last_run(
     assert (renamed.passes_scanned, renamed.passes_updated) == (3, 3)
 
 
+def test_a_pass_another_worker_marked_after_this_ones_scan_is_not_marked_again(
+    client, session_factory, settings
+):
+    """The interleaving two workers can meet, in order: both scans see the change, one
+    marks it, then the other's marking step runs. Planted: the content not re-read
+    under the row lock -> a second tag and a second push per device."""
+    shop = make_shop(session_factory)
+    till = pair(client, shop.owner_headers)
+    number, card_id = _enroll(client, shop)
+    pass_id = _pass_on_devices(session_factory, card_id, ["phone-a"], settings)
+    _offline_stamps(till, number, shop.pin_ids[till.store_id], 1)
+    now = datetime.now(UTC)
+
+    seen_by_both = list(changed_passes(session_factory, []))
+    first = [worker.mark_updated(session_factory, p, now) for p in seen_by_both]
+    second = [worker.mark_updated(session_factory, p, now) for p in seen_by_both]
+
+    assert (seen_by_both, first, second) == ([pass_id], [True], [False])
+    with session_factory() as session:
+        assert len(session.scalars(select(WalletPush)).all()) == 1
+
+
 @pytest.mark.postgres
 def test_two_workers_at_once_push_each_device_once_per_update(pg_url, apns, tls):
     """Two workers (own engines, sessions and HTTP/2 connections) run together on
