@@ -97,8 +97,10 @@ def mark_updated(factory: sessionmaker[Session], pass_id: int, now: datetime) ->
             session.rollback()
             return False
         # Microseconds of updated_at (Last-Modified, passesUpdatedSince), strictly
-        # increasing even if this clock is behind the last worker's.
-        tag = max(wallet_pass.update_tag + 1, _micros(now))
+        # increasing even if this clock is behind the last worker's; taken now, not at
+        # the run's start: a device told "lastUpdated" by a pass another worker marked
+        # meanwhile must not then miss this one under an older tag.
+        tag = max(wallet_pass.update_tag + 1, _micros(now), _micros(datetime.now(UTC)))
         wallet_pass.update_tag = tag
         wallet_pass.updated_at = datetime.fromtimestamp(tag / 1_000_000, UTC)
         wallet_pass.rendered_state = digest

@@ -329,6 +329,29 @@ def test_a_pass_another_worker_marked_after_this_ones_scan_is_not_marked_again(
         assert len(session.scalars(select(WalletPush)).all()) == 1
 
 
+def test_a_pass_marked_late_in_a_long_run_gets_a_tag_of_when_it_was_marked(
+    client, session_factory, settings
+):
+    """A device lists passes updated since the newest tag it saw; a pass marked now with
+    the tag of its run's start (an hour ago, say) would sort before passes other workers
+    marked meanwhile, and be missed. Planted: the tag from the run's ``now`` only."""
+    shop = make_shop(session_factory)
+    _, card_id = _enroll(client, shop)
+    pass_id = _pass_on_devices(session_factory, card_id, [], settings)
+    with session_factory() as session:
+        session.execute(update(Card).where(Card.id == card_id).values(stamp_count=2))
+        session.commit()
+    before = datetime.now(UTC)
+
+    worker.mark_updated(session_factory, pass_id, before - timedelta(hours=1))
+
+    with session_factory() as session:
+        wallet_pass = session.get(WalletPass, pass_id)
+        assert wallet_pass is not None
+        assert wallet_pass.updated_at >= before
+        assert wallet_pass.update_tag >= int(before.timestamp() * 1_000_000)
+
+
 @pytest.mark.postgres
 def test_two_workers_at_once_push_each_device_once_per_update(pg_url, apns, tls):
     """Two workers (own engines, sessions and HTTP/2 connections) run together on
