@@ -26,7 +26,7 @@ from sqlalchemy import Select, and_, delete, func, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server.config import Settings
-from sync_server.models import WalletPass, WalletPush, WalletRegistration
+from sync_server.models import Card, WalletPass, WalletPush, WalletRegistration
 from sync_server.repositories.upsert import insert_ignore
 from sync_server.wallet import google
 from sync_server.wallet.edges import WalletEdges
@@ -35,6 +35,7 @@ from sync_server.wallet.worker_scan import ScanCursor, changed_passes
 
 log = logging.getLogger(__name__)
 
+MARK_BATCH = 200
 SEND_BATCH = 100
 SEND_SECONDS = 30.0
 # A push that failed waits BACKOFF * (2^attempts - 1) after it was made, and is given
@@ -63,10 +64,14 @@ def run_once(
     cursor: ScanCursor | None = None,
 ) -> WorkerReport:
     """One pass of the worker; ``cursor`` (kept by a loop) skips what it already saw."""
-    report, scanned = WorkerReport(), list[int]()
+    report, scanned, batch = WorkerReport(), list[int](), list[int]()
     for pass_id in changed_passes(session_factory, scanned, cursor):
-        if mark_updated(session_factory, pass_id, now):
-            report.passes_updated += 1
+        batch.append(pass_id)
+        if len(batch) == MARK_BATCH:
+            report.passes_updated += mark_batch(session_factory, batch, now)
+            batch = []
+    if batch:
+        report.passes_updated += mark_batch(session_factory, batch, now)
     report.passes_scanned = sum(scanned)
     topic = settings.apple_pass_type_id
     if topic is None and edges.signer is not None:
@@ -86,29 +91,43 @@ def run_once(
 
 
 def mark_updated(factory: sessionmaker[Session], pass_id: int, now: datetime) -> bool:
+    return mark_batch(factory, [pass_id], now) == 1
+
+
+def mark_batch(factory: sessionmaker[Session], pass_ids: list[int], now: datetime) -> int:
+    """Marks the passes whose content changed, in one transaction under their row locks;
+    a pass another worker holds is skipped (that worker marks it), and each is re-read
+    under the lock (another worker may have marked it since our scan). How many."""
     with factory() as session:
-        wallet_pass = session.scalar(
-            select(WalletPass).where(WalletPass.id == pass_id).with_for_update(skip_locked=True)
-        )
-        if wallet_pass is None:  # another worker has it now
-            return False
-        digest = content_of(session, wallet_pass).state_digest()
-        if digest == wallet_pass.rendered_state:  # another worker marked it meanwhile
-            session.rollback()
-            return False
-        # Microseconds of updated_at (Last-Modified, passesUpdatedSince), strictly
-        # increasing even if this clock is behind the last worker's; taken now, not at
-        # the run's start: a device told "lastUpdated" by a pass another worker marked
-        # meanwhile must not then miss this one under an older tag.
-        tag = max(wallet_pass.update_tag + 1, _micros(now), _micros(datetime.now(UTC)))
-        wallet_pass.update_tag = tag
-        wallet_pass.updated_at = datetime.fromtimestamp(tag / 1_000_000, UTC)
-        wallet_pass.rendered_state = digest
-        if wallet_pass.google_object_id is not None:
-            wallet_pass.google_pending = True
-        _owe_pushes(session, pass_id, tag, now)
+        locked = session.scalars(
+            select(WalletPass)
+            .where(WalletPass.id.in_(pass_ids))
+            .order_by(WalletPass.id)
+            .with_for_update(skip_locked=True)
+        ).all()
+        # Their cards loaded at once: content_of finds each in the session.
+        session.scalars(select(Card).where(Card.id.in_([p.card_id for p in locked]))).all()
+        marked = sum(_mark(session, wallet_pass, now) for wallet_pass in locked)
         session.commit()
-        return True
+        return marked
+
+
+def _mark(session: Session, wallet_pass: WalletPass, now: datetime) -> bool:
+    digest = content_of(session, wallet_pass).state_digest()
+    if digest == wallet_pass.rendered_state:  # another worker marked it meanwhile
+        return False
+    # Microseconds of updated_at (Last-Modified, passesUpdatedSince), strictly
+    # increasing even if this clock is behind the last worker's; taken now, not at
+    # the run's start: a device told "lastUpdated" by a pass another worker marked
+    # meanwhile must not then miss this one under an older tag.
+    tag = max(wallet_pass.update_tag + 1, _micros(now), _micros(datetime.now(UTC)))
+    wallet_pass.update_tag = tag
+    wallet_pass.updated_at = datetime.fromtimestamp(tag / 1_000_000, UTC)
+    wallet_pass.rendered_state = digest
+    if wallet_pass.google_object_id is not None:
+        wallet_pass.google_pending = True
+    _owe_pushes(session, wallet_pass.id, tag, now)
+    return True
 
 
 def _owe_pushes(session: Session, pass_id: int, tag: int, now: datetime) -> None:
@@ -193,7 +212,7 @@ def _send_one(
     """One push in one transaction: claimed, re-read, sent, recorded."""
     assert edges.apns is not None
     with factory() as session:
-        if not _claim(session, push_id):
+        if not claim_push(session, push_id):
             return "taken"
         row = session.execute(
             select(WalletPush, WalletRegistration)
@@ -216,7 +235,7 @@ def _send_one(
         return outcome
 
 
-def _claim(session: Session, push_id: int) -> bool:
+def claim_push(session: Session, push_id: int) -> bool:
     """PostgreSQL: a transaction-scoped advisory lock (no transaction id assigned, so
     no pull waits on it); SQLite: this transaction already holds the write lock."""
     if session.get_bind().dialect.name != "postgresql":

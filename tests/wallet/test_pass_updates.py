@@ -353,6 +353,57 @@ def test_a_pass_marked_late_in_a_long_run_gets_a_tag_of_when_it_was_marked(
 
 
 @pytest.mark.postgres
+def test_a_push_another_worker_is_sending_is_left_to_it(pg_url, apns, edges):
+    """One worker holds a push's claim (it is talking to APNs); another worker's run
+    sends nothing for it; once the first is done without sending, a run sends it once.
+    Planted: no advisory claim on PostgreSQL -> the second worker sends it too."""
+    settings = Settings(
+        database_url=pg_url,
+        wallet_secret=WALLET_SECRET,  # type: ignore[arg-type]
+        apple_pass_type_id=PASS_TYPE_ID,
+        wallet_worker_seconds=0,
+    )
+    engine = make_engine(pg_url)
+    factory = make_session_factory(engine)
+    shop = make_shop(factory)
+    card_id = _card_without_api(factory, shop.merchant_id)
+    _pass_on_devices(factory, card_id, ["phone-a"], settings)
+    with factory() as session:
+        session.execute(update(Card).where(Card.id == card_id).values(stamp_count=3))
+        session.commit()
+    worker.run_once(factory, WalletEdges(), settings, datetime.now(UTC))  # marked, owed
+    with factory() as sending:
+        push_id = sending.scalars(select(WalletPush.id)).one()
+        assert worker.claim_push(sending, push_id)
+        meanwhile = worker.run_once(factory, edges, settings, datetime.now(UTC))
+        sending.rollback()  # the first worker ends without sending
+    after = worker.run_once(factory, edges, settings, datetime.now(UTC))
+    engine.dispose()
+
+    assert meanwhile.pushes_sent == 0
+    assert after.pushes_sent == 1
+    assert len(apns.pushes_to("phone-a")) == 1
+
+
+def _card_without_api(factory: sessionmaker[Session], merchant_id: int) -> int:
+    from sync_server.models import Customer
+
+    with factory() as session:
+        customer = Customer(merchant_id=merchant_id, email="c@example.com")
+        session.add(customer)
+        session.flush()
+        card = Card(
+            merchant_id=merchant_id,
+            customer_id=customer.id,
+            card_number="0000000000000001",
+            qr_code_data="qr",
+        )
+        session.add(card)
+        session.commit()
+        return card.id
+
+
+@pytest.mark.postgres
 def test_two_workers_at_once_push_each_device_once_per_update(pg_url, apns, tls):
     """Two workers (own engines, sessions and HTTP/2 connections) run together on
     PostgreSQL after each of three rounds of updates to 12 passes on 2 devices each.
