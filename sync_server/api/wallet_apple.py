@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from sync_server.api.deps import NowDep, SessionDep, SettingsDep, WalletEdgesDep
+from sync_server.api.schemas.common import ErrorResponse
 from sync_server.wallet import apple_service as service
 
 router = APIRouter(prefix="/wallet/apple/v1", tags=["wallet (Apple web service)"])
@@ -25,7 +26,11 @@ PassTypeId = Annotated[
 Serial = Annotated[str, Path(alias="serialNumber", min_length=1, max_length=64, pattern=_ID)]
 Authorization = Annotated[str | None, Header(max_length=200)]
 _REFUSED: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Wrong or missing token, unknown pass (the same answer for each)"}
+    401: {
+        "model": ErrorResponse,
+        "description": "Wrong or missing token, unknown pass (the same answer for each)",
+    },
+    422: {"model": ErrorResponse},
 }
 
 
@@ -54,7 +59,11 @@ _REGISTRATION = "/devices/{deviceLibraryIdentifier}/registrations/{passTypeIdent
 @router.post(
     f"{_REGISTRATION}/{{serialNumber}}",
     status_code=201,
-    responses={200: {"description": "The device was already registered"}, **_REFUSED},
+    responses={
+        200: {"description": "The device was already registered"},
+        429: {"model": ErrorResponse, "description": "Too many registrations of this pass"},
+        **_REFUSED,
+    },
 )
 def register_device(
     device: DeviceId,

@@ -1,16 +1,18 @@
 """The customer's side of Add to wallet: a short-lived signed link from the till's QR opens
 a page offering the Apple pass and the Google save link.
 
-Pages for a phone's browser, not JSON: the link's token is in the URL, so the pages are
-never cached and send no Referer to the wallets they link to."""
+Pages for a phone's browser: the link's token is in the URL, so the pages are never
+cached and send no Referer to the wallets they link to. A refusal is a plain HTML page
+for a browser and the API's JSON error for any other client, both with the same code."""
 
 from html import escape
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from sync_server.api.deps import NowDep, SessionDep, SettingsDep, WalletEdgesDep
+from sync_server.api.errors import error_body
 from sync_server.wallet import apple_download
 from sync_server.wallet.apple_download import AddPage
 
@@ -25,22 +27,34 @@ _PRIVATE = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
     "X-Content-Type-Options": "nosniff",
 }
+_ERROR = {"$ref": "#/components/schemas/ErrorResponse"}
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"description": f"Expired or forged link ({INVALID_CODE})"}
+    404: {
+        "description": f"Expired or forged link ({INVALID_CODE}); an HTML page for a browser",
+        "content": {
+            "application/json": {"schema": _ERROR},
+            "text/html": {"schema": {"type": "string"}},
+        },
+    },
+    422: {
+        "description": "A token longer than any link's",
+        "content": {"application/json": {"schema": _ERROR}},
+    },
 }
 
 
 @router.get("/{token}", response_class=HTMLResponse, responses=_NOT_FOUND)
 def add_to_wallet_page(
+    request: Request,
     token: LinkToken,
     session: SessionDep,
     settings: SettingsDep,
     edges: WalletEdgesDep,
     now: NowDep,
-) -> HTMLResponse:
+) -> Response:
     page = apple_download.add_page(session, settings, edges, token, now)
     if page is None:
-        return _not_found()
+        return _not_found(request)
     return HTMLResponse(_page_html(page, token), headers=_PRIVATE)
 
 
@@ -50,6 +64,7 @@ def add_to_wallet_page(
     responses={200: {"content": {PKPASS: {}}, "description": "The card's pass"}, **_NOT_FOUND},
 )
 def download_pass(
+    request: Request,
     token: LinkToken,
     session: SessionDep,
     settings: SettingsDep,
@@ -58,7 +73,7 @@ def download_pass(
 ) -> Response:
     pkpass = apple_download.download(session, settings, edges, token, now)
     if pkpass is None:
-        return _not_found()
+        return _not_found(request)
     headers = {**_PRIVATE, "Content-Disposition": 'attachment; filename="card.pkpass"'}
     return Response(pkpass, media_type=PKPASS, headers=headers)
 
@@ -79,7 +94,10 @@ def _page_html(page: AddPage, token: str) -> str:
     )
 
 
-def _not_found() -> HTMLResponse:
+def _not_found(request: Request) -> Response:
+    message = "This link does not work; it may have expired: ask at the till for a new one."
+    if "text/html" not in request.headers.get("accept", ""):
+        return JSONResponse(error_body(INVALID_CODE, message), status_code=404, headers=_PRIVATE)
     body = _document(
         "Link not valid",
         "<h1>This link does not work</h1>"

@@ -25,12 +25,16 @@ from tests.wallet.conftest import WALLET_SECRET, FakeSigner, IssuedPass, issue_p
 from tests.wallet.google_fake import write_service_account
 
 PKPASS = "application/vnd.apple.pkpass"
+# What a phone's browser sends: the refusals come as a page rather than JSON.
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
 
 @pytest.fixture
 def wallet(app: FastAPI, client: TestClient, session_factory: sessionmaker[Session]) -> IssuedPass:
     app.state.wallet_edges = WalletEdges(signer=FakeSigner())
-    return issue_pass(client, session_factory)
+    issued = issue_pass(client, session_factory)
+    client.headers.update(BROWSER)
+    return issued
 
 
 def _link(serial: str, minutes: int = 15, secret: str = WALLET_SECRET) -> str:
@@ -133,6 +137,18 @@ def test_a_bad_link_is_a_plain_404_page_and_records_nothing(
     assert _issued_at(session_factory, wallet.serial) is None
 
 
+def test_a_client_that_is_no_browser_gets_the_api_s_json_error(
+    client: TestClient, wallet: IssuedPass
+) -> None:
+    link = _link(wallet.serial, minutes=-1)
+    for path in (link, f"{link}/pass.pkpass"):
+        answer = client.get(path, headers={"Accept": "application/json"})
+
+        assert answer.status_code == 404
+        assert answer.json()["code"] == "WALLET_LINK_INVALID"
+        assert set(answer.json()) == {"code", "message", "detail"}
+
+
 def test_with_apple_wallet_off_there_is_no_apple_pass(
     client: TestClient, wallet: IssuedPass, session_factory: sessionmaker[Session]
 ) -> None:
@@ -159,7 +175,7 @@ def test_without_a_wallet_secret_no_link_opens(
     app = create_app(Settings(database_url=db_url, wallet_worker_seconds=0))
     app.state.wallet_edges = WalletEdges(signer=FakeSigner())
     try:
-        with TestClient(app) as client:
+        with TestClient(app, headers=BROWSER) as client:
             issued = issue_pass(client, session_factory)
             _assert_invalid_link_page(client.get(_link(issued.serial)))
     finally:
