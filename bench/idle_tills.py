@@ -3,8 +3,10 @@ holds, and at what cost.
 
 One uvicorn worker on PostgreSQL with its live feed. N tills (simulated with raw
 asyncio sockets, so the client stays light beside the server on the same machine)
-each do what an idle till does: hold ``GET /api/v1/sync/wait`` (heartbeat 25 s), and
-at each heartbeat pull with its cursor (nothing changed) and hold again. Once all N
+each do what an idle till does: hold ``GET /api/v1/sync/wait`` (heartbeat 25 s) and
+hold again, with a round's pull (nothing changed) every 12th quiet heartbeat
+(desktop/engine/sync_client.py ``QUIET_HEARTBEATS_PER_ROUND``; ``--pull-every 1`` is
+the till before it, which pulled at every heartbeat). Once all N
 are connected and a heartbeat has passed, the server's CPU time (master and worker,
 from /proc) is read over two heartbeats, and its resident memory.
 ``idle_tills_per_server``: the largest N measured that costs at most 5 % of one core.
@@ -25,6 +27,7 @@ from bench.chaos import drop_database, fresh_database
 from bench.propagation import private_cluster
 from bench.seeding import PROGRAM
 from bench.server_process import ServerProcess
+from desktop.engine.sync_client import QUIET_HEARTBEATS_PER_ROUND
 from sync_server.auth import accounts
 from sync_server.db import make_engine, make_session_factory
 from sync_server.services import pairing, programs
@@ -112,9 +115,13 @@ async def _till(
     token: str,
     connected: asyncio.Event,
     counts: dict[str, int],
-    pull: bool,
+    pull_every: int,
     arriving: asyncio.Semaphore,
+    phase: int,
 ) -> None:
+    """``phase``: where in its cycle of quiet heartbeats this till starts, so that the
+    tills' rounds spread over time as they do in a shop (they came online at different
+    moments), instead of all falling in one heartbeat."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         async with arriving:
@@ -127,11 +134,13 @@ async def _till(
         counts["connected"] += 1
         if counts["connected"] == counts["wanted"]:
             connected.set()
+        quiet = phase
         while True:
             target = f"/api/v1/sync/wait?cursor={cursor}&timeout={HEARTBEAT_S}"
             await _exchange(reader, writer, target, token)
             counts["waits"] += 1
-            if pull:  # what the till does at a heartbeat today
+            quiet += 1
+            if pull_every and quiet % pull_every == 0:  # the till's round
                 page = await _exchange(reader, writer, f"/api/v1/sync/pull?cursor={cursor}", token)
                 cursor = quote(page["cursor"])
                 counts["pulls"] += 1
@@ -140,14 +149,19 @@ async def _till(
 
 
 async def _hold(
-    port: int, tokens: list[str], pids: list[int], window: float, pull: bool
+    port: int, tokens: list[str], pids: list[int], window: float, pull_every: int
 ) -> dict[str, float]:
     counts = {"wanted": len(tokens), "connected": 0, "waits": 0, "pulls": 0}
     connected = asyncio.Event()
     # Tills of a chain come online over a morning, not in one instant: first syncs run
     # ARRIVING at a time, so what is measured is the idle cost, not a connection storm.
     arriving = asyncio.Semaphore(ARRIVING)
-    tasks = [asyncio.create_task(_till(port, t, connected, counts, pull, arriving)) for t in tokens]
+    tasks = [
+        asyncio.create_task(
+            _till(port, t, connected, counts, pull_every, arriving, i % max(pull_every, 1))
+        )
+        for i, t in enumerate(tokens)
+    ]
     try:
         waiter = asyncio.create_task(connected.wait())
         done, _ = await asyncio.wait(
@@ -174,13 +188,15 @@ async def _hold(
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def run(levels: list[int], window: float, pull: bool = True) -> dict[str, Any]:
+def run(
+    levels: list[int], window: float, pull_every: int = QUIET_HEARTBEATS_PER_ROUND
+) -> dict[str, Any]:
     """On a PostgreSQL cluster of its own, away from other tenants' load."""
     with private_cluster() as admin:
-        return _run(admin, levels, window, pull)
+        return _run(admin, levels, window, pull_every)
 
 
-def _run(admin: str, levels: list[int], window: float, pull: bool) -> dict[str, Any]:
+def _run(admin: str, levels: list[int], window: float, pull_every: int) -> dict[str, Any]:
     began = time.monotonic()
     name, url = fresh_database(admin)
     try:
@@ -192,14 +208,14 @@ def _run(admin: str, levels: list[int], window: float, pull: bool) -> dict[str, 
             base_rss = _rss_mb(pids)
             figures: dict[str, Any] = {
                 "idle_heartbeat_s": HEARTBEAT_S,
-                "idle_pull_at_heartbeat": pull,
+                "idle_pull_every_heartbeats": pull_every,
             }
             held = 0
             for n in levels:
                 if time.monotonic() - began > DEADLINE_S:
                     raise TimeoutError(f"idle_tills: {DEADLINE_S:.0f} s passed before N={n}")
                 try:
-                    got = asyncio.run(_hold(server.port, tokens[:n], pids, window, pull))
+                    got = asyncio.run(_hold(server.port, tokens[:n], pids, window, pull_every))
                 except (TimeoutError, RuntimeError) as exc:  # not held: say why, go no higher
                     figures[f"idle_not_held_{n}"] = str(exc)[:300]
                     break
@@ -230,11 +246,14 @@ def main() -> None:
     parser.add_argument("--levels", default="500,1000,2000")
     parser.add_argument("--window", type=float, default=2 * HEARTBEAT_S)
     parser.add_argument(
-        "--no-pull", action="store_true", help="hold again at a heartbeat, without a pull"
+        "--pull-every",
+        type=int,
+        default=QUIET_HEARTBEATS_PER_ROUND,
+        help="a pull every this many quiet heartbeats (1: the till before; 0: never)",
     )
     args = parser.parse_args()
     levels = [int(n) for n in args.levels.split(",")]
-    print(json.dumps(run(levels, args.window, pull=not args.no_pull)))
+    print(json.dumps(run(levels, args.window, pull_every=args.pull_every)))
 
 
 if __name__ == "__main__":

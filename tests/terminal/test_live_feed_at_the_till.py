@@ -17,7 +17,7 @@ import pytest
 from bench.server_process import ServerProcess
 from common.operations import AddStamp
 from desktop.engine.local_store import LocalStore
-from desktop.engine.sync_client import SyncClient
+from desktop.engine.sync_client import QUIET_HEARTBEATS_PER_ROUND, SyncClient
 from desktop.engine.till import Confirmed, Till
 from desktop.engine.tokens import MemoryTokens
 from sync_server.db import make_engine, make_session_factory
@@ -228,3 +228,36 @@ def test_a_till_of_a_server_on_sqlite_keeps_polling(db_url, start_till):
     finally:
         server.stop()
         engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_quiet_heartbeats_hold_again_without_a_pull_and_a_round_comes_every_twelfth(
+    pg_url, shop, start_till
+):
+    """Each wait checks the cursor first, so a quiet heartbeat needs no pull: the idle
+    till costs the server one request per heartbeat, not two. The program has no change
+    stamp a wait can check, so the 12th quiet heartbeat in a row makes a round anyway.
+    Planted bug: the round after every heartbeat (as before) -> a pull between the
+    first waits; a loop that never makes a round -> no pull after the 12th."""
+    with (
+        InProcessServer(pg_url) as server,
+        httpx.Client(base_url=server.url, headers=shop.owner_headers) as owner,
+    ):
+        number = _enroll(owner)
+        till = start_till(server.url, owner, heartbeat=0.2)
+        _until(lambda: till.stamps(number) == 0, "the first sync")
+        start = len(till.log)
+        _until(
+            lambda: till.log[start:].count("wait answered") >= QUIET_HEARTBEATS_PER_ROUND + 2,
+            "more than twelve quiet heartbeats",
+        )
+        after = till.log[start:]
+        # The first quiet stretch: waits only, up to the 12th, then a round.
+        first_pull = after.index("/api/v1/sync/pull")
+        assert after[:first_pull].count("wait answered") == QUIET_HEARTBEATS_PER_ROUND
+        assert all(entry == "wait answered" for entry in after[:first_pull])
+
+        _stamp(owner, number)
+
+        _until(lambda: till.stamps(number) == 1, "a change still comes at once")
