@@ -75,9 +75,35 @@ def _push(w: World) -> dict[str, Any]:
     return {"sent_at": now_iso(), "ops": ops, "pin_failures": [failure]}
 
 
+APPLE = "/wallet/apple/v1"
+
 ENDPOINTS: list[Endpoint] = [
     Endpoint("GET", "/health", "none"),
     Endpoint("GET", "/health/ready", "none"),
+    Endpoint(
+        "POST",
+        f"{APPLE}/devices/{{id}}/registrations/{{id}}/{{id}}",
+        "none",
+        body=lambda w: {"pushToken": "ab" * 32},
+        path_id=lambda w: "a1b2c3d4",
+    ),
+    Endpoint(
+        "DELETE",
+        f"{APPLE}/devices/{{id}}/registrations/{{id}}/{{id}}",
+        "none",
+        path_id=lambda w: "a1b2c3d4",
+    ),
+    Endpoint(
+        "GET",
+        f"{APPLE}/devices/{{id}}/registrations/{{id}}",
+        "none",
+        query=lambda w: {"passesUpdatedSince": "0"},
+        path_id=lambda w: "a1b2c3d4",
+    ),
+    Endpoint("GET", f"{APPLE}/passes/{{id}}/{{id}}", "none", path_id=lambda w: "a1b2c3d4"),
+    Endpoint("POST", f"{APPLE}/log", "none", body=lambda w: {"logs": ["Web service error"]}),
+    Endpoint("GET", "/wallet/add/{id}", "none", path_id=lambda w: "not-a-link"),
+    Endpoint("GET", "/wallet/add/{id}/pass.pkpass", "none", path_id=lambda w: "not-a-link"),
     Endpoint("GET", "/metrics", "none"),
     Endpoint(
         "POST",
