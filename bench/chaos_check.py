@@ -25,7 +25,7 @@ from sync_server.models import Card, LedgerEntry, Program, Store
 from sync_server.models.sync import SyncOp
 from sync_server.services.card_state import state_of
 from sync_server.services.programs import rules_of
-from sync_server.sync import OPERATION
+from sync_server.sync.push import OPERATION
 
 _VOIDS = {TransactionType.POINTS_VOIDED: "points", TransactionType.STAMP_VOIDED: "stamps"}
 

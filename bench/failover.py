@@ -95,7 +95,7 @@ def run_failover(
     doing("emptying and migrating the database")
     reset_database(cluster)
     doing("seeding the merchant and pairing the tills")
-    made, shared, emails = _seed(cluster.database_url, tills, shared=max(12, tills * 3))
+    made, shared, emails, _ = _seed(cluster.database_url, tills, shared=max(12, tills * 3))
     engine = make_engine(cluster.database_url)
     factory = make_session_factory(engine)
     with factory() as session:

@@ -17,9 +17,9 @@ from sqlalchemy import event
 
 from bench.chaos import drop_database
 from bench.push_load import Pusher, seed
-from sync_server import sync as push_service
 from sync_server.config import Settings
 from sync_server.main import create_app
+from sync_server.sync import push as push_service
 
 
 def run(cards: int = 2000, batches: int = 10, batch: int = 100) -> dict[str, Any]:

@@ -24,7 +24,7 @@ class PassContent:
     stamps: int | None
     stamps_target: int | None
     points: int | None
-    # "Free coffee in 3 stamps", "Cake (120 points)", or None when nothing is ahead.
+    # "Free coffee in 3 stamps", "Cake at 120 points", or None when nothing is ahead.
     next_reward: str | None
 
     def state_digest(self) -> str:
@@ -59,7 +59,7 @@ def pass_content(
 
 def next_reward(rules: ProgramRules, card: CardState) -> str | None:
     """The nearest reward: the stamp reward when stamps are on, else the cheapest active
-    points reward not yet affordable (or the first affordable one)."""
+    points reward not yet affordable, or, when every one is, the largest ("ready")."""
     if rules.is_stamps_enabled:
         missing = rules.stamps_target - card.stamp_count
         if missing <= 0:

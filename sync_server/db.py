@@ -41,8 +41,8 @@ def _sqlite_serialized_writes(engine: Engine) -> None:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    from sync_server.changes import install_change_stamps  # models import this module
     from sync_server.ledger_chain import install_sealing
+    from sync_server.sync.changes import install_change_stamps  # models import this module
 
     factory = sessionmaker(engine, expire_on_commit=False, autoflush=True)
     install_change_stamps(factory)

@@ -11,11 +11,11 @@ from sync_server.api.docs_page import install_docs
 from sync_server.api.errors import install_error_handlers
 from sync_server.api.protocol_version import ProtocolVersionGate
 from sync_server.api.routes import install_routes
-from sync_server.change_notices import install_change_notices
 from sync_server.config import Settings
 from sync_server.db import make_engine, make_session_factory
-from sync_server.feed import Feed, feed_url, running
 from sync_server.observability.wiring import install_observability
+from sync_server.sync.change_notices import install_change_notices
+from sync_server.sync.feed import Feed, feed_url, running
 from sync_server.wallet.edges import edges_from_settings
 from sync_server.wallet.worker import running_worker
 

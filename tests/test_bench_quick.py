@@ -191,7 +191,7 @@ def test_a_run_without_the_profile_keeps_the_profile_the_last_run_measured(
     """Planted bug: the push profile is text kept only in the doc; a run of other parts
     rewrote the doc without it."""
     results, doc = tmp_path / "r.json", tmp_path / "b.md"
-    tree = "0.6372 profiled  bench/push_profile.py:39\n`- 0.6372 push  sync_server/sync.py:38"
+    tree = "0.6372 profiled  bench/push_profile.py:39\n`- 0.6372 push  sync_server/sync/push.py:38"
     measured = {"push_profile_ms_per_op": 0.6, "push_profile_tree": tree}
     bench.write(measured, quick=False, results_path=results, doc_path=doc, ran=["push_profile"])
 

@@ -10,9 +10,6 @@ from starlette.concurrency import run_in_threadpool
 
 from common import sync_digest
 from common.text import PlainText
-from sync_server import feed_check, pull_digest
-from sync_server import pull as pull_service
-from sync_server import sync as push_service
 from sync_server.actor import StoreActor
 from sync_server.api.deps import (
     ActorDep,
@@ -36,11 +33,14 @@ from sync_server.api.schemas.sync import (
 )
 from sync_server.api.store.views import program_response
 from sync_server.errors import ApiError, TooManyAttempts, forbidden
-from sync_server.feed import Answer, ClientGone, Feed, News
-from sync_server.offline import offline_policy
 from sync_server.repositories import programs as program_repo
 from sync_server.services import attempts, pairing
 from sync_server.services.programs import lockout_policy, till_settings
+from sync_server.sync import feed_check, pull_digest
+from sync_server.sync import pull as pull_service
+from sync_server.sync import push as push_service
+from sync_server.sync.feed import Answer, ClientGone, Feed, News
+from sync_server.sync.offline import offline_policy
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
 

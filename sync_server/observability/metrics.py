@@ -19,8 +19,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from sync_server.api.schemas.sync import PushResponse
 from sync_server.models.sync import Terminal
+from sync_server.sync.messages import PushResponse
 
 log = logging.getLogger(__name__)
 

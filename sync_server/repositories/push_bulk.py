@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 
 from common.card import CardState
 from common.ledger import TransactionType
-from sync_server.changes import change_stamp
 from sync_server.models import Card, Customer, LedgerEntry, StaffPin
 from sync_server.models.sync import CardAlias, SyncOp
 from sync_server.repositories.bulk_sql import PG_TXID, is_postgres, pg_insert, update_rows
 from sync_server.services.card_state import STATE_FIELDS
+from sync_server.sync.changes import change_stamp
 
 _CARDS = cast(Table, Card.__table__)
 _LEDGER = cast(Table, LedgerEntry.__table__)

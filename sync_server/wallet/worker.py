@@ -9,7 +9,7 @@ marked once and each push sent once:
   SQLite serializes writers), after re-reading its content under that lock;
 - a push is claimed with a transaction-scoped advisory lock on PostgreSQL and re-read
   before it is sent, so no row lock (which assigns a transaction id and would hold back
-  every till's pull horizon, sync_server/changes.py) is held across the call to APNs.
+  every till's pull horizon, sync_server/sync/changes.py) is held across the call to APNs.
 """
 
 import logging

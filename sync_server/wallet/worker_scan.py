@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from common.card import CardState
 from common.program import ProgramRules
 from common.wallet_pass import pass_content
-from sync_server.changes import horizon
 from sync_server.models import Card, Program, WalletPass
 from sync_server.services.card_state import STATE_FIELDS
 from sync_server.services.programs import rules_of
+from sync_server.sync.changes import horizon
 
 SCAN_BATCH = 1000
 FULL_SCAN_EVERY = 100
@@ -27,7 +27,7 @@ FULL_SCAN_EVERY = 100
 @dataclass
 class ScanCursor:
     """What this process already compared, to skip it next time: every card below
-    ``card_txid`` (a pull horizon, sync_server/changes.py: nothing below it can still
+    ``card_txid`` (a pull horizon, sync_server/sync/changes.py: nothing below it can still
     commit), every pass up to ``pass_id``, each merchant's program as ``programs``
     fingerprints it. Memory only speeds the scan up: a new process, and every
     FULL_SCAN_EVERY runs, compares every pass again."""

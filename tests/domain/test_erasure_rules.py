@@ -35,7 +35,7 @@ ADJUST: dict[str, Any] = {
 
 
 def plain_body_hash(body: dict[str, Any]) -> str:
-    """The hash a pushed op's body is stored with (sync_server/push_records.py)."""
+    """The hash a pushed op's body is stored with (sync_server/sync/push_records.py)."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from sync_server.models import Card, LedgerEntry
 from sync_server.models.sync import CardAlias, SyncOp, Terminal
-from sync_server.pull import Cursor
+from sync_server.sync.pull import Cursor
 from tests.hostile.values import RawNumber, to_json
 from tests.support.shop import Shop, make_shop
 from tests.support.till import Till, pair
@@ -246,7 +246,7 @@ def test_a_naive_time_anywhere_in_a_push_is_a_422_and_nothing_is_applied(
 def test_a_push_that_fails_after_its_ops_commits_none_of_them(client, session_factory, monkeypatch):
     """Planted fault: counting the offline PIN failures raises after the ops were
     applied. The ops and the failures share one transaction, so nothing is left."""
-    from sync_server import push_pins
+    from sync_server.sync import push_pins
 
     _shop, till, pin, number = _counter(client, session_factory)
 

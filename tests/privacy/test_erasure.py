@@ -215,7 +215,7 @@ def test_a_pg_dump_after_erasure_holds_no_email_name_or_phone(client, db_url, wo
 
 
 def _plain_body_hash(body: dict[str, Any]) -> str:
-    """How the server hashes a pushed body as sent (sync_server/push_records.py)."""
+    """How the server hashes a pushed body as sent (sync_server/sync/push_records.py)."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 

@@ -1,5 +1,5 @@
 """What a till is told when it acknowledges an attention item: whether it was the first
-to do so. Written against a mutant mutmut left alive in sync_server/push_attention.py
+to do so. Written against a mutant mutmut left alive in sync_server/sync/push_attention.py
 (docs/mutation.md): the first acknowledgement's detail key misspelled."""
 
 from tests.support.shop import make_shop

@@ -2,7 +2,7 @@
 past it is refused and named; an over-spend is only allowed on a balance the till could
 not have known; a stamp reward weighs nothing against the points limit.
 
-Written against the mutants mutmut left alive in sync_server/offline.py
+Written against the mutants mutmut left alive in sync_server/sync/offline.py
 (docs/mutation.md): ``>`` become ``>=`` at each limit, ``may_overspend`` true for a
 card unchanged since the till's pull, ``_points_of`` counting a stamp reward as 1."""
 

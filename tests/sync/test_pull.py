@@ -206,7 +206,7 @@ def test_a_cursor_older_than_the_limit_means_a_full_resync(client, session_facto
     import base64
 
     from sync_server.models.sync import Terminal
-    from sync_server.pull import Cursor
+    from sync_server.sync.pull import Cursor
 
     shop = make_shop(session_factory)
     _enroll(client, shop.owner_headers, 2)
@@ -252,7 +252,7 @@ def test_the_columns_format_carries_the_same_rows_as_objects(client, session_fac
 
 
 def test_a_page_never_holds_more_rows_than_the_cap(client, session_factory, monkeypatch):
-    from sync_server import pull as pull_service
+    from sync_server.sync import pull as pull_service
 
     shop = make_shop(session_factory)
     numbers = _enroll(client, shop.owner_headers, 5)

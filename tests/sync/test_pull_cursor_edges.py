@@ -3,12 +3,12 @@ horizon (a till that is up to date) or a round of no width is still usable; a po
 past the last entity, or a key outside 0..2^63-1, means a full resync.
 
 Written against the mutants mutmut left alive in ``Cursor.usable``
-(sync_server/pull.py, docs/mutation.md): ``<=`` become ``<``, ``and`` become ``or``,
+(sync_server/sync/pull.py, docs/mutation.md): ``<=`` become ``<``, ``and`` become ``or``,
 the key's lower bound moved to 1."""
 
 import pytest
 
-from sync_server.pull import CURSOR_MAX_AGE_S, ENTITIES, Cursor
+from sync_server.sync.pull import CURSOR_MAX_AGE_S, ENTITIES, Cursor
 
 TILL = 7
 NOW = 1_900_000_000.0

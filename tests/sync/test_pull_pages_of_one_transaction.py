@@ -3,7 +3,7 @@ between them, and the next page must carry on after the last row handed out, by 
 within the stamp, without skipping or repeating one. The next round starts where the
 last one ended, so an incremental pull sends only what changed.
 
-Written against the mutants mutmut left alive in sync_server/pull.py
+Written against the mutants mutmut left alive in sync_server/sync/pull.py
 (docs/mutation.md): a page's key made of the stamp twice, a page's cursor that forgets
 where its round began (``lo``)."""
 

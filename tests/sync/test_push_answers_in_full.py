@@ -2,7 +2,7 @@
 switched-off PIN was refused, which fields made an op malformed, what its claim row
 says it was, and which confirmed ops forgive the wrong PINs pushed with them.
 
-Written against the mutants mutmut left alive in sync_server/push_batch.py,
+Written against the mutants mutmut left alive in sync_server/sync/push_batch.py,
 push_records.py and push_pins.py (docs/mutation.md): a refusal's detail dropped, the
 claim's op type or card number defaulted to something else, a confirmed op that forgives
 nothing, or forgives wrong PINs typed after it."""

@@ -162,8 +162,8 @@ def test_a_batch_that_fails_between_its_claims_and_its_effects_leaves_no_claim_b
     bug this kills: committing the claims before the effects (a failure after them
     left claims without effects, and the replay answered 'duplicate' for ops never
     applied). The fault is planted between the two: the card lock raises."""
-    from sync_server import push_batch
     from sync_server.models.sync import SyncOp
+    from sync_server.sync import push_batch
 
     shop = make_shop(session_factory)
     till = pair(client, shop.owner_headers)

@@ -2,7 +2,7 @@
 is issued once for good, and an enrollment the server refuses says why and leaves
 nothing behind.
 
-Written against the mutants mutmut left alive in sync_server/push_single.py
+Written against the mutants mutmut left alive in sync_server/sync/push_single.py
 (docs/mutation.md): the customer's name or phone dropped, a taken number not looked up
 or refused without its code, a refused enrollment answered without its record."""
 

@@ -2,7 +2,7 @@
 own id, counted once, refused when it names a PIN the store does not have, and
 forgotten (then counted again if resent) once the till has more than its quota.
 
-Written against the mutants mutmut left alive in sync_server/push_pins.py
+Written against the mutants mutmut left alive in sync_server/sync/push_pins.py
 (docs/mutation.md): a refused event answered without its id or with another status,
 a replayed event answered "counted", the per-till purge run for no till."""
 

@@ -12,13 +12,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from sync_server.actor import StoreActor
-from sync_server.api.schemas.sync import OpOutcome, PinFailure, PinFailureOutcome, PushRequest
 from sync_server.config import Settings
-from sync_server.push_records import effective_time
 from sync_server.repositories import pins as pin_repo
 from sync_server.repositories import sync_ops as repo
 from sync_server.services import pin_lock, purge
 from sync_server.services.programs import lockout_policy
+from sync_server.sync.messages import OpOutcome, PinFailure, PinFailureOutcome, PushRequest
+from sync_server.sync.push_records import effective_time
 
 
 def count_failure(

@@ -15,12 +15,12 @@ from common.codes import Reason
 from common.operations import ResolveAttention
 from common.outcome import Rejected, reject
 from sync_server.actor import RequestMeta, StoreActor
-from sync_server.api.schemas.sync import PushedOp
 from sync_server.models import Card
-from sync_server.push_attention import staff_of
-from sync_server.push_records import Record, rejected_record
 from sync_server.repositories import sync_ops as sync_repo
 from sync_server.services.attention_resolution import Resolution, Resolver, resolve
+from sync_server.sync.messages import PushedOp
+from sync_server.sync.push_attention import staff_of
+from sync_server.sync.push_records import Record, rejected_record
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,14 +48,20 @@ from common.operations import (
 from common.outcome import Rejected, reject
 from common.program import ProgramRules, StoreClock
 from common.rules import Facts, RuleContext, decide
-from sync_server import push_attention, push_resolution
 from sync_server.actor import RequestMeta, StoreActor
-from sync_server.api.schemas.sync import OpOutcome, PushedOp, PushRequest
 from sync_server.config import Settings
 from sync_server.ledger_chain import mark_unsealed, seal
 from sync_server.models.sync import SyncOp
-from sync_server.offline import OfflinePolicy, offline_policy
-from sync_server.push_records import (
+from sync_server.repositories import cards as card_repo
+from sync_server.repositories import programs as program_repo
+from sync_server.repositories import push_bulk as bulk
+from sync_server.services.card_state import state_of
+from sync_server.services.operations import entry_values
+from sync_server.services.programs import rules_of
+from sync_server.sync import push_attention, push_resolution
+from sync_server.sync.messages import OpOutcome, PushedOp, PushRequest
+from sync_server.sync.offline import OfflinePolicy, offline_policy
+from sync_server.sync.push_records import (
     Record,
     applied_record,
     body_hash,
@@ -66,13 +72,7 @@ from sync_server.push_records import (
     rejected_record,
     replayed,
 )
-from sync_server.push_single import apply_one
-from sync_server.repositories import cards as card_repo
-from sync_server.repositories import programs as program_repo
-from sync_server.repositories import push_bulk as bulk
-from sync_server.services.card_state import state_of
-from sync_server.services.operations import entry_values
-from sync_server.services.programs import rules_of
+from sync_server.sync.push_single import apply_one
 
 _IN_MEMORY = (AddStamp, EarnPoints, RedeemStamps, RedeemPoints)
 _NO_RULES = ProgramRules()  # no program: every op takes the ORM path, which refuses it

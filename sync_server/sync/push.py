@@ -1,13 +1,13 @@
 """The sync protocol, server side: push.
 
-A terminal's batch is applied in one database transaction (sync_server/push_batch.py):
+A terminal's batch is applied in one database transaction (sync_server/sync/push_batch.py):
 claims of (terminal, op_id), card locks, rule checks, ledger writes and the stored
 outcomes commit together or not at all, so a replay finds the claim and gets the
 stored outcome back. Wrong PINs typed offline are counted after the ops, then the PINs
-the ops confirmed forgive their row of mistakes (sync_server/push_pins.py), in the same
+the ops confirmed forgive their row of mistakes (sync_server/sync/push_pins.py), in the same
 transaction: a push is answered in full with everything committed, or not at all.
 
-Pull lives in sync_server/pull.py.
+Pull lives in sync_server/sync/pull.py.
 """
 
 import random
@@ -19,12 +19,12 @@ from typing import TypeVar
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from sync_server import change_notices, push_pins
 from sync_server.actor import RequestMeta, StoreActor
-from sync_server.api.schemas.sync import PushRequest, PushResponse
 from sync_server.config import Settings
-from sync_server.push_batch import apply_batch
-from sync_server.push_records import OPERATION, effective_time
+from sync_server.sync import change_notices, push_pins
+from sync_server.sync.messages import PushRequest, PushResponse
+from sync_server.sync.push_batch import apply_batch
+from sync_server.sync.push_records import OPERATION, effective_time
 
 __all__ = ["OPERATION", "effective_time", "push"]
 

@@ -2,7 +2,7 @@
 
 A round hands out the rows whose change stamp lies in [lo, hi): ``lo`` is where the
 previous round stopped and ``hi`` the horizon taken when this round began (see
-sync_server/changes.py: every stamp below it is committed). Entities are walked one
+sync_server/sync/changes.py: every stamp below it is committed). Entities are walked one
 after the other in a fixed order, each by (change_txid, id). The cursor is opaque to
 the terminal: base64 of that position.
 
@@ -25,10 +25,10 @@ from sqlalchemy import Date, Select, and_, select, tuple_
 from sqlalchemy.orm import Session
 
 from sync_server.actor import StoreActor
-from sync_server.changes import horizon
 from sync_server.models import Card, Customer, LedgerEntry, Merchant, StaffPin
 from sync_server.models.base import UTCDateTime
 from sync_server.models.sync import CardAlias, SyncOp, Terminal
+from sync_server.sync.changes import horizon
 
 CURSOR_VERSION = 1
 # A till away longer than this starts over: cheaper than replaying months of churn, and

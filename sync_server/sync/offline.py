@@ -21,7 +21,7 @@ from sync_server.repositories import sync_ops as repo
 from sync_server.services.programs import rules_of
 
 if TYPE_CHECKING:
-    from sync_server.api.schemas.sync import PushedOp
+    from sync_server.sync.messages import PushedOp
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,15 +12,15 @@ from common.codes import Reason
 from common.operations import Enroll, Operation, RedeemPoints, RedeemStamps
 from common.outcome import Rejected, reject
 from sync_server.actor import RequestMeta, StoreActor
-from sync_server.api.schemas.sync import PushedOp
 from sync_server.config import Settings
 from sync_server.models import Card
 from sync_server.models.sync import CardAlias
-from sync_server.offline import OfflinePolicy
-from sync_server.push_records import Record, applied_record, rejected_record
 from sync_server.repositories import cards as card_repo
 from sync_server.services import operations
 from sync_server.services.staff_pins import PinConfirmed
+from sync_server.sync.messages import PushedOp
+from sync_server.sync.offline import OfflinePolicy
+from sync_server.sync.push_records import Record, applied_record, rejected_record
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,11 +17,11 @@ from common.codes import Reason
 from common.operations import AcknowledgeAttention
 from common.outcome import Rejected, reject
 from sync_server.actor import StoreActor
-from sync_server.api.schemas.sync import PushedOp
 from sync_server.models import StaffPin
-from sync_server.push_records import Record, rejected_record
 from sync_server.repositories import pins as pin_repo
 from sync_server.repositories import sync_ops as sync_repo
+from sync_server.sync.messages import PushedOp
+from sync_server.sync.push_records import Record, rejected_record
 
 
 def acknowledge(

@@ -14,9 +14,9 @@ from common.erasure import erased_body_hash
 from common.operations import AttentionOperation, Operation, TillOperation
 from common.outcome import Rejected, reject
 from sync_server.actor import StoreActor
-from sync_server.api.schemas.sync import CardBalances, OpOutcome, PushedOp
 from sync_server.models.sync import SyncOp
 from sync_server.storable import safe_text, storable
+from sync_server.sync.messages import CardBalances, OpOutcome, PushedOp
 
 OPERATION: TypeAdapter[Operation] = TypeAdapter(Operation)
 PUSHED: TypeAdapter[Operation | AttentionOperation] = TypeAdapter(TillOperation)

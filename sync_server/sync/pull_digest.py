@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from common import sync_digest
 from sync_server.actor import StoreActor
 from sync_server.models import LedgerEntry
-from sync_server.pull import ENTITIES, Entity
+from sync_server.sync.pull import ENTITIES, Entity
 
 _BY_NAME = {e.name: e for e in ENTITIES}
 DIGESTED: tuple[Entity, ...] = tuple(_BY_NAME[name] for name in sync_digest.ENTITIES)

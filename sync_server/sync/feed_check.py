@@ -14,10 +14,10 @@ from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
 from sync_server.actor import StoreActor
-from sync_server.changes import horizon
-from sync_server.feed import News
 from sync_server.models.sync import Terminal
-from sync_server.pull import ENTITIES, Cursor
+from sync_server.sync.changes import horizon
+from sync_server.sync.feed import News
+from sync_server.sync.pull import ENTITIES, Cursor
 
 
 def news(session: Session, actor: StoreActor, cursor_text: str | None, now: datetime) -> News:
