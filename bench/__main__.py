@@ -206,6 +206,28 @@ TARGETS = [
         2000.0,
     ),
     Target("resync_check_ms", "the same check when nothing differs", "<=", 2000.0, judged=False),
+    Target(
+        "idle_tills_per_server",
+        "idle tills on the live feed one server process (1 worker) holds within 5 % of a "
+        "core: held waits, 25 s heartbeat, a pull every 12th (from the per-till CPU at the "
+        "lowest level measured)",
+        ">=",
+        2000.0,
+    ),
+    Target(
+        "idle_cpu_pct_2000",
+        "the same process's CPU with 2,000 idle tills held (% of one core)",
+        "<=",
+        5.0,
+        judged=False,
+    ),
+    Target(
+        "idle_rss_mb_per_1000",
+        "its resident memory per 1,000 idle tills held (MB)",
+        "<=",
+        100.0,
+        judged=False,
+    ),
 ]
 DEADLINE_S = PART_LIMIT_S  # a wall-clock limit per part
 # -- the parts ---------------------------------------------------------------------------
@@ -291,6 +313,14 @@ def part_resync(quick: bool) -> Figures:
     return resync.run(cards=100_000, entries=1_000_000)
 
 
+def part_idle_tills(quick: bool) -> Figures:
+    from bench import idle_tills
+
+    if quick:
+        return idle_tills.run([20], window=10.0)
+    return idle_tills.run([250, 500, 1000, 2000], window=2 * idle_tills.HEARTBEAT_S)
+
+
 PARTS: dict[str, Callable[[bool], Figures]] = {
     "anchors": part_anchors,
     "push": part_push,
@@ -303,6 +333,7 @@ PARTS: dict[str, Callable[[bool], Figures]] = {
     "reconnect": part_reconnect,
     "till_year": part_till_year,
     "resync": part_resync,
+    "idle_tills": part_idle_tills,
 }
 
 

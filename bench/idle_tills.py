@@ -228,7 +228,12 @@ def _run(admin: str, levels: list[int], window: float, pull_every: int) -> dict[
             if not measured:
                 raise RuntimeError(f"idle_tills: no level held: {figures}")
             top = max(measured)
-            figures["idle_tills_per_server"] = held
+            # The levels held within the budget, or (none) what the cheapest level's cost
+            # per till allows: CPU per idle till is about flat in N (bench runs above).
+            low = min(measured)
+            per_till = figures[f"idle_cpu_pct_{low}"] / low
+            budget = int(100 * CPU_BUDGET / per_till) if per_till > 0 else top
+            figures["idle_tills_per_server"] = held if held else min(budget, low)
             figures["idle_tills_measured_max"] = top
             figures["idle_rss_mb_per_1000"] = round(
                 (figures[f"idle_rss_mb_{top}"] - base_rss) * 1000 / top, 1
