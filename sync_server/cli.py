@@ -16,7 +16,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from common.version import VERSION
-from sync_server import cli_customers, cli_ledger, demo
+from sync_server import cli_customers, cli_demo_wallet, cli_ledger, demo
 from sync_server.actor import Role
 from sync_server.auth import accounts
 from sync_server.config import ConfigError, Settings
@@ -105,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--merchant-id", type=int, help="only this merchant")
     cli_ledger.register(command)
     cli_customers.register(command)
+    cli_demo_wallet.register(command)
     p = command(
         "wallet-worker",
         _wallet_worker,

@@ -230,3 +230,38 @@ def test_serve_refuses_a_database_that_is_missing_or_not_migrated(tmp_path, stat
     assert lines[0].startswith("error: database ")
     assert "loyalty-server migrate" in lines[0]
     assert path.exists() == (state == "empty")  # serve made no empty file
+
+
+def test_demo_wallet_sets_up_apple_passes_for_the_demo_only(url, tmp_path):
+    """./bin/demo evals its output: the settings make a signer, the demo program has
+    Apple Wallet on, and a second run keeps the same secret and chain. Planted bugs:
+    the program left off, the secret redrawn each run -> each fails."""
+    import shlex
+
+    from sqlalchemy import create_engine, text
+
+    from sync_server.config import Settings
+    from sync_server.wallet.apple_signer import signer_from_settings
+
+    wallet = tmp_path / "wallet"
+    assert run(url, "demo-wallet", str(wallet), "--base-url", "http://x").returncode == 1
+    assert run(url, "demo").returncode == 0
+
+    first = run(url, "demo-wallet", str(wallet), "--base-url", "http://127.0.0.1:8000")
+    again = run(url, "demo-wallet", str(wallet), "--base-url", "http://127.0.0.1:8000")
+
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == again.stdout
+    exported = dict(
+        shlex.split(line.removeprefix("export "))[0].split("=", 1)
+        for line in first.stdout.splitlines()
+    )
+    settings = Settings(
+        database_url=url, **{k.removeprefix("LOYALTY_").lower(): v for k, v in exported.items()}
+    )
+    assert signer_from_settings(settings) is not None
+    assert (wallet / "pass-key.pem").stat().st_mode & 0o077 == 0
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT apple_wallet_enabled FROM programs")).scalar_one()
+    engine.dispose()
