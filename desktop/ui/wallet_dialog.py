@@ -8,17 +8,22 @@ The link is asked for in the background when the dialog opens; the dialog shows
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.engine.wallet_link import NoWalletLink, WalletLink
 from desktop.ui.background import Background
+from desktop.ui.placement import available_area, fit_on_screen
 from desktop.ui.qr_image import qr_image
 from desktop.ui.wording import local_time
 
 SCAN_LINE = "Scan with your phone's camera to add the card to Apple Wallet or Google Wallet."
 ASKING = "Asking the server for the card's wallet link…"
 QR_MODULE_PX = 8
+# The dialog's lines, button and margins beside the QR, and the smallest module a phone
+# still reads from an arm's length off a till's screen.
+AROUND_QR_PX = 300
+MIN_MODULE_PX = 3
 STYLE = """
 QLabel#wallet_customer { font-size: 28px; font-weight: 700; }
 QLabel#wallet_scan { font-size: 20px; }
@@ -91,7 +96,7 @@ class WalletDialog(QDialog):
             self._refused(answer.message)
             return
         self.status_label.hide()
-        self.qr_label.setPixmap(QPixmap.fromImage(qr_image(answer.url, QR_MODULE_PX)))
+        self.qr_label.setPixmap(QPixmap.fromImage(self._qr(answer.url)))
         self.qr_label.setToolTip(answer.url)
         self.qr_label.show()
         self.scan_label.show()
@@ -100,7 +105,21 @@ class WalletDialog(QDialog):
             f"The link works until {until}; after that, press Add to wallet again."
         )
         self.expiry_label.show()
+        self._fit()
+
+    def _qr(self, url: str) -> QImage:
+        """As large as QR_MODULE_PX makes it, smaller where the screen is short: on a
+        1280x800 till the whole dialog, its Done button included, stays on the screen."""
+        image = qr_image(url, QR_MODULE_PX)
+        room = available_area(self).height() - AROUND_QR_PX
+        if image.height() <= room:
+            return image
+        modules = image.height() // QR_MODULE_PX
+        return qr_image(url, max(MIN_MODULE_PX, room // modules))
+
+    def _fit(self) -> None:
         self.adjustSize()
+        fit_on_screen(self, self.sizeHint())
 
     def _failed(self, exc: Exception) -> None:
         if not self._gone:
@@ -111,7 +130,7 @@ class WalletDialog(QDialog):
         self.status_label.style().unpolish(self.status_label)  # restyle by its new name
         self.status_label.style().polish(self.status_label)
         self.status_label.setText(message)
-        self.adjustSize()  # a wrapped sentence of three lines was cut to the first two
+        self._fit()  # a wrapped sentence of three lines was cut to the first two
 
     def _closed(self, _code: int) -> None:
         self._gone = True

@@ -11,7 +11,7 @@ import httpx
 import numpy as np
 import pytest
 import zxingcpp
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from sqlalchemy import select
@@ -29,7 +29,7 @@ from desktop.ui.action_dialogs import EnrollDialog
 from desktop.ui.enroll_result import EnrollResultDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.pin_dialog import PinDialog
-from desktop.ui.wallet_dialog import SCAN_LINE, WalletDialog
+from desktop.ui.wallet_dialog import AROUND_QR_PX, SCAN_LINE, WalletDialog
 from desktop.ui.wording import local_time
 from sync_server.db import make_engine, make_session_factory
 from sync_server.models import Card, WalletPass
@@ -279,3 +279,35 @@ def test_a_good_answer_is_a_link_and_the_servers_refusals_keep_their_code():
     assert off == NoWalletLink(WALLETS_OFF, MESSAGES[WALLETS_OFF])
     closed = fetched(409, {"code": "CARD_INACTIVE", "message": "This card is deactivated."})
     assert closed == NoWalletLink("CARD_INACTIVE", "This card is deactivated.")
+
+
+def test_the_dialog_opens_on_the_screen_whatever_the_windows_place(qtbot, window, till, ui_server):
+    """Seen at 1280x800 under Xvfb and openbox: the dialog opened centred on the till's
+    window, 275 px down, and its last lines were off the screen. Planted: no placement
+    after the answer (Qt's own, over the parent) -> the dialog leaves the screen."""
+    wallets_on(till)
+    open_card(qtbot, window, till.cards[0])
+    window.move(window.x(), 500)  # centred on it, the dialog would end below the screen
+
+    dialog = wallet_dialog(qtbot, window)
+
+    shows_a_link_to_the_cards_pass(qtbot, dialog, ui_server, till.cards[0], till.terminal.zone)
+    screen = dialog.screen().availableGeometry()
+    assert screen.contains(dialog.geometry())
+
+
+def test_on_a_short_screen_the_qr_shrinks_and_still_scans(
+    qtbot, window, till, ui_server, monkeypatch
+):
+    """A 1024x600 till: the QR at 8 px a module (456 px) and the lines around it would
+    not fit; smaller modules keep the whole dialog on the screen. Planted: the QR at its
+    full size whatever the screen -> taller than the room left for it."""
+    short = QRect(0, 0, 1024, 600)
+    monkeypatch.setattr("desktop.ui.wallet_dialog.available_area", lambda _w: short)
+    wallets_on(till)
+    open_card(qtbot, window, till.cards[0])
+
+    dialog = wallet_dialog(qtbot, window)
+
+    shows_a_link_to_the_cards_pass(qtbot, dialog, ui_server, till.cards[0], till.terminal.zone)
+    assert dialog.qr_label.pixmap().height() <= short.height() - AROUND_QR_PX
