@@ -6,11 +6,10 @@ and the health probes answers without a token."""
 from sync_server.api.sync import require_terminal
 from tests.security import routes
 from tests.store_api.conftest import API, PIN
+from tests.support.open_routes import WALLET_OPEN
 from tests.support.till import pair
 
-_APPLE = "/wallet/apple/v1"
-_PASS = "{passTypeIdentifier}/{serialNumber}"
-OPEN = {
+OPEN = WALLET_OPEN | {
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/sync/pair"),
     ("GET", "/health"),
@@ -18,15 +17,6 @@ OPEN = {
     ("GET", "/metrics"),  # answers 401 itself once LOYALTY_METRICS_TOKEN is set
     ("GET", "/docs"),  # the API's documentation page, no data (sync_server/api/docs_page.py)
     ("GET", "/docs/oauth2-redirect"),
-    # Wallet passes: Apple's web service (ApplePass token per pass) and the customer's
-    # add-to-wallet page (a signed, short-lived link): no bearer token by design.
-    ("POST", f"{_APPLE}/devices/{{deviceLibraryIdentifier}}/registrations/{_PASS}"),
-    ("DELETE", f"{_APPLE}/devices/{{deviceLibraryIdentifier}}/registrations/{_PASS}"),
-    ("GET", f"{_APPLE}/devices/{{deviceLibraryIdentifier}}/registrations/{{passTypeIdentifier}}"),
-    ("GET", f"{_APPLE}/passes/{_PASS}"),
-    ("POST", f"{_APPLE}/log"),
-    ("GET", "/wallet/add/{token}"),
-    ("GET", "/wallet/add/{token}/pass.pkpass"),
 }
 
 # The floor: the reference API's owner-only routes (adjust_points among them) and till

@@ -8,25 +8,15 @@ from sqlalchemy import update
 
 from sync_server.models import ApiToken
 from tests.store_api.conftest import API, PIN
+from tests.support.open_routes import WALLET_OPEN
 from tests.support.till import pair
 
 # The open set is pinned by tests/security/test_role_gates.py.
-_APPLE = "/wallet/apple/v1"
-_PASS = "{passTypeIdentifier}/{serialNumber}"
-PUBLIC = {
+PUBLIC = WALLET_OPEN | {
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/sync/pair"),
     ("GET", "/health"),
     ("GET", "/health/ready"),
-    # Wallet passes: Apple's web service (ApplePass token per pass) and the customer's
-    # add-to-wallet page (a signed, short-lived link): no bearer token by design.
-    ("POST", f"{_APPLE}/devices/{{deviceLibraryIdentifier}}/registrations/{_PASS}"),
-    ("DELETE", f"{_APPLE}/devices/{{deviceLibraryIdentifier}}/registrations/{_PASS}"),
-    ("GET", f"{_APPLE}/devices/{{deviceLibraryIdentifier}}/registrations/{{passTypeIdentifier}}"),
-    ("GET", f"{_APPLE}/passes/{_PASS}"),
-    ("POST", f"{_APPLE}/log"),
-    ("GET", "/wallet/add/{token}"),
-    ("GET", "/wallet/add/{token}/pass.pkpass"),
 }
 
 
