@@ -88,6 +88,7 @@ def test_a_reapply_from_an_offline_till_reaches_the_server_exactly_once(client, 
         "cooldown was wrong",
     )
     assert first["transaction_ids"] == [entry.id]
+    assert first["detail"] == {"action": "reapply", "transaction_id": entry.id}
     assert _stamps(session_factory, number) == 2
     item = _items(client, shop, include_resolved=True)[refused]
     assert (item["resolution_action"], item["resolved_by"]) == ("reapply", "Sam")
@@ -165,6 +166,7 @@ def test_a_till_cannot_resolve_another_tills_op(client, session_factory):
     ).json()["results"][0]
 
     assert result["code"] == "ATTENTION_ITEM_NOT_FOUND"
+    assert result["detail"]["op_id"] == refused  # which item, for the cashier's list
     assert _items(client, shop)[refused]["resolved_at"] is None
     assert _stamps(session_factory, number) == 1
 
@@ -316,3 +318,20 @@ def test_hostile_resolutions_get_stable_codes_and_change_nothing(client, session
     assert (foreign.status_code, foreign.json()["code"]) == (404, "NOT_FOUND")
     assert _items(client, shop)[refused]["resolved_at"] is None
     assert _stamps(session_factory, number) == 1
+
+
+def test_a_resolution_without_a_staff_pin_is_refused_and_kept(client, session_factory):
+    """Who resolved is part of the record: without a PIN the server refuses it, stores
+    the refusal (on the attention list like any) and resolves nothing. Written against
+    a mutant that answered the refusal with no record."""
+    shop = make_shop(session_factory, max_daily_stamps=1)
+    till = pair(client, shop.owner_headers)
+    _, refused = _refused_stamp(client, shop, till)
+    body = {"type": "attention.resolve", "op_id": refused, "action": "dismiss", "reason": "x"}
+    op = till.op(body)
+
+    result = till.push([op]).json()["results"][0]
+
+    assert (result["status"], result["code"]) == ("rejected", "STAFF_PIN_REQUIRED")
+    assert _items(client, shop)[refused]["resolved_at"] is None
+    assert str(op["op_id"]) in _items(client, shop)
