@@ -107,3 +107,38 @@ def test_the_round_digests_name_the_window_they_compare(client, shop):
     assert response.status_code == 200, response.text
     digests = response.json()["digests"]
     assert datetime.fromisoformat(digests["since"]) <= datetime.now(UTC)
+
+
+def test_a_deleted_pin_is_neither_sent_nor_digested_in_a_repull(client, shop):
+    """The till drops a deleted PIN (its hash with it): the server's re-pull must not
+    bring it back nor count it. Planted: deleted PINs kept in the digest rows -> the
+    digest differs from that of the PINs sent."""
+    made = client.post(
+        f"{API}/pins", json={"name": "Zoé", "pin": "8642"}, headers=shop.owner_headers
+    )
+    assert made.status_code == 201, made.text
+    gone = client.delete(f"{API}/pins/{made.json()['id']}", headers=shop.owner_headers)
+    assert gone.status_code == 204, gone.text
+    till = pair(client, shop.owner_headers)
+
+    body = _repull(client, till, "staff_pins:0")
+
+    table = body["tables"]["staff_pins"]
+    names = [row[table["columns"].index("name")] for row in table["rows"]]
+    assert names == ["Sam"]
+    at = [table["columns"].index(c) for c in sync_digest.ENTITIES["staff_pins"][1]]
+    rows = [tuple(row[i] for i in at) for row in table["rows"]]
+    assert body["buckets"]["staff_pins:0"] == sync_digest.digest(rows)
+
+
+def test_a_customers_digest_covers_the_masked_email_the_till_keeps(client, shop):
+    """Planted: the email left out of the server's customer digest rows -> it differs
+    from the digest of (id, short name, email hint) the till computes."""
+    card = _enroll(client, shop, "lea.martin@x.example")
+    till = pair(client, shop.owner_headers)
+    number = sync_digest.bucket("customers", card["customer_id"])
+
+    body = _repull(client, till, f"customers:{number}")
+
+    expected = sync_digest.customer_row(card["customer_id"], None, "lea.martin@x.example")
+    assert body["buckets"][f"customers:{number}"] == sync_digest.digest([expected])
