@@ -55,12 +55,14 @@ class Watchers:
 
     def abandon(self) -> None:
         """Stop without a verdict (the run itself failed)."""
-        self._halt()
+        self.halt()
         for w in self.watchers:
             w.client.close()
         self._tmp.cleanup()
 
-    def _halt(self) -> None:
+    def halt(self) -> None:
+        """Stop their background rounds (idempotent): what changes on the server after
+        this is for ``finish``'s last check alone to find."""
         self._stop.set()
         for w in self.watchers:
             w.client.wake()
@@ -72,7 +74,7 @@ class Watchers:
             raise RuntimeError(f"watching tills did not stop within 30 s: {stuck}")
 
     def finish(self) -> dict[str, Any]:
-        self._halt()
+        self.halt()
         checks_during = repairs_during = 0
         diverged, unchecked = [], []
         for w in self.watchers:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from sync_server.api.deps import NowDep, SessionDep, SettingsDep, WalletEdgesDep
-from sync_server.api.schemas.common import ErrorResponse
+from sync_server.api.schemas.common import ErrorResponse, error_responses
 from sync_server.wallet import apple_service as service
 
 router = APIRouter(prefix="/wallet/apple/v1", tags=["wallet (Apple web service)"])
@@ -25,12 +25,14 @@ PassTypeId = Annotated[
 ]
 Serial = Annotated[str, Path(alias="serialNumber", min_length=1, max_length=64, pattern=_ID)]
 Authorization = Annotated[str | None, Header(max_length=200)]
+# Every route: 400 (a body that is no JSON), 422 (one that does not validate), 401.
+_ERRORS = error_responses()
 _REFUSED: dict[int | str, dict[str, Any]] = {
+    **_ERRORS,
     401: {
         "model": ErrorResponse,
         "description": "Wrong or missing token, unknown pass (the same answer for each)",
     },
-    422: {"model": ErrorResponse},
 }
 
 
@@ -115,7 +117,10 @@ def unregister_device(
 @router.get(
     _REGISTRATION,
     response_model=SerialsUpdated,
-    responses={204: {"description": "No pass of this device was updated since the tag"}},
+    responses={
+        204: {"description": "No pass of this device was updated since the tag"},
+        **_ERRORS,
+    },
 )
 def serials_updated(
     device: DeviceId,
@@ -167,6 +172,6 @@ def latest_pass(
     return Response(found.pkpass, media_type=PKPASS, headers=headers)
 
 
-@router.post("/log")
+@router.post("/log", responses=_ERRORS)
 def device_log(body: DeviceLogs) -> None:
     service.record_logs(body.logs)

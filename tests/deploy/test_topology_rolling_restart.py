@@ -90,7 +90,7 @@ def test_restarting_every_instance_one_by_one_fails_no_till_request(topology, se
     balancer's retry rules (a stopping server answers its held feed requests at once:
     tests/sync/test_live_feed.py)."""
     env, ports = topology
-    made, shared, emails = seeded
+    made, shared, emails, _ = seeded
     url = f"http://127.0.0.1:{ports['HA_HTTP_PORT']}"
     tills = [
         SimTill(
@@ -130,7 +130,7 @@ def test_a_change_through_one_instance_wakes_a_till_held_by_the_other(topology, 
     the notification after an idle minute came only with the heartbeat."""
     _, ports = topology
     first, second = (f"http://127.0.0.1:{p}" for p in ports["APP_PORTS"].split())
-    made, shared, _ = seeded
+    made, shared, _, _ = seeded
     held_by, other = made[4:6]
 
     woke_at_once = _held_wait_answer(first, second, held_by, other, shared[-1], seq=1)

@@ -63,6 +63,20 @@ def test_a_move_to_the_same_store_changes_nothing(client, shop):
     assert pages[0]["reset"] is False
 
 
+@pytest.mark.parametrize("store_id", [True, "2", 2.5, None, 2**31, 0])
+def test_a_store_id_that_is_no_json_integer_is_refused_and_moves_nothing(client, shop, store_id):
+    """Found by the API fuzz: ``{"store_id": true}`` was taken for store 1 (pydantic's
+    lax int). Planted: the lax int back -> true moves the till (200)."""
+    till = pair(client, shop.owner_headers)
+    till.pull_all()
+
+    answer = _move(client, shop.owner_headers, till.terminal_id, store_id)
+
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["code"] == "VALIDATION_ERROR"
+    assert till.pull_all()[0]["reset"] is False
+
+
 def test_only_the_owner_moves_a_till_and_only_to_a_store_of_theirs(client, shop, session_factory):
     other = make_shop(session_factory, "Other")
     till = pair(client, shop.owner_headers)

@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from common.text import PlainText
-from sync_server.api.schemas.common import Strict
+from sync_server.api.schemas.common import JsonInt, Strict
 from sync_server.sync.messages import MAX_BATCH as MAX_BATCH
 from sync_server.sync.messages import CardBalances as CardBalances
 from sync_server.sync.messages import OpOutcome as OpOutcome
@@ -50,7 +50,7 @@ class TerminalResponse(BaseModel):
 
 
 class MoveTerminal(Strict):
-    store_id: int = Field(ge=1, le=2**31 - 1, description="another store of the merchant")
+    store_id: JsonInt = Field(ge=1, le=2**31 - 1, description="another store of the merchant")
 
 
 class TerminalListResponse(BaseModel):
