@@ -208,6 +208,7 @@ def run_chaos(
                 raise
             watching.halt()  # their own rounds would repair a tamper before the last check
             if tamper is not None:  # before the watchers' last check: it must see it
+                watching.catch_up()  # ... and not pull it as news
                 with factory() as session:
                     tamper(session)
                     session.commit()
