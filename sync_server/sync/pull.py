@@ -29,6 +29,7 @@ from sync_server.models import Card, Customer, LedgerEntry, Merchant, StaffPin
 from sync_server.models.base import UTCDateTime
 from sync_server.models.sync import CardAlias, SyncOp, Terminal
 from sync_server.sync.changes import horizon
+from sync_server.sync.epoch import current_epoch
 
 CURSOR_VERSION = 1
 # A till away longer than this starts over: cheaper than replaying months of churn, and
@@ -52,6 +53,9 @@ class Cursor(BaseModel):
     e: int = Field(default=0, ge=0)  # entity index
     k: tuple[int, int] | None = None  # last (change_txid, id) handed out in entity e
     at: int = 0  # when the round that made it ended (epoch seconds)
+    # The database history it belongs to (sync_server/sync/epoch.py); None: issued
+    # before epochs, taken as the current one so a rolling deploy resets no till.
+    ep: int | None = Field(default=None, ge=0, le=_INT64)
 
     def encode(self, key: str) -> str:
         """base64 of the position, a dot, and its HMAC under the till's cursor key."""
@@ -60,25 +64,33 @@ class Cursor(BaseModel):
 
     @classmethod
     def decode(
-        cls, text: str | None, terminal_id: int, key: str, now: float, horizon: int
+        cls,
+        text: str | None,
+        terminal_id: int,
+        key: str,
+        now: float,
+        horizon: int,
+        epoch: int | None = None,
     ) -> tuple["Cursor", bool]:
         """(cursor, reset): a cursor this server did not sign for this till, of another
-        version, too old, garbled, or ahead of the present (a restored database, a
-        forged one) means a full resync from the beginning; no cursor is a first sync."""
+        version or epoch (a restored database), too old, garbled, or ahead of the present
+        (a forged one) means a full resync from the beginning; no cursor is a first sync.
+        Without ``epoch`` the epoch is not checked."""
         if not text:
-            return cls(t=terminal_id), False
+            return cls(t=terminal_id, ep=epoch), False
         cursor = _verified(text, key)
-        if cursor is not None and cursor.usable(terminal_id, now, horizon):
+        if cursor is not None and cursor.usable(terminal_id, now, horizon, epoch):
             return cursor, False
-        return cls(t=terminal_id), True
+        return cls(t=terminal_id, ep=epoch), True
 
-    def usable(self, terminal_id: int, now: float, horizon: int) -> bool:
+    def usable(self, terminal_id: int, now: float, horizon: int, epoch: int | None = None) -> bool:
         fresh = self.hi is not None or now - self.at <= CURSOR_MAX_AGE_S
         keys = self.k is None or all(0 <= part <= _INT64 for part in self.k)
         in_range = self.e < len(ENTITIES) and keys
         behind_present = self.lo <= horizon and (self.hi is None or self.lo <= self.hi <= horizon)
         mine = self.v == CURSOR_VERSION and self.t == terminal_id
-        return mine and fresh and in_range and behind_present
+        this_history = self.ep is None or epoch is None or self.ep == epoch
+        return mine and this_history and fresh and in_range and behind_present
 
 
 def _sign(key: str, body: str) -> str:
@@ -254,8 +266,9 @@ def pull(
     terminal = session.get_one(Terminal, actor.terminal_id)
     key = terminal.cursor_key
     now_horizon = horizon(session)
+    epoch = current_epoch(session)
     cursor, reset = Cursor.decode(
-        cursor_text, actor.terminal_id, key, now.timestamp(), now_horizon.value
+        cursor_text, actor.terminal_id, key, now.timestamp(), now_horizon.value, epoch
     )
     hi = cursor.hi if cursor.hi is not None else now_horizon.value
     rows: dict[str, list[list[Any]]] = {e.name: [] for e in ENTITIES}
@@ -270,11 +283,11 @@ def pull(
         else:
             position = (int(fetched[-1][-2]), int(fetched[-1][-1]))
     if index >= len(ENTITIES):
-        done = Cursor(t=actor.terminal_id, lo=hi, at=int(now.timestamp()))
+        done = Cursor(t=actor.terminal_id, lo=hi, at=int(now.timestamp()), ep=epoch)
         caught_up = now_horizon.caught_up and hi >= now_horizon.value
         terminal.last_pull_at = now
         return PullPage(rows, done.encode(key), False, reset, caught_up, hi)
-    more = Cursor(t=actor.terminal_id, lo=cursor.lo, hi=hi, e=index, k=position)
+    more = Cursor(t=actor.terminal_id, lo=cursor.lo, hi=hi, e=index, k=position, ep=epoch)
     return PullPage(rows, more.encode(key), has_more=True, reset=reset, caught_up=False)
 
 
