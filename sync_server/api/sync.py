@@ -1,9 +1,12 @@
 """Terminal endpoints: pairing, push and pull (device-token auth, one store each)."""
 
+import random
+from collections.abc import AsyncIterator
 from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from pydantic_core import to_json
 from starlette.concurrency import run_in_threadpool
@@ -218,6 +221,81 @@ async def wait(
     except ClientGone:  # nobody reads this answer
         answer = Answer.HEARTBEAT
     return WaitResponse(changed=answer is Answer.CHANGED, poll=answer is Answer.POLL)
+
+
+_EVENTS = {
+    name: f"event: {name}\ndata: {{}}\n\n".encode()
+    for name in ("ready", *(answer.value for answer in Answer))
+}
+
+
+@router.get(
+    "/stream",
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "Server-sent events."},
+        **error_responses(403, 422),
+    },
+    response_class=StreamingResponse,
+)
+async def stream(
+    request: Request,
+    actor: HoldingTerminalDep,
+    now: NowDep,
+    settings: SettingsDep,
+    cursor: Annotated[PlainText | None, Query(max_length=2000)] = None,
+    heartbeat: Annotated[float, Query(ge=1, le=60)] = 25.0,
+) -> StreamingResponse:
+    """Server-sent events for one till, held open for about a quarter of an hour:
+    ``ready``, then ``changed`` whenever this till's data may have changed since
+    ``cursor`` (its pull cursor), ``heartbeat`` every ``heartbeat`` seconds (a
+    keep-alive: no database call), ``end`` when its time is up (``stream_lifetime_s``:
+    make a round, open another) and ``poll`` when this server has no live feed. One
+    request and one check per stream per idle till, where a held wait cost both per
+    heartbeat."""
+    factory = request.app.state.session_factory
+
+    def start() -> tuple[int, bool]:
+        with factory() as session:
+            try:
+                return feed_check.stream_start(session, actor, cursor, now)
+            finally:
+                session.commit()
+
+    def check(since: int) -> tuple[News, int]:
+        with factory() as session:
+            try:
+                return feed_check.news_since(session, actor, since)
+            finally:
+                session.commit()
+
+    async def look(since: int) -> tuple[News, int]:
+        return await run_in_threadpool(check, since)
+
+    feed: Feed = request.app.state.feed
+    first = await run_in_threadpool(start) if feed.live else (0, False)
+    # Spread, so a shop's tills do not all come back at once. At the end the till makes
+    # a round: its token is checked again, and whatever a lost notification left
+    # unannounced comes (a program change has no stamp a check could find).
+    lifetime = settings.stream_lifetime_s * random.uniform(0.9, 1.1)  # noqa: S311
+
+    async def events() -> AsyncIterator[bytes]:
+        yield _EVENTS["ready"]
+        async for answer in feed.stream(
+            actor.merchant_id,
+            actor.store_id,
+            first,
+            look,
+            partial(_disconnected, request),
+            heartbeat,
+            lifetime,
+        ):
+            yield _EVENTS[answer.value]
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
 
 
 async def _disconnected(request: Request) -> None:

@@ -56,8 +56,9 @@ class News(Enum):
 
 class Answer(Enum):
     CHANGED = "changed"  # pull now
-    HEARTBEAT = "heartbeat"  # nothing within the timeout: ask again
+    HEARTBEAT = "heartbeat"  # nothing within the timeout: ask again (a stream: still here)
     POLL = "poll"  # no live feed here (SQLite, the listener is down, stopping): poll
+    END = "end"  # a stream's lifetime is over: make a round, then open another
 
 
 @dataclass(eq=False)
@@ -128,6 +129,78 @@ class Feed:
                 if waiter.config:
                     return Answer.CHANGED
                 waiter.event.clear()
+        finally:
+            client_gone.cancel()
+            self._forget(merchant_id, waiter)
+
+    async def stream(
+        self,
+        merchant_id: int,
+        store_id: int,
+        start: tuple[int, bool],
+        check: Callable[[int], Awaitable[tuple[News, int]]],
+        gone: Callable[[], Awaitable[Any]],
+        heartbeat: float,
+        lifetime: float,
+    ) -> AsyncIterator[Answer]:
+        """A till's stream: CHANGED whenever what it sees may have changed, HEARTBEAT
+        every ``heartbeat`` seconds in between (a keep-alive that costs no database
+        call), END after ``lifetime``, POLL when the feed goes down.
+
+        ``start`` is (the stamp the till has pulled up to, whether it must pull at
+        once). The stream cannot see the till's cursor move, so it remembers the
+        horizon of its last CHANGED and checks from there: a change the till's round
+        already brought may wake it once more, one never goes unannounced. After a
+        CHANGED it looks again shortly, as after a check that found a change held back
+        by an older writer, since no notification says when that one becomes
+        pullable."""
+        if not self.live:
+            yield Answer.POLL
+            return
+        loop = asyncio.get_running_loop()
+        waiter = _Waiter(store_id)
+        self._waiters.setdefault(merchant_id, set()).add(waiter)
+        client_gone = asyncio.ensure_future(gone())
+        since, due = start
+        try:
+            ends = loop.time() + lifetime
+            beat = loop.time() + heartbeat
+            look_at: float | None = None if due else loop.time()  # a check without a note
+            backoff = RECHECK_S
+            while True:
+                if due:
+                    yield Answer.CHANGED
+                    due, backoff = False, RECHECK_S
+                    look_at = loop.time() + backoff
+                now = loop.time()
+                if now >= ends:
+                    yield Answer.END
+                    return
+                if now >= beat:
+                    yield Answer.HEARTBEAT
+                    beat = now + heartbeat
+                wake_at = min(beat, ends, look_at if look_at is not None else ends)
+                woken = await _woken(waiter.event, client_gone, max(wake_at - now, 0.0))
+                if not self.live:
+                    yield Answer.POLL
+                    return
+                if waiter.config:  # what the cursor cannot see: pull without a check
+                    waiter.config, due = False, True
+                    waiter.event.clear()
+                    continue
+                if not woken and (look_at is None or loop.time() < look_at):
+                    continue
+                waiter.event.clear()  # a note during the check wakes the next look
+                news, present = await check(since)
+                if news is News.PULLABLE:
+                    since, due = present, True
+                elif news is News.BLOCKED:
+                    look_at = loop.time() + backoff
+                    backoff = min(backoff * 2, RECHECK_MAX_S)
+                else:
+                    look_at = None
+        except ClientGone:
+            return
         finally:
             client_gone.cancel()
             self._forget(merchant_id, waiter)

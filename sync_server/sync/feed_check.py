@@ -21,20 +21,45 @@ from sync_server.sync.pull import ENTITIES, Cursor
 
 
 def news(session: Session, actor: StoreActor, cursor_text: str | None, now: datetime) -> News:
+    """What the till holding ``cursor_text`` misses (a held wait's check)."""
+    lo = position(session, actor, cursor_text, now)
+    return News.PULLABLE if lo is None else news_since(session, actor, lo)[0]
+
+
+def position(
+    session: Session, actor: StoreActor, cursor_text: str | None, now: datetime
+) -> int | None:
+    """The change stamp a till's cursor has pulled up to; None when it must pull anyway
+    (a first sync, a resync, a round left half done)."""
     assert actor.terminal_id is not None
     if not cursor_text:
-        return News.PULLABLE  # a first sync
+        return None
     key = session.get_one(Terminal, actor.terminal_id).cursor_key
-    present = horizon(session)
     cursor, reset = Cursor.decode(
-        cursor_text, actor.terminal_id, key, now.timestamp(), present.value
+        cursor_text, actor.terminal_id, key, now.timestamp(), horizon(session).value
     )
-    if reset or cursor.hi is not None:  # a resync, or a round left half done
-        return News.PULLABLE
-    first = session.scalar(_first_change(actor, cursor.lo))
+    if reset or cursor.hi is not None:
+        return None
+    return cursor.lo
+
+
+def stream_start(
+    session: Session, actor: StoreActor, cursor_text: str | None, now: datetime
+) -> tuple[int, bool]:
+    """Where a till's stream starts: (the stamp its cursor has pulled up to, False), or
+    (the horizon now, True) when it must pull at once."""
+    lo = position(session, actor, cursor_text, now)
+    return (horizon(session).value, True) if lo is None else (lo, False)
+
+
+def news_since(session: Session, actor: StoreActor, lo: int) -> tuple[News, int]:
+    """(whether anything the till sees changed at or past stamp ``lo``, the horizon now):
+    a stream remembers the horizon of its last ``changed`` and asks from there."""
+    present = horizon(session)
+    first = session.scalar(_first_change(actor, lo))
     if first is None:
-        return News.NOTHING
-    return News.PULLABLE if first < present.value else News.BLOCKED
+        return News.NOTHING, present.value
+    return (News.PULLABLE if first < present.value else News.BLOCKED), present.value
 
 
 def _first_change(actor: StoreActor, lo: int) -> Any:

@@ -17,7 +17,8 @@ from tests.hostile.world import World, build_world
 def hostile_world(_pg_available: bool, _pg_templates: PgTemplates) -> Iterator[World]:
     _require_pg(_pg_available)
     name, url = _pg_templates.fresh()
-    app = create_app(Settings(database_url=url))
+    # A till's stream ends at once: a TestClient reads a response to its end.
+    app = create_app(Settings(database_url=url, stream_lifetime_s=0))
     try:
         with TestClient(app, raise_server_exceptions=False) as client:
             yield build_world(client, app.state.session_factory)

@@ -318,6 +318,12 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("GET", "/api/v1/sync/wait", "till", query=lambda w: {"timeout": "0"}),
     Endpoint(
         "GET",
+        "/api/v1/sync/stream",
+        "till",
+        query=lambda w: {"heartbeat": "1", "cursor": w.till.cursor or ""},
+    ),
+    Endpoint(
+        "GET",
         "/api/v1/sync/pull",
         "till",
         query=lambda w: {"limit": 50, "format": "objects", "cursor": w.till.cursor or ""},

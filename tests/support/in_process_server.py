@@ -4,6 +4,7 @@ it holds), so a test can wait for a request to be held before it makes a change.
 
 import threading
 import time
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -14,8 +15,8 @@ from sync_server.main import create_app
 
 
 class InProcessServer:
-    def __init__(self, database_url: str) -> None:
-        self.app: FastAPI = create_app(Settings(database_url=database_url))
+    def __init__(self, database_url: str, **settings: Any) -> None:
+        self.app: FastAPI = create_app(Settings(database_url=database_url, **settings))
         self.port = free_port()
         self.server = uvicorn.Server(
             uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning")
