@@ -1,15 +1,21 @@
 """A pull cursor belongs to one history of the database (sync_server/sync/epoch.py): a
 dump restored into a new database is another history, and a till's next pull there is
 a full resync that ends equal to the restored server. A cursor of the same history, or
-one issued before epochs existed, carries on where it stopped."""
+one issued before epochs existed, carries on where it stopped. A point-in-time restore
+keeps the epoch: the restore drill (bench/restore_drill.py) runs one, small, and shows
+why its procedure's resync-tills step is needed."""
 
 import base64
 import hashlib
 import hmac
 import json
+import os
+import shutil
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -17,6 +23,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from bench.restore_cluster import PG_BIN
+from bench.restore_drill import drill
 from sync_server.config import Settings
 from sync_server.main import create_app
 from sync_server.models import Card, Customer
@@ -29,6 +37,7 @@ from tests.support.till import Till, pair
 
 API = "/api/v1/store/loyalty"
 DUMP_TIMEOUT_S = 60
+IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def _libpq(url: str) -> str:
@@ -183,3 +192,35 @@ def test_only_a_cursor_of_another_epoch_is_unusable() -> None:
     assert not cursor.usable(1, now, horizon=9, epoch=epoch_of(8, 16384))  # new cluster
     assert not cursor.usable(1, now, horizon=9, epoch=epoch_of(7, 16385))  # new database
     assert Cursor(t=1, lo=5, at=int(now)).usable(1, now, horizon=9, epoch=mine)
+
+
+@pytest.mark.skipif(
+    not (PG_BIN / "initdb").exists() and not IN_CI,
+    reason=f"no PostgreSQL server binaries in {PG_BIN}",
+)
+def test_the_restore_drill_ends_with_the_till_equal_to_the_restored_server() -> None:
+    """bench/restore_drill.py, small: a point-in-time restore keeps the epoch (same
+    cluster, same database), so a till past the target would skip what is written
+    after the restore; resync-tills makes it start over. Planted (the drill without
+    resync-tills): the till is not reset; the restore reused the 10 lost cards' numbers, and
+    under them the till still shows the lost cards (10 differ from the server)."""
+    # Not under pytest's tmp_path: run as root, the postgres user must reach it.
+    root = Path(tempfile.mkdtemp(prefix="restore-drill-"))
+    try:
+        figures = drill(root, cards=10)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+    assert figures["verify_ledger"] == "ok", figures["verify_ledger_says"]
+    assert figures["rows_lost_after_target"] == {"cards": 10, "ledger_entries": 20}
+    assert figures["rows_after_restore"] == figures["rows_at_target"]
+    assert figures["epoch_kept_by_pitr"] is True
+    assert figures["reset_without_resync_tills"] is False
+    assert figures["cards_skipped_without_resync_tills"] > 0
+    assert figures["till_reset"] is True
+    assert (figures["skipped"], figures["stale"], figures["differ"]) == (0, 0, 0)
+    assert (
+        figures["till_cards"]
+        == figures["server_cards"]
+        == 20 + figures["writes_to_pass_the_cursor"]
+    )
