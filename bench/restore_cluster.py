@@ -70,6 +70,20 @@ class Cluster:
         backup = _pg("pg_basebackup", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres")
         run([*backup, "-D", str(to), "-X", "stream", "-c", "fast"])
 
+    def copy_database(self, source: str, target: str) -> None:
+        """``pg_dump`` of ``source`` loaded into a new database ``target``: a logical
+        restore, as into a new cluster, here on the same one."""
+        self.sql(f'CREATE DATABASE "{target}"')
+        dump = subprocess.run(
+            [str(PG_BIN / "pg_dump"), "--no-owner", f"--dbname={self.url(source)}"],
+            capture_output=True,
+            timeout=STEP_S,
+            check=True,
+        ).stdout
+        psql = [str(PG_BIN / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1"]
+        load = [*psql, f"--dbname={self.url(target)}"]
+        subprocess.run(load, input=dump, capture_output=True, timeout=STEP_S, check=True)
+
     def archive_current_wal(self, archive: Path) -> None:
         """Close the current WAL segment and wait until the archiver has copied it."""
         segment = self.sql("SELECT pg_walfile_name(pg_switch_wal())")

@@ -8,7 +8,8 @@ past the target. The cluster is stopped (the disaster), the backup restored to t
 target time into a new data directory, ``loyalty-server migrate`` and ``verify-ledger``
 run on it, new writes made until the change stamps pass the till's cursor (from then on
 a till would skip changes), ``loyalty-server resync-tills`` run, and the till pulls: it
-must be reset and end equal to the restored server.
+must be reset and end equal to the restored server. Last, the restored database dumped
+into a new one (a logical restore): there the epoch alone resets the till.
 
 ``python -m bench.restore_drill [--cards 40]``: the last line is JSON. The clusters are
 stopped and their directory removed at the end, whatever happened.
@@ -160,8 +161,8 @@ def _xmax(cluster: Cluster) -> int:
     return int(cluster.sql("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint"))
 
 
-def _server_balances(cluster: Cluster) -> dict[str, int]:
-    with psycopg.connect(cluster.url("loyalty"), connect_timeout=5) as conn:
+def _server_balances(cluster: Cluster, database: str = "loyalty") -> dict[str, int]:
+    with psycopg.connect(cluster.url(database), connect_timeout=5) as conn:
         rows = conn.execute(b"SELECT card_number, points_balance FROM cards").fetchall()
         return {str(number): int(balance) for number, balance in rows}
 
@@ -270,6 +271,22 @@ def _restore_and_resync(root: Path, clusters: list[Cluster], before: Lost) -> di
     }
 
 
+def _logical_copy(cluster: Cluster, till: DrillTill) -> dict[str, Any]:
+    """The restored database dumped into a new one: another epoch, so the till, its
+    cursor of the database it came from, starts over with no step of anyone's."""
+    doing("dumping into a new database")
+    cluster.copy_database("loyalty", "loyalty_copy")
+    url, resets = cluster.url("loyalty_copy", "postgresql+psycopg"), till.resets
+    with _server(url) as http:
+        till.pull(http)
+    held = {n: c["points_balance"] for n, c in till.cards.items()}
+    return {
+        "copy_epoch_changed": _epoch(url) != _epoch(cluster.url("loyalty", "postgresql+psycopg")),
+        "copy_till_reset": till.resets > resets,
+        "copy_till_equal": held == _server_balances(cluster, "loyalty_copy"),
+    }
+
+
 def drill(root: Path, cards: int) -> dict[str, Any]:
     """The whole drill in ``root`` (an empty directory); its figures."""
     (root / "archive").mkdir()
@@ -282,6 +299,7 @@ def drill(root: Path, cards: int) -> dict[str, Any]:
         before = _load_then_lose(root, primary, cards)
         primary.stop()  # the disaster
         figures = _restore_and_resync(root, clusters, before)
+        figures |= _logical_copy(clusters[-1], before.shop.till)
     finally:
         for cluster in clusters:
             cluster.stop("immediate")

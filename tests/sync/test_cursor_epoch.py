@@ -203,7 +203,9 @@ def test_the_restore_drill_ends_with_the_till_equal_to_the_restored_server() -> 
     cluster, same database), so a till past the target would skip what is written
     after the restore; resync-tills makes it start over. Planted (the drill without
     resync-tills): the till is not reset; the restore reused the 10 lost cards' numbers, and
-    under them the till still shows the lost cards (10 differ from the server)."""
+    under them the till still shows the lost cards (10 differ from the server). Its last
+    step, a dump into a new database, resets the till by the epoch alone (planted: the
+    epoch ignored -> not reset)."""
     # Not under pytest's tmp_path: run as root, the postgres user must reach it.
     root = Path(tempfile.mkdtemp(prefix="restore-drill-"))
     try:
@@ -224,3 +226,6 @@ def test_the_restore_drill_ends_with_the_till_equal_to_the_restored_server() -> 
         == figures["server_cards"]
         == 20 + figures["writes_to_pass_the_cursor"]
     )
+    assert figures["copy_epoch_changed"] is True
+    assert figures["copy_till_reset"] is True
+    assert figures["copy_till_equal"] is True
