@@ -183,15 +183,24 @@ def bursts(
 
 
 def empty_frames(
-    count: int, seed: int = 16, size: frames.Size = frames.HD, foreign: str | None = None
+    count: int,
+    seed: int = 16,
+    size: frames.Size = frames.HD,
+    foreign: str | None = None,
+    exposures: int = 1,
 ) -> list[HardFrame]:
     """Counters with nobody at the till: clutter, every other one with decoys (and
-    another merchant's card if ``foreign``), sensor noise, dim light now and then, JPEG."""
+    another merchant's card if ``foreign``), sensor noise, dim light now and then, JPEG.
+
+    Each counter is taken ``exposures`` times in a row, each with its own noise and
+    colour cast, as a camera watching an idle till sends them (never the same bytes)."""
     shots = []
     for i in range(count):
         rng = np.random.default_rng((seed, i))
         scene = _background(rng, size, 4 if i % 2 else 0, foreign)
         gain = 0.3 if i % 5 == 4 else float(rng.uniform(0.85, 1.1))
-        image = optics.sensor(scene, rng, gain, float(rng.uniform(2, 6)))
-        shots.append(HardFrame("empty", optics.jpeg(frames.to_bgr(image, rng), 80), None))
+        read_noise = float(rng.uniform(2, 6))
+        for _ in range(exposures):
+            image = optics.sensor(scene, rng, gain, read_noise)
+            shots.append(HardFrame("empty", optics.jpeg(frames.to_bgr(image, rng), 80), None))
     return shots

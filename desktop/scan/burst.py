@@ -24,9 +24,18 @@ import cv2
 import numpy as np
 
 from common.qr import parse_qr
-from desktop.scan import fusion
+from desktop.scan import fusion, grid, track
 from desktop.scan.crops import Closer, look_closer
-from desktop.scan.locate import Image, Region, overlaps, read_frame, same_place, textured
+from desktop.scan.locate import (
+    Image,
+    Region,
+    box_of,
+    overlaps,
+    read_frame,
+    same_place,
+    textured,
+)
+from desktop.scan.recent import Recent
 
 HOLD_STILL = "Hold still"
 CLOSER = "Closer"
@@ -35,6 +44,8 @@ GLARE_SHARE = 0.05  # of the located region's pixels saturated
 SMALL_MODULE_PX = 2.5
 DULL_FRAMES = 10  # a patch that showed no code is skipped for this many frames
 DULL_MAX = 16
+STILL_PX = 0.5  # a followed code whose corners all moved less lies still...
+STILL_FRAMES = 3  # ...and after this many frames in a row is no longer followed
 Box = tuple[int, int, int, int]
 
 
@@ -84,25 +95,33 @@ class BurstReader:
     """Reads the frames of a stream in order; not shared between threads.
 
     ``memory`` views are kept (about 100 kB each), so a stream of any length holds a
-    bounded amount; ``memory=1`` makes it a single-frame reader.
+    bounded amount; ``memory=1`` makes it a single-frame reader. A located code is
+    followed (``track``) for up to ``follow_frames`` frames where no detector finds it.
     """
 
     def __init__(
         self,
         accept: Callable[[str], bool] = is_card_payload,
-        memory: int = 12,
+        memory: int = 30,
         regions: int = 3,
-        texture_looks: int = 2,
+        looks: int = 1,
+        follow_frames: int = 8,
     ) -> None:
         self._accept = accept
         self._views: deque[fusion.View] = deque(maxlen=max(1, memory))
+        self._recent = Recent(frames=max(1, memory - 1)) if memory > 1 else None
         self._regions = regions
-        self._texture_looks = texture_looks
+        self._looks = looks
         self._dull: deque[tuple[Box, int]] = deque(maxlen=DULL_MAX)
+        self._follow_frames = follow_frames if memory > 1 else 0
+        self._last: fusion.View | None = None
+        self._lost = 0  # frames since the last view of the followed code
+        self._still = 0  # frames it was followed to the same place
 
     def forget(self) -> None:
         self._views.clear()
         self._dull.clear()
+        self.forget_views()
 
     def read(self, frame: Image) -> Reading:
         grey = grey_of(frame)
@@ -110,43 +129,88 @@ class BurstReader:
         codes = [t for t in texts if self._accept(t)]
         others = [t for t in texts if not self._accept(t)]
         if codes:
-            self._views.clear()  # read: what comes next is a new presentation
+            self.forget_views()  # read: what comes next is a new presentation
             return Reading(codes, others)
         spots: list[Spot] = []
-        for region in missed[: self._regions] + self._textured(grey, missed + seen):
+        self._dull = deque(((box, left - 1) for box, left in self._dull if left > 1), DULL_MAX)
+        patches = textured(grey, self._regions)
+        looks = [r for r in missed if not self._is_dull(r)]
+        looks += [r for r in patches if not overlaps(r.box, missed + seen) and not self._is_dull(r)]
+        for region in looks[: self._looks]:  # the rest wait for the next frames
             found, spot = self._look(grey, region)
             codes += found
             if spot is not None:
                 spots.append(spot)
+        if not codes and not spots:
+            codes, spots = self._follow(grey)
         if codes:
-            self._views.clear()
+            self.forget_views()
             return Reading(list(dict.fromkeys(codes)), others)
+        if self._recent is not None:
+            self._recent.keep(grey, missed + patches)
         return Reading([], others, spots)
 
-    def _textured(self, grey: Image, known: list[Region]) -> list[Region]:
-        """Patches no detector saw, minus those that showed no code in a recent frame
-        (a checkerboard on the counter is looked at once in a while, not 30 times a
-        second)."""
-        self._dull = deque(((box, left - 1) for box, left in self._dull if left > 1), DULL_MAX)
-        return [
-            r
-            for r in textured(grey, self._regions)
-            if not overlaps(r.box, known)
-            and not any(same_place(r.box, box) for box, _left in self._dull)
-        ][: self._texture_looks]
+    def forget_views(self) -> None:
+        self._views.clear()
+        self._last = None
+        if self._recent is not None:
+            self._recent.clear()
+
+    def _is_dull(self, region: Region) -> bool:
+        """Lying where a look showed no code a few frames ago: a checkerboard or a
+        QR look-alike on the counter is looked at once in a while, not 30 times a
+        second; a card held up moves, and is looked at again at once."""
+        return any(same_place(region.box, box) for box, _left in self._dull)
 
     def _look(self, grey: Image, region: Region) -> tuple[list[str], Spot | None]:
         closer = look_closer(grey, region)
-        if closer.quad is None and region.quad is None:
-            self._dull.append((region.box, DULL_FRAMES))
         found = [t for t in closer.texts if self._accept(t)]
-        if found or closer.quad is None or not closer.modules:
-            return found, None
-        view = fusion.view_of(grey, closer.quad, closer.modules, closer.sharpness)
-        self._views.append(view)
-        group = fusion.same_card(list(self._views), view)
-        found = [t for t in fusion.read_fused(group) if self._accept(t)]
         if found:
             return found, None
-        corners = tuple((float(x), float(y)) for x, y in closer.quad)
-        return [], Spot(corners, hint(closer))
+        self._dull.append((region.box, DULL_FRAMES))  # if it lies still, follow it
+        quad = closer.quad
+        if closer.texts:
+            return [], None  # another merchant's card: read, and not ours
+        if quad is not None and track.plausible(quad, closer.modules):
+            view = grid.snap(grey, fusion.view_of(grey, quad, closer.modules))
+            if view is not None:
+                return self._fuse(view, hint(closer))
+        if closer.saturated < GLARE_SHARE:  # nothing hides a code's skeleton: none here
+            return [], None
+        x, y, w, h = region.box  # glare may hide a code here: say so
+        corners = quad if quad is not None else ((x, y), (x + w, y), (x + w, y + h), (x, y + h))
+        return [], Spot(tuple((float(a), float(b)) for a, b in corners), TILT)
+
+    def _follow(self, grey: Image) -> tuple[list[str], list[Spot]]:
+        """The code located in a recent frame, found again by alignment."""
+        last, self._lost = self._last, self._lost + 1
+        if last is None or self._lost > self._follow_frames:
+            return [], []
+        view = track.follow(grey, last)
+        if view is None:
+            return [], []
+        moved = float(np.abs(view.quad - last.quad).max())
+        self._still = self._still + 1 if moved < STILL_PX else 0
+        if self._still >= STILL_FRAMES:  # lying on the counter: nothing new to see
+            self._dull.append((box_of(view.quad), DULL_FRAMES))
+            self._last = None
+            return [], []
+        glared = 1.0 - float(np.mean(view.usable)) >= GLARE_SHARE
+        found, spot = self._fuse(view, TILT if glared else HOLD_STILL)
+        return found, [spot] if spot is not None else []
+
+    def _fuse(self, view: fusion.View, advice: str) -> tuple[list[str], Spot | None]:
+        if self._last is None:  # newly located: look back for it in the last frames
+            self._still = 0
+            if self._recent is not None:
+                self._views.extend(reversed(track.back(view, self._recent.newest_first())))
+        self._views.append(view)
+        self._last, self._lost = view, 0
+        group = fusion.same_card(list(self._views), view)
+        texts = fusion.read_fused(group)
+        found = [t for t in texts if self._accept(t)]
+        if found or texts:  # ours; or another merchant's card, not followed further
+            self.forget_views()
+            return found, None
+        corners = tuple((float(x), float(y)) for x, y in view.quad)
+        return [], Spot(corners, advice)

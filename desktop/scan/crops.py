@@ -7,6 +7,7 @@ blur soften module edges), a low-pass before sharpening (a phone screen's pixel 
 aliases into moiré that breaks the binarizer). A crop costs a fraction of a full frame.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -42,7 +43,7 @@ def module_px(region: Region) -> float:
 
 def sharpness(crop: Image) -> float:
     edges = cv2.morphologyEx(crop, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
-    low, high = np.percentile(crop, (5, 95))
+    low, high = np.percentile(crop[::2, ::2], (5, 95))  # every 4th pixel: as good, 4x cheaper
     return float(np.mean(edges)) / max(float(high - low), 1.0)
 
 
@@ -51,12 +52,16 @@ def unsharp(image: Image, sigma: float, amount: float = 1.5) -> Image:
     return np.asarray(cv2.addWeighted(image, 1 + amount, soft, -amount, 0), dtype=np.uint8)
 
 
-def _repairs(crop: Image, up: Image, module: float) -> list[Image]:
+def _repairs(crop: Image, up: Image, module: float) -> Iterator[Image]:
     """The crop as it is (inverted codes are first tried here), enlarged, then
-    sharpened, then smoothed at module scale and sharpened."""
+    sharpened, then smoothed at module scale and sharpened; each made only if the
+    one before did not read."""
+    yield crop
+    if up is not crop:
+        yield up
+    yield unsharp(up, module * 0.5)
     smooth = np.asarray(cv2.GaussianBlur(up, (0, 0), max(0.8, module * 0.3)), np.uint8)
-    first = [crop, up] if up is not crop else [crop]
-    return [*first, unsharp(up, module * 0.5), unsharp(smooth, module * 0.5)]
+    yield unsharp(smooth, module * 0.5)
 
 
 def look_closer(grey: Image, region: Region) -> Closer:

@@ -107,7 +107,7 @@ class TillDecoder:
     name = "till"
 
     def __init__(self) -> None:
-        self._reader = BurstReader(memory=1)
+        self._reader = BurstReader(memory=1, looks=4)  # one frame: every region at once
 
     def decode(self, frame_bgr: Image) -> list[str]:
         self._reader.forget()  # one frame: nothing carried over from the last

@@ -23,7 +23,7 @@ import numpy as np
 import zxingcpp
 from numpy.typing import NDArray
 
-from desktop.scan.crops import SATURATED, unsharp
+from desktop.scan.crops import SATURATED, sharpness, unsharp
 from desktop.scan.locate import MODEL_2, Image, Quad
 
 K = 6  # canonical pixels a module
@@ -38,17 +38,32 @@ class View:
     weight: float  # sharper views count more
     centre: tuple[float, float]  # where the code was in the frame, to group views
     side: float
+    quad: Quad  # the symbol's corners in the frame, to follow it into the next
 
 
-def view_of(grey: Image, quad: Quad, modules: int, weight: float) -> View:
+def unclipped(image: Image) -> NDArray[np.bool_]:
+    """Where the sensor saw the card: not inside a clipped area wider than a module
+    and a half. A light module of a well-lit card may clip too, but it is still light;
+    only a clipped patch can hide dark modules."""
+    clipped = (image >= SATURATED).astype(np.uint8)
+    glare = cv2.morphologyEx(clipped, cv2.MORPH_OPEN, np.ones((K * 3 // 2, K * 3 // 2), np.uint8))
+    return np.asarray(cv2.dilate(glare, np.ones((3, 3), np.uint8)) == 0)
+
+
+def view_of(grey: Image, quad: Quad, modules: int, weight: float | None = None) -> View:
+    """The code between ``quad``'s corners on the canonical grid; its weight, unless
+    given, is its sharpness there, scaled by the share of it the sensor did not clip."""
     size = (modules + 2 * MARGIN) * K
     a, b = MARGIN * K, (MARGIN + modules) * K
     target = np.array([[a, a], [b, a], [b, b], [a, b]], np.float32)
     h = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
-    image = cv2.warpPerspective(
-        grey, h, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    image = np.asarray(  # outside the frame counts as saturated: unusable
+        cv2.warpPerspective(grey, h, (size, size), flags=cv2.INTER_LINEAR, borderValue=255),
+        np.uint8,
     )
-    usable = cv2.erode((image < SATURATED).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    usable = unclipped(image)
+    if weight is None:
+        weight = sharpness(image) * float(np.mean(usable))
     centre = quad.mean(axis=0)
     side = float(np.linalg.norm(quad[1] - quad[0]))
     return View(
@@ -58,6 +73,7 @@ def view_of(grey: Image, quad: Quad, modules: int, weight: float) -> View:
         weight,
         (float(centre[0]), float(centre[1])),
         side,
+        quad.astype(np.float32),
     )
 
 
@@ -71,7 +87,7 @@ def same_card(views: list[View], latest: View) -> list[View]:
     ]
 
 
-def _module_grid(view: View) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+def module_grid(view: View) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     """Each module's grey level (its centre's mean) and how usable it is (0..1)."""
     n = view.modules
     inner = view.image[MARGIN * K : (MARGIN + n) * K, MARGIN * K : (MARGIN + n) * K]
@@ -94,7 +110,7 @@ def vote(views: list[View]) -> Image:
     n = views[0].modules
     total = np.zeros((n, n), np.float32)
     for view in views:
-        levels, ok = _module_grid(view)
+        levels, ok = module_grid(view)
         mean = _local(levels, ok)
         spread = np.sqrt(_local((levels - mean) ** 2, ok)) + 4.0
         total += view.weight * ok * np.clip((mean - levels) / spread, -2, 2)

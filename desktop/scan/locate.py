@@ -65,17 +65,19 @@ def textured(grey: Image, limit: int = 3) -> list[Region]:
     """Square-ish patches of high local contrast, biggest first, at most ``limit``.
 
     Contrast is the standard deviation over 12x12-pixel windows, computed from a 4x
-    smaller frame (block means of the 2x2-averaged grey levels and of their squares), measured
+    smaller frame (block means of the grey levels and of their squares, taken at full
+    resolution: a code of 1.5 px a module averages out in any smaller copy), measured
     against the frame's own typical contrast: a blurred or tiny code stays a dense
     patch, the long straight edges of a counter make thin bands, which are dropped."""
-    half = cv2.resize(grey, (grey.shape[1] // 2, grey.shape[0] // 2), interpolation=cv2.INTER_AREA)
-    level = half.astype(np.float32)
+    level = grey.astype(np.float32)
     size = (grey.shape[1] // SHRINK, grey.shape[0] // SHRINK)
     mean = cv2.blur(cv2.resize(level, size, interpolation=cv2.INTER_AREA), (3, 3))
     square = cv2.blur(cv2.resize(level * level, size, interpolation=cv2.INTER_AREA), (3, 3))
     spread = np.sqrt(np.maximum(square - mean * mean, 0.0))
     bar = max(14.0, 3.0 * float(np.median(spread[::2, ::2])))
     mask = cv2.threshold(spread, bar, 255, cv2.THRESH_BINARY)[1].astype(np.uint8)
+    opened = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))  # cut bridges
+    mask = np.asarray(opened, np.uint8)
     count, _labels, stats, _centres = cv2.connectedComponentsWithStats(mask, connectivity=8)
     found = []
     for x, y, w, h, area in stats[1:count]:
