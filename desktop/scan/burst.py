@@ -118,6 +118,10 @@ class BurstReader:
         self._lost = 0  # frames since the last view of the followed code
         self._still = 0  # frames it was followed to the same place
 
+    def held(self) -> tuple[int, int, int]:
+        """What it keeps: views, frames of patches, dull places (each bounded by count)."""
+        return len(self._views), len(self._recent or ()), len(self._dull)
+
     def forget(self) -> None:
         self._views.clear()
         self._dull.clear()

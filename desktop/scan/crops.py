@@ -30,7 +30,7 @@ class Closer:
     quad: Quad | None
     modules: int
     module_px: float
-    saturated: float  # share of the region's pixels at the sensor's ceiling
+    saturated: float  # share of the region under glare (clipped, two modules wide or more)
     sharpness: float  # mean edge strength over contrast: low = blurred
 
 
@@ -45,6 +45,15 @@ def sharpness(crop: Image) -> float:
     edges = cv2.morphologyEx(crop, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
     low, high = np.percentile(crop[::2, ::2], (5, 95))  # every 4th pixel: as good, 4x cheaper
     return float(np.mean(edges)) / max(float(high - low), 1.0)
+
+
+def glare_share(crop: Image, module: float) -> float:
+    """The share of the crop the sensor clipped in patches two modules wide or more: a
+    lamp's reflection, not the white of a well-lit card between dark modules."""
+    side = max(3, round(2 * module))
+    clipped = (crop >= SATURATED).astype(np.uint8)
+    glare = cv2.morphologyEx(clipped, cv2.MORPH_OPEN, np.ones((side, side), np.uint8))
+    return float(np.mean(glare))
 
 
 def unsharp(image: Image, sigma: float, amount: float = 1.5) -> Image:
@@ -80,7 +89,7 @@ def look_closer(grey: Image, region: Region) -> Closer:
     )
     measured = dict(
         module_px=px,
-        saturated=float(np.mean(crop >= SATURATED)),
+        saturated=glare_share(crop, px),
         sharpness=sharpness(crop),
     )
     quad, modules = region.quad, region.modules
