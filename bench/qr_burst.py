@@ -28,6 +28,7 @@ import zxingcpp
 
 from bench import qr_frames_hard as hard
 from bench import qr_optics
+from bench.qr_report import markdown_table
 from common.card_number import make_card_number
 from common.qr import encode_qr, parse_qr
 from desktop.scan import fusion
@@ -48,6 +49,7 @@ class Row:
     burst: dict[str, int] = field(default_factory=lambda: {"till": 0, "zxing": 0})
     readable: int = 0
     read_when_readable: int = 0
+    located_when_readable: int = 0  # the reader made a view of the code (or read it)
     ttr: dict[str, list[float]] = field(default_factory=lambda: {"till": [], "zxing": []})
 
 
@@ -62,9 +64,17 @@ def zxing_texts(image: np.ndarray) -> list[str]:
     return [code.text for code in zxingcpp.read_barcodes(image, formats=QR) if code.text]
 
 
-def till_stream(accept: Callable[[str], bool]) -> Read:
+def till_stream(accept: Callable[[str], bool]) -> tuple[Read, Callable[[], bool]]:
+    """The stream reader, and whether it ever located the code (a view of it kept)."""
     reader = BurstReader(accept)
-    return lambda image: reader.read(image).codes
+    located = [False]
+
+    def read(image: np.ndarray) -> list[str]:
+        codes = reader.read(image).codes
+        located[0] = located[0] or bool(codes) or reader.held()[0] > 0
+        return codes
+
+    return read, lambda: located[0]
 
 
 def stream(frames: tuple[hard.HardFrame, ...], read: Read) -> tuple[float | None, list[str]]:
@@ -134,8 +144,9 @@ def run(bursts_per_category: int = 24, empty: int = 60, seed: int = 15) -> dict[
                 row.single[name] += burst.payload in texts
                 false_reads[name] += len(set(texts) - {burst.payload})
         row.bursts += 1
+        till, located = till_stream(accept)
         readers: dict[str, Read] = {
-            "till": till_stream(accept),
+            "till": till,
             "zxing": lambda image: [t for t in zxing_texts(image) if accept(t)],
         }
         till_read = False
@@ -149,6 +160,7 @@ def run(bursts_per_category: int = 24, empty: int = 60, seed: int = 15) -> dict[
         if readable(burst, accept):
             row.readable += 1
             row.read_when_readable += till_read
+            row.located_when_readable += located()
     return figures(rows, false_reads, empty_costs(empty, seed, foreign, accept))
 
 
@@ -206,52 +218,12 @@ def figures(
         out[f"qr_hard_{category}_bursts"] = row.bursts
         out[f"qr_hard_{category}_readable"] = row.readable
         out[f"qr_hard_{category}_read_when_readable"] = row.read_when_readable
+        out[f"qr_hard_{category}_located_when_readable"] = row.located_when_readable
     shares = [r.read_when_readable / r.readable for r in rows.values() if r.readable]
     out["qr_burst_read_rate_readable_min"] = round(min(shares), 3) if shares else float("nan")
     out["qr_empty_false_reads"] = empty["false_reads"]
     out["qr_empty_frames"] = empty["frames"]
     return out
-
-
-def markdown_table(results: dict[str, object]) -> list[str]:
-    """The per-category table for docs/benchmarks.md (empty if the part did not run)."""
-    categories = str(results.get("qr_hard_categories") or "")
-    if not categories:
-        return []
-    lines = [
-        "",
-        "## Reading cards on the hard set (bench/qr_frames_hard.py)",
-        "",
-        "Single frames and 30-frame bursts (30 fps, frames missed while busy) per category:",
-        "the till's reader vs plain zxing-cpp in the same run. *Readable*: bursts whose",
-        "views, aligned with the true corners, read fused or alone; the target counts those.",
-        "",
-        "| category | single: till | single: zxing | bursts | readable | burst: till "
-        "| burst: zxing | time to read p95: till / zxing (ms) |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for c in categories.split(","):
-        lines.append(
-            f"| {c} | {results.get(f'qr_hard_{c}_single_rate')} "
-            f"| {results.get(f'qr_zxing_hard_{c}_single_rate')} "
-            f"| {results.get(f'qr_hard_{c}_bursts')} | {results.get(f'qr_hard_{c}_readable')} "
-            f"| {results.get(f'qr_hard_{c}_burst_rate')} "
-            f"| {results.get(f'qr_zxing_hard_{c}_burst_rate')} "
-            f"| {results.get(f'qr_hard_{c}_ttr_p95_ms')} / "
-            f"{results.get(f'qr_zxing_hard_{c}_ttr_p95_ms')} |"
-        )
-    lines += [
-        "",
-        f"False reads: till {results.get('qr_hard_false_reads')}, zxing-cpp "
-        f"{results.get('qr_zxing_hard_false_reads')} over all burst frames; "
-        f"{results.get('qr_empty_false_reads')} over {results.get('qr_empty_frames')} "
-        "empty frames. Empty 720p frame p50 / p95: till "
-        f"{results.get('qr_empty_frame_p50_ms_720p_stream')} / "
-        f"{results.get('qr_empty_frame_p95_ms_720p')} ms, zxing-cpp "
-        f"{results.get('qr_zxing_empty_frame_p50_ms_720p_stream')} / "
-        f"{results.get('qr_zxing_empty_frame_p95_ms_720p')} ms.",
-    ]
-    return lines
 
 
 def main() -> None:

@@ -105,10 +105,10 @@ def run(n: int, hard_bursts: int = 0) -> dict[str, object]:
     _print_table(results)
     figures: dict[str, object] = dict(_figures(results, n))
     if hard_bursts:
-        from bench import qr_burst
+        from bench import qr_burst, qr_report
 
         hard = qr_burst.run(hard_bursts, empty=max(6, hard_bursts * 2))
-        print("\n".join(qr_burst.markdown_table(hard)))
+        print("\n".join(qr_report.markdown_table(hard)))
         figures.update(hard)
     return figures
 
