@@ -148,6 +148,26 @@ TARGETS = [
     ),
     Target("qr_empty_frame_p95_ms_720p", "stream reader, empty 720p counter frame", "<=", 8.0),
     Target(
+        "qr_zxing_empty_frame_p95_ms_720p",
+        "plain zxing-cpp on the same frames, same loop",
+        "<=",
+        8.0,
+        judged=False,
+    ),
+    Target(
+        "qr_empty_first_frame_p95_ms_720p",
+        "stream reader, first frame of each counter (everything new)",
+        "<=",
+        8.0,
+        judged=False,
+    ),
+    Target(
+        "qr_stream_rss_growth_mb",
+        "resident memory growth, qr_stream_frames frames through the camera worker",
+        "<=",
+        5.0,
+    ),
+    Target(
         "cold_start_s",
         "till start to the scan view ready (offscreen), 100k cards, 100 staff, "
         "file cache dropped (Workloads), median of 3",
@@ -268,7 +288,7 @@ def part_local_ops(quick: bool) -> Figures:
 
 
 def part_qr(quick: bool, n: int | None = None) -> Figures:
-    from bench import qr_decode
+    from bench import qr_decode, qr_memory
 
     figures: Figures = dict(
         qr_decode.run(n if n is not None else (6 if quick else 63), hard_bursts=1 if quick else 24)
@@ -276,6 +296,7 @@ def part_qr(quick: bool, n: int | None = None) -> Figures:
     chosen = qr_decode._key(str(figures["qr_chosen_decoder"]))
     figures["qr_decode_p50_ms_720p"] = figures[f"qr_{chosen}_easy_p50_ms"]
     figures["qr_empty_frame_p50_ms_720p"] = figures[f"qr_{chosen}_empty_p50_ms"]
+    figures.update(qr_memory.run(3_000 if quick else qr_memory.HOUR_FRAMES))
     return figures
 
 
@@ -456,7 +477,7 @@ def markdown(results: Figures, info: dict[str, str], quick: bool, date: str) -> 
             tree.strip("\n"),
             "```",
         ]
-    from bench.qr_burst import markdown_table
+    from bench.qr_report import markdown_table
 
     lines += markdown_table(results)
     errors = {k: v for k, v in results.items() if k.startswith("error_")}
