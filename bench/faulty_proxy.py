@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 
+STREAM_PATH = "/api/v1/sync/stream"
+
 
 @dataclass
 class Faults:
@@ -78,7 +80,10 @@ class FaultyProxy:
                 pass
 
             def do_GET(self) -> None:
-                self._relay()
+                if self.path.startswith(STREAM_PATH):
+                    self._relay_stream()
+                else:
+                    self._relay()
 
             def do_POST(self) -> None:
                 self._relay()
@@ -112,12 +117,45 @@ class FaultyProxy:
                     response.status_code, response.content, response.headers.get("content-type", "")
                 )
 
-            def _forward(self, body: bytes) -> httpx.Response | None:
-                headers = {
+            def _relay_stream(self) -> None:
+                """A live-feed stream, relayed as it comes: dropped before it reaches the
+                server, delayed, or cut after its first bytes (a lost announcement)."""
+                self.close_connection = True  # the body ends when the connection does
+                if proxy.roll(proxy.faults.drop_request):
+                    proxy.counts.add("dropped_requests")
+                    return
+                if proxy.roll(proxy.faults.delay):
+                    proxy.counts.add("delayed")
+                    threading.Event().wait(proxy.delay())
+                cut = proxy.roll(proxy.faults.drop_response)
+                timeout = httpx.Timeout(10.0, read=None)
+                try:
+                    with httpx.stream(
+                        "GET", proxy.upstream + self.path, headers=self._headers(), timeout=timeout
+                    ) as upstream:
+                        self.send_response(upstream.status_code)
+                        self.send_header("Content-Type", upstream.headers.get("content-type", ""))
+                        self.end_headers()
+                        proxy.counts.add("dropped_responses" if cut else "forwarded")
+                        for chunk in upstream.iter_raw():
+                            self.wfile.write(chunk)
+                            self.wfile.flush()
+                            if cut:
+                                return
+                except httpx.HTTPError:
+                    proxy.counts.add("upstream_down")
+                except OSError:  # the till went away
+                    return
+
+            def _headers(self) -> dict[str, str]:
+                return {
                     k: v
                     for k, v in self.headers.items()
-                    if k.lower() in ("authorization", "content-type")
+                    if k.lower() in ("authorization", "content-type", "loyalty-protocol")
                 }
+
+            def _forward(self, body: bytes) -> httpx.Response | None:
+                headers = self._headers()
                 try:
                     return httpx.request(
                         self.command,

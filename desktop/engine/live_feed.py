@@ -1,14 +1,14 @@
-"""The live feed, till side: one held GET /api/v1/sync/wait at a time.
-
-The request runs on an asyncio loop in a thread of its own, so the sync thread can
-drop it the instant a cashier's op has to go out (cancelling the task closes its
-connection, and the server forgets the waiter). A connection that dies without a FIN
-is noticed by the read timeout: the heartbeat plus ``MARGIN_S``.
+"""The live feed, till side: one stream of server-sent events (GET /api/v1/sync/stream)
+open at a time, read on an asyncio loop in a thread of its own; each ``changed`` calls
+back into the sync thread, which makes a round while the stream stays open. A
+connection that dies without a FIN is noticed by the read timeout: the heartbeat plus
+``MARGIN_S``.
 """
 
 import asyncio
 import concurrent.futures
 import threading
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
@@ -16,17 +16,18 @@ import httpx
 
 from common import protocol
 
-WAIT_PATH = "/api/v1/sync/wait"
-# The server answers "nothing new" after the heartbeat; an answer this much later means
-# the connection is dead (a NAT or proxy forgot it, the server host vanished).
+STREAM_PATH = "/api/v1/sync/stream"
+# The server sends a heartbeat event this often; nothing for this much longer means the
+# connection is dead (a NAT or proxy forgot it, the server host vanished).
 MARGIN_S = 5.0
 
 
 class Heard(Enum):
-    CHANGED = "changed"  # pull now
-    HEARTBEAT = "heartbeat"  # nothing new within the heartbeat
+    """How a stream ended."""
+
+    END = "end"  # its time was up: make a round, then open another
     POLL = "poll"  # this server has no live feed (SQLite, an older release, stopping)
-    FAILED = "failed"  # no answer, or an error: fall back to a round and polling
+    FAILED = "failed"  # no answer, an error, or silence: fall back to a round and polling
 
 
 class LiveFeed:
@@ -41,12 +42,20 @@ class LiveFeed:
         self._http: httpx.AsyncClient | None = None
         self._http_for: tuple[str, str] | None = None
 
-    def hold(
-        self, base: str, token: str, cursor: str | None, heartbeat: float
+    def listen(
+        self,
+        base: str,
+        token: str,
+        cursor: str | None,
+        heartbeat: float,
+        changed: Callable[[], None],
     ) -> "concurrent.futures.Future[Heard]":
-        """Start one held request; ``cancel()`` on the future drops it at once."""
+        """Open the stream: ``changed`` is called (on the feed's thread) for each change
+        announced; the future says how the stream ended. ``cancel()`` drops it."""
         loop = self._running_loop()
-        return asyncio.run_coroutine_threadsafe(self._wait(base, token, cursor, heartbeat), loop)
+        return asyncio.run_coroutine_threadsafe(
+            self._listen(base, token, cursor, heartbeat, changed), loop
+        )
 
     def close(self) -> None:
         loop, thread = self._loop, self._thread
@@ -58,27 +67,34 @@ class LiveFeed:
         loop.close()
         self._loop = self._thread = None
 
-    async def _wait(self, base: str, token: str, cursor: str | None, heartbeat: float) -> Heard:
-        params: dict[str, Any] = {"timeout": heartbeat}
+    async def _listen(
+        self,
+        base: str,
+        token: str,
+        cursor: str | None,
+        heartbeat: float,
+        changed: Callable[[], None],
+    ) -> Heard:
+        params: dict[str, Any] = {"heartbeat": heartbeat}
         if cursor:
             params["cursor"] = cursor
         timeout = httpx.Timeout(10.0, read=heartbeat + MARGIN_S)
         try:
             http = await self._client(base, token)
-            response = await http.get(WAIT_PATH, params=params, timeout=timeout)
+            async with http.stream("GET", STREAM_PATH, params=params, timeout=timeout) as answer:
+                if answer.status_code == 404:  # a server released before the stream
+                    return Heard.POLL
+                if answer.status_code != 200:  # 401, 426...: the next round says what
+                    return Heard.FAILED
+                async for line in answer.aiter_lines():
+                    event = line.removeprefix("event: ") if line.startswith("event: ") else ""
+                    if event == "changed":
+                        changed()
+                    elif event in ("end", "poll"):
+                        return Heard(event)
         except httpx.HTTPError:
             return Heard.FAILED
-        if response.status_code == 404:  # a server released before the feed
-            return Heard.POLL
-        if response.status_code != 200:  # 401, 426...: the next round says what it means
-            return Heard.FAILED
-        try:
-            body = response.json()
-        except ValueError:
-            return Heard.FAILED
-        if not isinstance(body, dict) or body.get("poll") is True:
-            return Heard.POLL if isinstance(body, dict) else Heard.FAILED
-        return Heard.CHANGED if body.get("changed") is True else Heard.HEARTBEAT
+        return Heard.FAILED  # closed without a word: a server killed, a proxy's cut
 
     async def _client(self, base: str, token: str) -> httpx.AsyncClient:
         if self._http is None or self._http_for != (base, token):

@@ -6,6 +6,7 @@ cannot be reached at all, knock cheaply until it answers), and say how things st
 Runs in a background thread (``run``); the UI only listens to ``on_state``.
 """
 
+import concurrent.futures
 import contextlib
 import itertools
 import logging
@@ -39,15 +40,11 @@ PULL_PAGE_ROWS = 5000
 # online within about a second of the server, not after a minute of backoff.
 PROBE_INTERVAL_S = 1.0
 PROBE_TIMEOUT_S = 1.0
-# The live feed's heartbeat: a held wait answers "nothing new" after this long and the
-# till holds another. Below the idle timeouts of the usual proxies and NATs (30-60 s).
+# The live feed's heartbeat: the server sends one this often on a quiet stream, and a
+# stream silent for longer (plus a margin) is taken for dead. Below the idle timeouts
+# of the usual proxies and NATs (30-60 s). The server ends each stream after about a
+# quarter of an hour; the till then makes a round and opens another.
 FEED_HEARTBEAT_S = 25.0
-# Every wait first checks the till's cursor against the database, so a quiet heartbeat
-# needs no pull; but the program and settings have no change stamp a wait can check, so
-# after this many quiet heartbeats in a row (about 5 minutes) the till makes a round
-# anyway: a lost notification of a program change costs at most that. Pulling at every
-# heartbeat cost the server 15 ms of CPU per idle till every 25 s (bench.idle_tills).
-QUIET_HEARTBEATS_PER_ROUND = 12
 # A server that says it has no live feed (SQLite, its listener down) is polled this long
 # before the till asks again.
 FEED_RETRY_S = 60.0
@@ -143,6 +140,8 @@ class SyncClient:
         if feed_transport is None and isinstance(transport, httpx.AsyncBaseTransport):
             feed_transport = transport
         self._feed = LiveFeed(feed_transport)
+        self._stream: concurrent.futures.Future[Heard] | None = None
+        self._stream_for: tuple[str, str] | None = None
         self._feed_off_until = 0.0  # poll until then (the feed failed or is absent)
         self.digest_every = digest_every
         self._digests_due = 0.0  # monotonic time from which a round asks for digests
@@ -319,6 +318,7 @@ class SyncClient:
 
     def close(self) -> None:
         self._close_http()
+        self._drop_stream()
         self._feed.close()
 
     def _close_http(self) -> None:
@@ -336,9 +336,10 @@ class SyncClient:
         probe_interval: float = PROBE_INTERVAL_S,
         heartbeat: float = FEED_HEARTBEAT_S,
     ) -> None:
-        """Sync, then hold a wait on the live feed and sync again as soon as the server
-        says the store's data changed, at its ``heartbeat``, or at once when woken (a
-        new op, a redemption waiting for its verdict). A server without a feed, or a
+        """Sync, then listen on the live feed and sync again as soon as the server says
+        the store's data changed, when its stream ends (about every quarter hour), or at
+        once when woken (a new op, a redemption waiting for its verdict). The feed's
+        ``heartbeat`` says how long a silent stream lives. A server without a feed, or a
         feed that failed, is polled every ``interval`` seconds. After a failed round: if
         the server was unreachable, probe it every ``probe_interval`` and sync as soon
         as it answers; if it answered with an error, wait exponentially longer. Both
@@ -361,42 +362,56 @@ class SyncClient:
             elif not (state.online and self._held_until_round(stop, heartbeat, interval)):
                 self._wake.wait(wait * random.uniform(0.8, 1.2))  # noqa: S311 - jitter
             self._wake.clear()
+        self._drop_stream()
 
     def _held_until_round(self, stop: threading.Event, heartbeat: float, interval: float) -> bool:
-        """Hold waits until a round is due: a change, a local op, a failure, or the
-        ``QUIET_HEARTBEATS_PER_ROUND``-th quiet heartbeat. False: poll this server now."""
-        for quiet in range(1, QUIET_HEARTBEATS_PER_ROUND + 1):
-            heard = self._held(heartbeat, interval)
-            if heard is Heard.POLL:
-                return False
-            if heard is not Heard.HEARTBEAT or quiet == QUIET_HEARTBEATS_PER_ROUND:
-                return True
-            self._wake.clear()  # set by the wait's end; an op queued since is pending
-            if stop.is_set() or self._pending() > 0:
-                return True
-        return True
-
-    def _held(self, heartbeat: float, interval: float) -> Heard | None:
-        """Hold one wait on the live feed: what it heard, POLL when this server is to be
-        polled now (no feed, or it failed lately), None when a local op or a stop ended
-        it (a round at once). After a failure: a round at once and polling for an
-        ``interval``."""
-        token, base = self.tokens.get(), self.store.get_meta("base_url")
-        if time.monotonic() < self._feed_off_until or token is None or base is None:
-            return Heard.POLL
-        held = self._feed.hold(str(base), token, self.store.get_meta("cursor"), heartbeat)
-        held.add_done_callback(lambda _: self._wake.set())
+        """Listen on the live feed until a round is due: a change announced, a local op
+        (``wake``), the stream's end or its failure. The stream stays open across the
+        rounds it asks for. False: poll this server now."""
+        stream = self._listening(heartbeat, interval)
+        if stream is None:
+            return False
         self._wake.wait(heartbeat + MARGIN_S + 10.0)  # the read timeout ends it first
-        if not held.done():  # a local op, a stop (or a feed thread that died)
-            held.cancel()
-            return None
-        heard = held.result()
+        return stop.is_set() or not stream.done() or self._ended(interval)
+
+    def _ended(self, interval: float) -> bool:
+        """Take the ended stream's word. False: poll this server now (it has no feed).
+        After a failure: a round at once, then polling for an ``interval``."""
+        stream, self._stream = self._stream, None
+        heard = Heard.FAILED if stream is None or stream.cancelled() else stream.result()
         if heard is Heard.POLL:
             self._feed_off_until = time.monotonic() + FEED_RETRY_S
+            return False
         if heard is Heard.FAILED:
             log.info("live feed failed: polling for %.0f s", interval)
             self._feed_off_until = time.monotonic() + interval
-        return heard
+        return True
+
+    def _listening(
+        self, heartbeat: float, interval: float
+    ) -> "concurrent.futures.Future[Heard] | None":
+        """The open stream, opened now if need be (from the cursor of now); None when
+        this server is to be polled now (no feed, or it failed lately)."""
+        if self._stream is not None and self._stream.done():
+            self._ended(interval)  # it ended during a round
+        token, base = self.tokens.get(), self.store.get_meta("base_url")
+        if time.monotonic() < self._feed_off_until or token is None or base is None:
+            return None
+        if self._stream is not None:
+            if self._stream_for == (str(base), token):
+                return self._stream
+            self._stream.cancel()  # paired anew, or another server
+        self._stream_for = (str(base), token)
+        self._stream = self._feed.listen(
+            str(base), token, self.store.get_meta("cursor"), heartbeat, self._wake.set
+        )
+        self._stream.add_done_callback(lambda _: self._wake.set())
+        return self._stream
+
+    def _drop_stream(self) -> None:
+        if self._stream is not None:
+            self._stream.cancel()
+            self._stream = None
 
     def _pending(self) -> int:
         with self.store.engine.connect() as conn:

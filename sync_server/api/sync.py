@@ -254,7 +254,7 @@ async def stream(
     heartbeat."""
     factory = request.app.state.session_factory
 
-    def start() -> tuple[int, bool]:
+    def start() -> tuple[int, News]:
         with factory() as session:
             try:
                 return feed_check.stream_start(session, actor, cursor, now)
@@ -272,7 +272,7 @@ async def stream(
         return await run_in_threadpool(check, since)
 
     feed: Feed = request.app.state.feed
-    first = await run_in_threadpool(start) if feed.live else (0, False)
+    first = await run_in_threadpool(start) if feed.live else (0, News.NOTHING)
     # Spread, so a shop's tills do not all come back at once. At the end the till makes
     # a round: its token is checked again, and whatever a lost notification left
     # unannounced comes (a program change has no stamp a check could find).

@@ -10,18 +10,22 @@ them. A missed note is never wrong, only slower: the till's cursor is checked an
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server.models import Card, Customer, LedgerEntry, Merchant, StaffPin, Store
 from sync_server.models.program import MerchantSettings, Program
-from sync_server.models.sync import CardAlias, SyncOp
+from sync_server.models.sync import CardAlias, SyncOp, Terminal
 
 Sink = Callable[[Iterable[str]], None]
 _KEY = "loyalty.change_notices"
 _MERCHANT_WIDE = (Card, Customer, CardAlias)  # every store of the merchant pulls them
 _PER_STORE = (StaffPin, LedgerEntry, SyncOp)
 _CONFIG = (Program, MerchantSettings)  # sent whole on every pull page, not by cursor
+# A till's stream authenticated once: revoking it, moving it, rotating its token or
+# re-keying its cursors wakes it for a round, which learns what changed. (Not every
+# write: a pull records its time on the till's row.)
+_TERMINAL_CHANGES = ("revoked_at", "store_id", "token_hash", "cursor_key")
 
 
 def install_change_notices(factory: sessionmaker[Session], sink: Sink) -> None:
@@ -60,7 +64,16 @@ def _about(obj: object) -> str | None:
         return f"{obj.merchant_id}:{obj.id}:config"
     if isinstance(obj, Merchant):
         return f"{obj.id}:*:config"
+    if isinstance(obj, Terminal) and _terminal_changed(obj):
+        return f"{obj.merchant_id}:*:config"
     return None
+
+
+def _terminal_changed(terminal: Terminal) -> bool:
+    state = inspect(terminal)
+    return state.persistent and any(
+        state.attrs[name].history.has_changes() for name in _TERMINAL_CHANGES
+    )
 
 
 def _notes(session: Session) -> set[str]:

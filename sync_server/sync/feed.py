@@ -137,7 +137,7 @@ class Feed:
         self,
         merchant_id: int,
         store_id: int,
-        start: tuple[int, bool],
+        start: tuple[int, News],
         check: Callable[[int], Awaitable[tuple[News, int]]],
         gone: Callable[[], Awaitable[Any]],
         heartbeat: float,
@@ -147,10 +147,11 @@ class Feed:
         every ``heartbeat`` seconds in between (a keep-alive that costs no database
         call), END after ``lifetime``, POLL when the feed goes down.
 
-        ``start`` is (the stamp the till has pulled up to, whether it must pull at
-        once). The stream cannot see the till's cursor move, so it remembers the
-        horizon of its last CHANGED and checks from there: a change the till's round
-        already brought may wake it once more, one never goes unannounced. After a
+        ``start`` is (the stamp to look from, what the till's cursor misses now: its
+        first look, made before the stream opens). The stream cannot see the till's
+        cursor move, so it remembers the horizon of its last CHANGED and checks from
+        there: a change the till's round already brought may wake it once more, one
+        never goes unannounced. After a
         CHANGED it looks again shortly, as after a check that found a change held back
         by an older writer, since no notification says when that one becomes
         pullable."""
@@ -161,12 +162,14 @@ class Feed:
         waiter = _Waiter(store_id)
         self._waiters.setdefault(merchant_id, set()).add(waiter)
         client_gone = asyncio.ensure_future(gone())
-        since, due = start
+        since, news = start
+        due = news is News.PULLABLE
         try:
             ends = loop.time() + lifetime
             beat = loop.time() + heartbeat
-            look_at: float | None = None if due else loop.time()  # a check without a note
             backoff = RECHECK_S
+            # When to look without a note: a change held back by an older writer.
+            look_at = loop.time() + backoff if news is News.BLOCKED else None
             while True:
                 if due:
                     yield Answer.CHANGED

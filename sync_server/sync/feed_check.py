@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sync_server.actor import StoreActor
 from sync_server.models.sync import Terminal
 from sync_server.sync.changes import horizon
+from sync_server.sync.epoch import current_epoch
 from sync_server.sync.feed import News
 from sync_server.sync.pull import ENTITIES, Cursor
 
@@ -36,7 +37,12 @@ def position(
         return None
     key = session.get_one(Terminal, actor.terminal_id).cursor_key
     cursor, reset = Cursor.decode(
-        cursor_text, actor.terminal_id, key, now.timestamp(), horizon(session).value
+        cursor_text,
+        actor.terminal_id,
+        key,
+        now.timestamp(),
+        horizon(session).value,
+        current_epoch(session),  # a cursor of a restored database: pull at once
     )
     if reset or cursor.hi is not None:
         return None
@@ -45,11 +51,15 @@ def position(
 
 def stream_start(
     session: Session, actor: StoreActor, cursor_text: str | None, now: datetime
-) -> tuple[int, bool]:
-    """Where a till's stream starts: (the stamp its cursor has pulled up to, False), or
-    (the horizon now, True) when it must pull at once."""
+) -> tuple[int, News]:
+    """Where a till's stream starts: the stamp it looks from next, and what the till's
+    cursor misses now (a stream opens with one check, in the transaction of its
+    authentication's thread hop)."""
     lo = position(session, actor, cursor_text, now)
-    return (horizon(session).value, True) if lo is None else (lo, False)
+    if lo is None:
+        return horizon(session).value, News.PULLABLE
+    news, present = news_since(session, actor, lo)
+    return (present if news is News.PULLABLE else lo), news
 
 
 def news_since(session: Session, actor: StoreActor, lo: int) -> tuple[News, int]:

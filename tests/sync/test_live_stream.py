@@ -220,6 +220,40 @@ def test_a_program_change_is_announced_though_the_cursor_sees_nothing_new(pg_url
 
 @pytest.mark.postgres
 @pytest.mark.slow
+def test_a_till_revoked_or_moved_while_its_stream_is_open_is_woken_for_a_round(pg_url):
+    """The stream authenticated once: what happens to the till itself is announced, so
+    its round learns it now (401 and a wipe, or the other store's data), not at the
+    stream's end. A pull, which records its time on the till's row, is not announced."""
+    engine = make_engine(pg_url)
+    shop = make_shop(make_session_factory(engine), stores=2)
+    engine.dispose()
+    owner = shop.owner_headers
+    with InProcessServer(pg_url) as server, httpx.Client(base_url=server.url) as http:
+        till, _ = _enrolled_till(http, owner)
+        listening = Listening(server.url, till)
+        listening.wait_for(["ready"])
+        _until(lambda: server.held == 1, "the till's stream is held")
+
+        till.pull_all()  # its own pulls write its row
+        time.sleep(0.5)  # room for a wrong announcement
+        assert listening.events == ["ready"]
+
+        moved = http.post(
+            f"/api/v1/terminals/{till.terminal_id}/move",
+            json={"store_id": shop.store_ids[1]},
+            headers=owner,
+        )
+        assert moved.status_code == 200, moved.text
+        listening.wait_for(["ready", "changed"])
+
+        revoked = http.post(f"/api/v1/terminals/{till.terminal_id}/revoke", headers=owner)
+        assert revoked.status_code == 200, revoked.text
+        listening.wait_for(["ready", "changed", "changed"])
+        listening.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
 def test_a_stream_ends_when_its_time_is_up_and_its_waiter_is_forgotten(pg_url, shop_on_pg):
     """The till then makes a round (its token checked again, whatever a lost
     notification left unannounced brought) and opens another."""

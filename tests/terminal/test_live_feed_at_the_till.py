@@ -6,10 +6,13 @@ and the till falls back to a round and polling, and a server on SQLite is polled
 Polling is set to an hour, so only the feed (or its fall-back) can bring a change in
 before a deadline; the assertions are on state and order, deadlines only diagnose."""
 
+import itertools
+import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -17,7 +20,7 @@ import pytest
 from bench.server_process import ServerProcess
 from common.operations import AddStamp
 from desktop.engine.local_store import LocalStore
-from desktop.engine.sync_client import QUIET_HEARTBEATS_PER_ROUND, SyncClient
+from desktop.engine.sync_client import SyncClient
 from desktop.engine.till import Confirmed, Till
 from desktop.engine.tokens import MemoryTokens
 from sync_server.db import make_engine, make_session_factory
@@ -56,7 +59,8 @@ class Recording(httpx.HTTPTransport):
 
 
 class RecordingFeed(httpx.AsyncHTTPTransport):
-    """The live feed's real transport, noting how each held wait ended."""
+    """The live feed's real transport, noting each stream opened, each event it carried
+    but heartbeats, and how it failed."""
 
     def __init__(self, log: list[str]) -> None:
         super().__init__()
@@ -66,10 +70,30 @@ class RecordingFeed(httpx.AsyncHTTPTransport):
         try:
             response = await super().handle_async_request(request)
         except httpx.HTTPError as exc:
-            self.log.append(f"wait failed: {type(exc).__name__}")
+            self.log.append(f"stream failed: {type(exc).__name__}")
             raise
-        self.log.append("wait answered")
+        self.log.append("stream opened")
+        response.stream = _RecordedBody(response.stream, self.log)
         return response
+
+
+class _RecordedBody(httpx.AsyncByteStream):
+    def __init__(self, inner: Any, log: list[str]) -> None:
+        self.inner, self.log = inner, log
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self.inner:
+                for name in re.findall(rb"event: (\w+)", chunk):
+                    if name not in (b"ready", b"heartbeat"):
+                        self.log.append(f"event: {name.decode()}")
+                yield chunk
+        except httpx.HTTPError as exc:
+            self.log.append(f"stream failed: {type(exc).__name__}")
+            raise
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
 
 
 @dataclass
@@ -161,8 +185,11 @@ def test_a_change_through_one_server_process_reaches_a_till_held_by_another(
 
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_an_op_made_while_a_wait_is_held_goes_out_at_once(pg_url, shop, start_till):
-    """wake() drops the held request: the op does not wait for the heartbeat."""
+def test_an_op_made_while_the_stream_is_open_goes_out_at_once_and_the_stream_stays(
+    pg_url, shop, start_till
+):
+    """wake() makes a round now: the op does not wait for a change or the heartbeat,
+    and the stream is not dropped and opened again for it."""
     with (
         InProcessServer(pg_url) as server,
         httpx.Client(base_url=server.url, headers=shop.owner_headers) as owner,
@@ -179,6 +206,11 @@ def test_an_op_made_while_a_wait_is_held_goes_out_at_once(pg_url, shop, start_ti
 
         _until(lambda: till.client.store.entries() == [], "the op pushed within the heartbeat")
         assert owner.get(f"{API}/cards/lookup", params={"q": number}).status_code == 200
+        pushed = till.log.index("/api/v1/sync/push")
+        _until(lambda: "/api/v1/sync/pull" in till.log[pushed:], "the round's pull")
+        time.sleep(0.5)  # room for a wrong reopening after the round
+        assert till.log.count("stream opened") == 1, till.log
+        assert server.held == 1
 
 
 @pytest.mark.postgres
@@ -187,8 +219,8 @@ def test_a_feed_connection_that_dies_silently_is_noticed_and_the_till_falls_back
     pg_url, shop, start_till
 ):
     """A NAT that forgets the till's connections: no FIN, no RST, nothing more crosses.
-    The held wait's read timeout (heartbeat + margin) ends it; a round follows at once
-    and finds the change the swallowed answer was about."""
+    The stream's read timeout (heartbeat + margin) ends it; a round follows at once
+    and finds the change the swallowed announcement was about."""
     with (
         InProcessServer(pg_url) as server,
         SilentProxy(server.port) as proxy,
@@ -199,10 +231,10 @@ def test_a_feed_connection_that_dies_silently_is_noticed_and_the_till_falls_back
         _until(lambda: till.stamps(number) == 0 and server.held == 1, "synced, then held")
 
         assert proxy.go_silent() >= 1
-        _stamp(owner, number)  # the server answers the held wait; the answer is lost
+        _stamp(owner, number)  # the server announces it; the announcement is lost
 
         _until(lambda: till.stamps(number) == 1, "the stamp, after the silent loss")
-        failed = till.log.index("wait failed: ReadTimeout")
+        failed = till.log.index("stream failed: ReadTimeout")
         assert "/api/v1/sync/pull" in till.log[failed:], till.log
         assert till.client.state.online
 
@@ -224,7 +256,8 @@ def test_a_till_of_a_server_on_sqlite_keeps_polling(db_url, start_till):
             pulls = till.log.count("/api/v1/sync/pull")
             _until(lambda: till.log.count("/api/v1/sync/pull") >= pulls + 3, "still polling")
 
-        assert till.log.count("wait answered") == 1  # told to poll, not asked again
+        assert till.log.count("stream opened") == 1, till.log  # told to poll, not asked again
+        assert till.log.count("event: poll") == 1
     finally:
         server.stop()
         engine.dispose()
@@ -232,31 +265,31 @@ def test_a_till_of_a_server_on_sqlite_keeps_polling(db_url, start_till):
 
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_quiet_heartbeats_hold_again_without_a_pull_and_a_round_comes_every_twelfth(
+def test_a_quiet_till_asks_nothing_while_its_stream_is_open_and_a_round_comes_at_its_end(
     pg_url, shop, start_till
 ):
-    """Each wait checks the cursor first, so a quiet heartbeat needs no pull: the idle
-    till costs the server one request per heartbeat, not two. The program has no change
-    stamp a wait can check, so the 12th quiet heartbeat in a row makes a round anyway.
-    Planted bug: the round after every heartbeat (as before) -> a pull between the
-    first waits; a loop that never makes a round -> no pull after the 12th."""
+    """Heartbeats keep the stream alive without a request or a pull: an idle till costs
+    the server one stream per lifetime (here 2.5 s, a heartbeat every second). The program
+    has no change stamp, so the round at each stream's end is what brings a change
+    whose notification was lost; then another stream opens. Planted bugs: a round on
+    every wake-up timeout of 0.1 s (requests during the stream); no round at the end
+    (no pull between streams)."""
     with (
-        InProcessServer(pg_url) as server,
+        InProcessServer(pg_url, stream_lifetime_s=2.5) as server,
         httpx.Client(base_url=server.url, headers=shop.owner_headers) as owner,
     ):
         number = _enroll(owner)
-        till = start_till(server.url, owner, heartbeat=0.2)
+        till = start_till(server.url, owner, heartbeat=1.0)
         _until(lambda: till.stamps(number) == 0, "the first sync")
-        start = len(till.log)
-        _until(
-            lambda: till.log[start:].count("wait answered") >= QUIET_HEARTBEATS_PER_ROUND + 2,
-            "more than twelve quiet heartbeats",
-        )
-        after = till.log[start:]
-        # The first quiet stretch: waits only, up to the 12th, then a round.
-        first_pull = after.index("/api/v1/sync/pull")
-        assert after[:first_pull].count("wait answered") == QUIET_HEARTBEATS_PER_ROUND
-        assert all(entry == "wait answered" for entry in after[:first_pull])
+        _until(lambda: till.log.count("stream opened") >= 4, "three streams ended")
+
+        log = till.log[till.log.index("stream opened") :]
+        streams = [i for i, entry in enumerate(log) if entry == "stream opened"][:4]
+        for opened, following in itertools.pairwise(streams):
+            between = log[opened + 1 : following]
+            ended = between.index("event: end")
+            assert between[:ended] == [], log  # nothing asked while the stream was open
+            assert "/api/v1/sync/pull" in between[ended:], log
 
         _stamp(owner, number)
 

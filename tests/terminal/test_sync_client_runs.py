@@ -158,7 +158,7 @@ def test_a_server_without_a_live_feed_is_polled_and_not_asked_for_one_again(shop
         _until(lambda: till.log.count("/api/v1/sync/pull") >= pulls + 3, "still polling")
     assert till.thread.is_alive()
     assert till.client.state.online
-    assert till.log.count("/api/v1/sync/wait") == 1, "told to poll, asked again"
+    assert till.log.count("/api/v1/sync/stream") == 1, "told to poll, asked again"
 
 
 def test_a_server_that_is_down_is_probed_and_synced_with_as_soon_as_it_answers(
