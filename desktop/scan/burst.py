@@ -3,11 +3,16 @@
 A card held up for a second is thirty frames, each spoiled differently: the glare
 moves as the card tilts, blur comes and goes with the hand. ``BurstReader.read`` takes
 the frames one by one; it keeps the last few *views* of a located code (bounded
-memory) and fuses them when no single frame reads (see ``fusion``).
+memory) and fuses them when no single frame reads (see ``fusion``). Each view is
+snapped onto the QR skeleton (``grid``); a located code is followed into the frames
+where no detector finds it, and back into the few frames before (``track``,
+``recent``): glare usually hides a finder pattern until it has crossed half the card.
 
 The cost is spent where a code is: zxing-cpp's pass over the whole frame and a cheap
-texture search on a 4x smaller copy run on every frame; the closer looks (crop,
-enlarge, repair) and the fusion only where one of them located something.
+texture search run on every frame; one closer look a frame (crop, enlarge, repair),
+the following and the fusion only where something was located. A place that showed
+no code and lies still is not looked at again for a while, and a followed code that
+lies still is let go: a new frame of an unchanged scene has nothing new to show.
 
 A payload found by anything but zxing's plain pass over the frame is reported only if
 ``accept`` says it is one of ours (by default, our card format with its check digit;
@@ -94,9 +99,10 @@ def grey_of(frame: Image) -> Image:
 class BurstReader:
     """Reads the frames of a stream in order; not shared between threads.
 
-    ``memory`` views are kept (about 100 kB each), so a stream of any length holds a
-    bounded amount; ``memory=1`` makes it a single-frame reader. A located code is
-    followed (``track``) for up to ``follow_frames`` frames where no detector finds it.
+    ``memory`` views (60-100 kB each) and the patches of ``memory - 1`` frames (at
+    most 2 x 160 kB a frame) are kept, so a stream of any length holds a bounded amount;
+    ``memory=1`` makes it a single-frame reader. ``looks`` closer looks are spent a frame.
+    A located code is followed for up to ``follow_frames`` frames where it is not found.
     """
 
     def __init__(

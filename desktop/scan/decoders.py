@@ -101,7 +101,7 @@ class TillDecoder:
     (crop, enlarge, sharpen or smooth) only where a code was located, and the aligned
     view of a located code (``desktop.scan.burst`` with a memory of one frame).
 
-    Frames without a code pay zxing's pass and a texture search on a 4x smaller copy,
+    Frames without a code pay zxing's pass and a texture search in 4x4-pixel blocks,
     not the old sharpened retry over the whole frame."""
 
     name = "till"

@@ -1,9 +1,10 @@
 """Reading one code from several frames that each saw part of it.
 
 Every frame where the symbol's corners were found gives a *view*: the code warped
-(homography) onto a canonical grid of 6 px a module, with the pixels the sensor
-saturated marked unusable. Views of one card are fused two ways, and each fused image
-goes to zxing-cpp, whose Reed-Solomon check still decides:
+(homography) onto a canonical grid of 6 px a module, with the patches the sensor
+clipped marked unusable (``grid`` snaps the corners onto the code's own grid first).
+Views of one card are fused two ways, and each fused image goes to zxing-cpp, whose
+Reed-Solomon check still decides:
 
 - per-module voting: in each view, every module is judged dark or light against its
   neighbourhood; the views vote, weighted by how sharp they are, leaving out modules

@@ -55,7 +55,7 @@ def _levelled(view_image: Image, usable: NDArray[np.bool_]) -> NDArray[np.float3
 
 
 def _align(last: View, guess: View) -> Warp | None:
-    """The homography (canonical pixels) taking ``last`` onto ``guess``, or None."""
+    """The warp (canonical pixels, 3x3) taking ``last`` onto ``guess``, or None."""
     ref = _levelled(last.image, last.usable)
     cur = _levelled(guess.image, guess.usable)
     both = (last.usable & guess.usable).astype(np.uint8)
