@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -13,7 +13,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True, **kwargs)
+        parsed, connect_args = _prepare_threshold(parsed)
+        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
             parsed, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
@@ -21,6 +22,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _sqlite_serialized_writes(engine)
         return engine
     return create_engine(parsed, **kwargs)
+
+
+def _prepare_threshold(url: URL) -> tuple[URL, dict[str, Any]]:
+    """``?prepare_threshold=none`` in the URL: psycopg prepares no statement (it does
+    after 5 runs of one). PgBouncer in transaction mode before 1.21 (Debian 12 has 1.18)
+    hands the next transaction another server connection, where the statement is not."""
+    value = url.query.get("prepare_threshold")
+    if not isinstance(value, str):
+        return url, {}
+    threshold = None if value.lower() == "none" else int(value)
+    return url.difference_update_query(["prepare_threshold"]), {"prepare_threshold": threshold}
 
 
 def _sqlite_serialized_writes(engine: Engine) -> None:

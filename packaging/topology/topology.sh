@@ -4,12 +4,17 @@
 #   HAProxy :PG      ->  whichever node Patroni's REST API calls /primary
 #   loyalty-server serve x2  (DATABASE_URL = HAProxy's PostgreSQL port)
 #   HAProxy :HTTP    ->  the instances answering 200 on /health/ready
+#   with --pgbouncer: PgBouncer :PGB (transaction pooling) -> HAProxy :PG, and the
+#   instances' DATABASE_URL is PgBouncer; their live feed (LISTEN_DATABASE_URL) stays
+#   on HAProxy :PG, since a LISTEN needs a session
 # Everything on 127.0.0.1, under $LOYALTY_TOPOLOGY_DIR (default
 # /var/tmp/loyalty-topology), ports from $LOYALTY_TOPOLOGY_PORT_BASE (default 25000).
 #
-#   topology.sh up       install what is missing, start everything, migrate once
+#   topology.sh up [--pgbouncer]   install what is missing, start everything, migrate
+#                        once; a topology running PgBouncer keeps it on a later `up`
 #   topology.sh status   primary, standby, sync state, instances' readiness
-#   topology.sh down     stop everything; fails if a process of it is left
+#   topology.sh down     stop everything; fails if a process of it is left (the
+#                        PgBouncer choice goes with it)
 #   topology.sh env      the ports and paths, KEY=VALUE (read by bench/failover.py)
 #   topology.sh rolling-restart   restart the server instances one by one, each drained
 #                        in HAProxy first, so no till request fails
@@ -27,6 +32,8 @@ ETCD_PEER_PORT=$((BASE + 380))
 HA_PG_PORT=$((BASE + 500))
 HA_HTTP_PORT=$((BASE + 80))
 HA_STATS_PORT=$((BASE + 404))
+PGBOUNCER_PORT=$((BASE + 600))
+PGBOUNCER_POOL="${LOYALTY_TOPOLOGY_PGBOUNCER_POOL:-10}"
 NODES=(pg1 pg2)
 pg_port() { echo $((BASE + 432 + ${1#pg} - 1)); }
 rest_port() { echo $((BASE + 8 + ${1#pg} - 1)); }
@@ -35,6 +42,11 @@ RUN="$DIR/run"
 LOG="$DIR/log"
 VENV="$ROOT/.venv/bin"
 PG_URL="postgresql+psycopg://postgres@127.0.0.1:$HA_PG_PORT/$DB"
+# psycopg prepares a statement after 5 runs; PgBouncer 1.18 in transaction mode cannot
+# follow it to the next server connection (sync_server/db.py).
+PGBOUNCER_URL="postgresql+psycopg://postgres@127.0.0.1:$PGBOUNCER_PORT/$DB?prepare_threshold=none"
+# The feed's links are named, so pg_stat_activity tells them from the pooled ones.
+LISTEN_URL="$PG_URL?application_name=loyalty-feed"
 
 say() { echo "[topology] $*" >&2; }
 die() {
@@ -61,6 +73,8 @@ install_missing() {
   command -v etcdctl >/dev/null || missing+=(etcd-client)
   command -v haproxy >/dev/null || missing+=(haproxy)
   command -v curl >/dev/null || missing+=(curl)
+  command -v jq >/dev/null || missing+=(jq) # status reads Patroni's JSON
+  [ "$1" = 0 ] || command -v pgbouncer >/dev/null || missing+=(pgbouncer)
   [ -x "/usr/lib/postgresql/$PG_MAJOR/bin/postgres" ] || missing+=("postgresql-$PG_MAJOR")
   command -v psql >/dev/null || missing+=("postgresql-client-$PG_MAJOR")
   if [ "${#missing[@]}" -gt 0 ]; then
@@ -113,8 +127,16 @@ ready_behind_balancer() { curl -fsS --max-time 2 "http://127.0.0.1:$HA_HTTP_PORT
 instance_ready() { curl -fsS --max-time 2 "http://127.0.0.1:$(app_port "$1")/health/ready"; }
 psql_primary() { psql -X -q -At -h 127.0.0.1 -p "$HA_PG_PORT" -U postgres "$@"; }
 
+# Whether the server instances go through PgBouncer: asked for, or already so.
+pooled() { [ -f "$RUN/pgbouncer.pid" ]; }
+server_database_url() { if pooled; then echo "$PGBOUNCER_URL"; else echo "$PG_URL"; fi; }
+
 up() {
-  install_missing
+  local pgbouncer=0
+  [ "${1:-}" != "--pgbouncer" ] || pgbouncer=1
+  [ "${1:-}" = "" ] || [ "$pgbouncer" = 1 ] || die "up: unknown option $1"
+  ! pooled || pgbouncer=1
+  install_missing "$pgbouncer"
   mkdir -p "$DIR" "$RUN" "$LOG"
   chmod 755 "$DIR"
   chown postgres "$LOG"
@@ -143,7 +165,9 @@ up() {
     PG1_PORT="$(pg_port pg1)" PG2_PORT="$(pg_port pg2)" \
     REST1_PORT="$(rest_port pg1)" REST2_PORT="$(rest_port pg2)" \
     APPS="$APPS" APP_PORTS="$(for i in $(seq 1 "$APPS"); do printf '%s ' "$(app_port "$i")"; done)" \
-    DATABASE_URL="$PG_URL"
+    DATABASE_URL="$PG_URL" LISTEN_DATABASE_URL="$LISTEN_URL" \
+    PGBOUNCER_PORT="$([ "$pgbouncer" = 0 ] || echo "$PGBOUNCER_PORT")" \
+    SERVER_DATABASE_URL="$([ "$pgbouncer" = 0 ] && echo "$PG_URL" || echo "$PGBOUNCER_URL")"
 
   start etcd root etcd --name topology --data-dir "$DIR/etcd" \
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" \
@@ -163,7 +187,9 @@ up() {
   if [ "$(psql_primary -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$DB'")" != 1 ]; then
     psql_primary -d postgres -c "CREATE DATABASE $DB"
   fi
+  # Migrations straight to the primary: DDL, one session, nothing to pool.
   DATABASE_URL="$PG_URL" "$VENV/loyalty-server" migrate
+  [ "$pgbouncer" = 0 ] || start_pgbouncer
   for i in $(seq 1 "$APPS"); do start_server "$i"; done
   for i in $(seq 1 "$APPS"); do
     wait_for 90 "server$i ready" instance_ready "$i"
@@ -173,8 +199,21 @@ up() {
   status
 }
 
+# PgBouncer refuses to run as root: it runs as postgres, its files in $DIR/pgbouncer.
+start_pgbouncer() {
+  mkdir -p "$DIR/pgbouncer"
+  render "$HERE/pgbouncer.ini.in" "$DIR/pgbouncer/pgbouncer.ini" DIR="$DIR" DB="$DB" \
+    HA_PG_PORT="$HA_PG_PORT" PGBOUNCER_PORT="$PGBOUNCER_PORT" POOL_SIZE="$PGBOUNCER_POOL"
+  echo '"postgres" ""' >"$DIR/pgbouncer/userlist.txt" # trust: the name must be listed
+  chown -R postgres "$DIR/pgbouncer"
+  start pgbouncer postgres pgbouncer "$DIR/pgbouncer/pgbouncer.ini"
+  wait_for 30 "PgBouncer reaching the primary" \
+    psql -X -q -At -h 127.0.0.1 -p "$PGBOUNCER_PORT" -U postgres -d "$DB" -c "SELECT 1"
+}
+
 start_server() {
-  start "server$1" root env DATABASE_URL="$PG_URL" LOYALTY_HOST=127.0.0.1 \
+  start "server$1" root env DATABASE_URL="$(server_database_url)" \
+    LISTEN_DATABASE_URL="$LISTEN_URL" LOYALTY_HOST=127.0.0.1 \
     LOYALTY_PORT="$(app_port "$1")" LOYALTY_WORKERS="$WORKERS" LOYALTY_LOG_LEVEL=WARNING \
     LOYALTY_FORWARDED_ALLOW_IPS=127.0.0.1 "$VENV/loyalty-server" serve
 }
@@ -254,6 +293,16 @@ status() {
       "http://127.0.0.1:$(app_port "$i")/health/ready" || true)
     printf 'server%s 127.0.0.1:%s  /health/ready=%s\n' "$i" "$(app_port "$i")" "$code"
   done
+  if pooled; then # SHOW POOLS: clients waiting, server connections in use and idle
+    psql -X -A -F , -h 127.0.0.1 -p "$PGBOUNCER_PORT" -U postgres -d pgbouncer \
+      -c "SHOW POOLS" 2>/dev/null | awk -F , -v port="$PGBOUNCER_PORT" '
+        NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+        $1 != "pgbouncer" && NF > 2 {
+          printf "pgbouncer 127.0.0.1:%s db=%s pool_mode=%s clients_active=%s clients_waiting=%s servers_active=%s servers_idle=%s\n",
+            port, $1, $col["pool_mode"], $col["cl_active"], $col["cl_waiting"],
+            $col["sv_active"], $col["sv_idle"] + $col["sv_used"] }' ||
+      echo "pgbouncer 127.0.0.1:$PGBOUNCER_PORT down"
+  fi
   printf 'haproxy http 127.0.0.1:%s  /health/ready=%s\n' "$HA_HTTP_PORT" \
     "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$HA_HTTP_PORT/health/ready" || true)"
   curl -fsS --max-time 2 "http://127.0.0.1:$HA_STATS_PORT/;csv" 2>/dev/null |
@@ -295,6 +344,7 @@ leftovers() {
 down() {
   local i n
   for i in $(seq "$APPS" -1 1); do stop "server$i" 45; done
+  stop pgbouncer 10
   stop haproxy 10
   for n in "${NODES[@]}"; do stop "patroni-$n" 60; done
   for n in "${NODES[@]}"; do # a postmaster whose Patroni was killed outlives it
@@ -321,13 +371,13 @@ down() {
 }
 
 case "${1:-}" in
-up) up ;;
+up) up "${2:-}" ;;
 down) down "${2:-}" ;;
 status) status ;;
 env) cat "$DIR/topology.env" ;;
 rolling-restart) rolling_restart ;;
 *)
-  echo "usage: $0 up|down [--purge]|status|env|rolling-restart" >&2
+  echo "usage: $0 up [--pgbouncer]|down [--purge]|status|env|rolling-restart" >&2
   exit 2
   ;;
 esac
