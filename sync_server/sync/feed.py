@@ -340,7 +340,9 @@ async def _connect(url: str) -> psycopg.AsyncConnection[Any]:
 
 
 def _libpq(url: str) -> str:
-    parsed = make_url(url)
+    """A libpq address: without the driver and without what only the server's engine
+    reads (``prepare_threshold``, sync_server/db.py), which libpq would refuse."""
+    parsed = make_url(url).difference_update_query(["prepare_threshold"])
     return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
 
 

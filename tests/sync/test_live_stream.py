@@ -322,3 +322,12 @@ def _libpq(database: str) -> str:
     return PG_ADMIN_URL.replace("postgresql+psycopg", "postgresql").rsplit("/", 1)[0] + (
         f"/{database}"
     )
+
+
+@pytest.mark.postgres
+def test_a_server_whose_address_says_no_prepared_statements_still_listens(pg_url):
+    """Behind PgBouncer 1.18 the address carries ``?prepare_threshold=none`` (for the
+    server's engine, sync_server/db.py); libpq refuses it, so the feed's own connection
+    must leave it out, or the feed never comes up when LISTEN_DATABASE_URL is unset."""
+    with InProcessServer(f"{pg_url}?prepare_threshold=none") as server:
+        assert server.app.state.feed.live  # the server waits for it on start
