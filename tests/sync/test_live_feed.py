@@ -9,7 +9,6 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,23 +17,20 @@ import psycopg
 import pytest
 
 from bench.server_process import ServerProcess
-from sync_server.db import make_engine, make_session_factory
-from tests.dbs import PG_ADMIN_URL
 from tests.support.in_process_server import InProcessServer
+from tests.support.live_feed import (
+    API,
+    enrolled_till,
+    libpq,
+    stamps,
+    until,
+)
 from tests.support.shop import make_shop
-from tests.support.till import Till, pair
+from tests.support.till import Till
 
-API = "/api/v1/store/loyalty"
 WAIT = "/api/v1/sync/wait"
 LONG = 60  # the held requests' heartbeat: far beyond every deadline below
 ON_POSTGRESQL = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
-
-
-def _until(condition: Callable[[], object], what: str, seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"not reached in time: {what}"
-        time.sleep(0.01)
 
 
 class Held:
@@ -70,34 +66,6 @@ class Held:
         return self.answer
 
 
-@pytest.fixture
-def shop_on_pg(pg_url):
-    engine = make_engine(pg_url)
-    yield make_shop(make_session_factory(engine))
-    engine.dispose()
-
-
-@pytest.fixture
-def writer(pg_url) -> Iterator[ServerProcess]:
-    server = ServerProcess(pg_url, workers=1)
-    server.start()
-    yield server
-    server.stop()
-
-
-def _enrolled_till(http: httpx.Client, owner: dict[str, str]) -> tuple[Till, str]:
-    number = http.post(f"{API}/cards/enroll", json={"email": "a@x.example"}, headers=owner)
-    till = pair(http, owner)
-    till.pull_all()
-    return till, number.json()["card_number"]
-
-
-def _stamps(till: Till, number: str) -> int:
-    till.pull_all()
-    card = next(c for c in till.state["cards"].values() if c["card_number"] == number)
-    return int(card["stamp_count"])
-
-
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_a_change_committed_through_one_server_process_wakes_a_till_held_by_another(
@@ -105,9 +73,9 @@ def test_a_change_committed_through_one_server_process_wakes_a_till_held_by_anot
 ):
     shop = shop_on_pg
     with InProcessServer(pg_url) as holder, httpx.Client(base_url=writer.url) as http:
-        till, number = _enrolled_till(http, shop.owner_headers)
+        till, number = enrolled_till(http, shop.owner_headers)
         held = Held(holder.url, till)
-        _until(lambda: holder.held == 1, "the till's request is held")
+        until(lambda: holder.held == 1, "the till's request is held")
 
         stamped = http.post(
             f"{API}/stamp", json={"card_number": number}, headers=shop.owner_headers
@@ -115,7 +83,7 @@ def test_a_change_committed_through_one_server_process_wakes_a_till_held_by_anot
         assert stamped.status_code == 200, stamped.text
 
         assert held.result() == {"changed": True, "poll": False}
-        assert _stamps(till, number) == 1  # the cursor, not the notification, says what
+        assert stamps(till, number) == 1  # the cursor, not the notification, says what
 
 
 @pytest.mark.postgres
@@ -124,20 +92,20 @@ def test_a_change_committed_before_the_wait_began_is_answered_at_once(client, ba
     """The wait checks the cursor before it listens: the notification of a change made
     between the till's pull and its wait has passed already."""
     shop = make_shop(client.app.state.session_factory)
-    till, number = _enrolled_till(client, shop.owner_headers)
+    till, number = enrolled_till(client, shop.owner_headers)
     client.post(f"{API}/stamp", json={"card_number": number}, headers=shop.owner_headers)
 
     answer = client.get(WAIT, params={"cursor": till.cursor, "timeout": LONG}, headers=till.headers)
 
     assert answer.json() == {"changed": True, "poll": False}
-    assert _stamps(till, number) == 1
+    assert stamps(till, number) == 1
 
 
 @pytest.mark.postgres
 @ON_POSTGRESQL
 def test_a_till_with_nothing_new_hears_a_heartbeat(client, backend):
     shop = make_shop(client.app.state.session_factory)
-    till, _ = _enrolled_till(client, shop.owner_headers)
+    till, _ = enrolled_till(client, shop.owner_headers)
 
     answer = client.get(WAIT, params={"cursor": till.cursor, "timeout": 0.2}, headers=till.headers)
 
@@ -155,17 +123,17 @@ def test_a_change_held_back_by_an_older_writer_is_answered_once_it_can_be_pulled
     shop = shop_on_pg
     database = pg_url.rsplit("/", 1)[1]
     with InProcessServer(pg_url) as holder, httpx.Client(base_url=writer.url) as http:
-        till, number = _enrolled_till(http, shop.owner_headers)
-        with psycopg.connect(_libpq(database)) as older:
+        till, number = enrolled_till(http, shop.owner_headers)
+        with psycopg.connect(libpq(database)) as older:
             older.execute("SELECT pg_current_xact_id()")  # a writer: holds the horizon
             held = Held(holder.url, till)
-            _until(lambda: holder.held == 1, "the till's request is held")
+            until(lambda: holder.held == 1, "the till's request is held")
             http.post(f"{API}/stamp", json={"card_number": number}, headers=shop.owner_headers)
             time.sleep(0.5)  # room for a wrong early answer; the order below is the check
             held.events.append("older writer ends")
         assert held.result() == {"changed": True, "poll": False}
         assert held.events == ["older writer ends", "answered"]
-        assert _stamps(till, number) == 1
+        assert stamps(till, number) == 1
 
 
 @pytest.mark.postgres
@@ -174,7 +142,7 @@ def test_a_program_change_wakes_a_till_though_its_cursor_sees_nothing_new(client
     """The program and settings come whole with every pull page, not by cursor: their
     notification is passed on without the cursor check."""
     shop = make_shop(client.app.state.session_factory)
-    till, _ = _enrolled_till(client, shop.owner_headers)
+    till, _ = enrolled_till(client, shop.owner_headers)
     base = str(client.base_url)
     answers: list[dict[str, Any]] = []
 
@@ -184,7 +152,7 @@ def test_a_program_change_wakes_a_till_though_its_cursor_sees_nothing_new(client
 
     thread = threading.Thread(target=hold, daemon=True)
     thread.start()
-    _until(lambda: client.app.state.feed.waiting == 1, f"the till's request is held on {base}")
+    until(lambda: client.app.state.feed.waiting == 1, f"the till's request is held on {base}")
     client.put(f"{API}/program", json={"cooldown_minutes": 15}, headers=shop.owner_headers)
     thread.join(30)
 
@@ -194,7 +162,7 @@ def test_a_program_change_wakes_a_till_though_its_cursor_sees_nothing_new(client
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_server_on_sqlite_tells_the_till_to_poll(client, backend):
     shop = make_shop(client.app.state.session_factory)
-    till, _ = _enrolled_till(client, shop.owner_headers)
+    till, _ = enrolled_till(client, shop.owner_headers)
 
     answer = client.get(WAIT, params={"cursor": till.cursor, "timeout": LONG}, headers=till.headers)
 
@@ -210,9 +178,9 @@ def test_a_stopping_server_answers_its_held_requests_at_once(pg_url, shop_on_pg)
     server.start()
     try:
         with httpx.Client(base_url=server.url) as http:
-            till, _ = _enrolled_till(http, shop_on_pg.owner_headers)
+            till, _ = enrolled_till(http, shop_on_pg.owner_headers)
         held = Held(server.url, till)
-        _until(lambda: _read_by_server(server.port) == 1, "the till's request is held")
+        until(lambda: _read_by_server(server.port) == 1, "the till's request is held")
         assert server.proc is not None
         os.killpg(server.proc.pid, signal.SIGTERM)
         assert held.result() == {"changed": False, "poll": True}
@@ -230,9 +198,3 @@ def _read_by_server(port: int) -> int:
         established, unread, inode = fields[3] == "01", int(fields[4].split(":")[1], 16), fields[9]
         count += local_port == port and established and unread == 0 and inode != "0"
     return count
-
-
-def _libpq(database: str) -> str:
-    return PG_ADMIN_URL.replace("postgresql+psycopg", "postgresql").rsplit("/", 1)[0] + (
-        f"/{database}"
-    )

@@ -10,7 +10,6 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -20,21 +19,19 @@ from sqlalchemy import event
 
 from bench.server_process import ServerProcess
 from sync_server.db import make_engine, make_session_factory
-from tests.dbs import PG_ADMIN_URL
 from tests.support.in_process_server import InProcessServer
+from tests.support.live_feed import (
+    API,
+    enrolled_till,
+    libpq,
+    stamps,
+    until,
+)
 from tests.support.shop import make_shop
-from tests.support.till import Till, pair
+from tests.support.till import Till
 
-API = "/api/v1/store/loyalty"
 STREAM = "/api/v1/sync/stream"
 LONG = 60  # a heartbeat far beyond every deadline below
-
-
-def _until(condition: Callable[[], object], what: str, seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"not reached in time: {what}"
-        time.sleep(0.01)
 
 
 class Listening:
@@ -71,7 +68,7 @@ class Listening:
         self.thread.start()
 
     def wait_for(self, events: list[str], seconds: float = 30.0) -> None:
-        _until(lambda: self.events[: len(events)] == events or self.error, f"events {events}")
+        until(lambda: self.events[: len(events)] == events or self.error, f"events {events}")
         assert self.error is None, self.error
         assert self.events[: len(events)] == events, self.events
 
@@ -86,37 +83,9 @@ class Listening:
         self._close.set()
 
 
-@pytest.fixture
-def shop_on_pg(pg_url):
-    engine = make_engine(pg_url)
-    yield make_shop(make_session_factory(engine))
-    engine.dispose()
-
-
-@pytest.fixture
-def writer(pg_url) -> Iterator[ServerProcess]:
-    server = ServerProcess(pg_url, workers=1)
-    server.start()
-    yield server
-    server.stop()
-
-
-def _enrolled_till(http: httpx.Client, owner: dict[str, str]) -> tuple[Till, str]:
-    number = http.post(f"{API}/cards/enroll", json={"email": "a@x.example"}, headers=owner)
-    till = pair(http, owner)
-    till.pull_all()
-    return till, number.json()["card_number"]
-
-
 def _stamp(http: httpx.Client, owner: dict[str, str], number: str) -> None:
     stamped = http.post(f"{API}/stamp", json={"card_number": number}, headers=owner)
     assert stamped.status_code == 200, stamped.text
-
-
-def _stamps(till: Till, number: str) -> int:
-    till.pull_all()
-    card = next(c for c in till.state["cards"].values() if c["card_number"] == number)
-    return int(card["stamp_count"])
 
 
 @pytest.mark.postgres
@@ -128,20 +97,20 @@ def test_changes_through_another_server_process_reach_a_stream_one_after_another
     till has pulled meanwhile is not announced again."""
     owner = shop_on_pg.owner_headers
     with InProcessServer(pg_url) as holder, httpx.Client(base_url=writer.url) as http:
-        till, number = _enrolled_till(http, owner)
+        till, number = enrolled_till(http, owner)
         listening = Listening(holder.url, till)
         listening.wait_for(["ready"])
-        _until(lambda: holder.held == 1, "the till's stream is held")
+        until(lambda: holder.held == 1, "the till's stream is held")
 
         _stamp(http, owner, number)
         listening.wait_for(["ready", "changed"])
-        assert _stamps(till, number) == 1  # the cursor, not the stream, says what changed
+        assert stamps(till, number) == 1  # the cursor, not the stream, says what changed
         time.sleep(0.5)  # room for a wrong second announcement of the same change
         assert listening.events == ["ready", "changed"]
 
         _stamp(http, owner, number)
         listening.wait_for(["ready", "changed", "changed"])
-        assert _stamps(till, number) == 2
+        assert stamps(till, number) == 2
         listening.close()
 
 
@@ -150,13 +119,13 @@ def test_changes_through_another_server_process_reach_a_stream_one_after_another
 def test_a_change_committed_before_the_stream_opened_is_announced_at_once(pg_url, shop_on_pg):
     owner = shop_on_pg.owner_headers
     with InProcessServer(pg_url) as server, httpx.Client(base_url=server.url) as http:
-        till, number = _enrolled_till(http, owner)
+        till, number = enrolled_till(http, owner)
         _stamp(http, owner, number)
 
         listening = Listening(server.url, till)
 
         listening.wait_for(["ready", "changed"])
-        assert _stamps(till, number) == 1
+        assert stamps(till, number) == 1
         listening.close()
 
 
@@ -165,7 +134,7 @@ def test_a_change_committed_before_the_stream_opened_is_announced_at_once(pg_url
 def test_a_quiet_stream_hears_heartbeats_and_costs_no_database_call(pg_url, shop_on_pg):
     owner = shop_on_pg.owner_headers
     with InProcessServer(pg_url) as server, httpx.Client(base_url=server.url) as http:
-        till, _ = _enrolled_till(http, owner)
+        till, _ = enrolled_till(http, owner)
         listening = Listening(server.url, till, heartbeat=1)
         listening.wait_for(["ready"])
         time.sleep(0.3)  # the stream's first look at the cursor is behind it
@@ -188,17 +157,17 @@ def test_a_change_held_back_by_an_older_writer_is_announced_once_it_can_be_pulle
     owner = shop_on_pg.owner_headers
     database = pg_url.rsplit("/", 1)[1]
     with InProcessServer(pg_url) as holder, httpx.Client(base_url=writer.url) as http:
-        till, number = _enrolled_till(http, owner)
+        till, number = enrolled_till(http, owner)
         listening = Listening(holder.url, till)
         listening.wait_for(["ready"])
-        _until(lambda: holder.held == 1, "the till's stream is held")
-        with psycopg.connect(_libpq(database)) as older:
+        until(lambda: holder.held == 1, "the till's stream is held")
+        with psycopg.connect(libpq(database)) as older:
             older.execute("SELECT pg_current_xact_id()")  # a writer: holds the horizon
             _stamp(http, owner, number)
             time.sleep(0.5)  # room for a wrong early announcement
             listening.events.append("older writer ends")
         listening.wait_for(["ready", "older writer ends", "changed"])
-        assert _stamps(till, number) == 1
+        assert stamps(till, number) == 1
         listening.close()
 
 
@@ -207,10 +176,10 @@ def test_a_change_held_back_by_an_older_writer_is_announced_once_it_can_be_pulle
 def test_a_program_change_is_announced_though_the_cursor_sees_nothing_new(pg_url, shop_on_pg):
     owner = shop_on_pg.owner_headers
     with InProcessServer(pg_url) as server, httpx.Client(base_url=server.url) as http:
-        till, _ = _enrolled_till(http, owner)
+        till, _ = enrolled_till(http, owner)
         listening = Listening(server.url, till)
         listening.wait_for(["ready"])
-        _until(lambda: server.held == 1, "the till's stream is held")
+        until(lambda: server.held == 1, "the till's stream is held")
 
         http.put(f"{API}/program", json={"cooldown_minutes": 15}, headers=owner)
 
@@ -229,10 +198,10 @@ def test_a_till_revoked_or_moved_while_its_stream_is_open_is_woken_for_a_round(p
     engine.dispose()
     owner = shop.owner_headers
     with InProcessServer(pg_url) as server, httpx.Client(base_url=server.url) as http:
-        till, _ = _enrolled_till(http, owner)
+        till, _ = enrolled_till(http, owner)
         listening = Listening(server.url, till)
         listening.wait_for(["ready"])
-        _until(lambda: server.held == 1, "the till's stream is held")
+        until(lambda: server.held == 1, "the till's stream is held")
 
         till.pull_all()  # its own pulls write its row
         time.sleep(0.5)  # room for a wrong announcement
@@ -262,12 +231,12 @@ def test_a_stream_ends_when_its_time_is_up_and_its_waiter_is_forgotten(pg_url, s
         InProcessServer(pg_url, stream_lifetime_s=1.0) as server,
         httpx.Client(base_url=server.url) as http,
     ):
-        till, _ = _enrolled_till(http, owner)
+        till, _ = enrolled_till(http, owner)
 
         events = Listening(server.url, till).ended(seconds=10)
 
         assert events == ["ready", "end"]
-        _until(lambda: server.held == 0, "the ended stream's waiter is forgotten")
+        until(lambda: server.held == 0, "the ended stream's waiter is forgotten")
 
 
 @pytest.mark.postgres
@@ -275,21 +244,21 @@ def test_a_stream_ends_when_its_time_is_up_and_its_waiter_is_forgotten(pg_url, s
 def test_a_till_that_goes_away_is_forgotten(pg_url, shop_on_pg):
     owner = shop_on_pg.owner_headers
     with InProcessServer(pg_url) as server, httpx.Client(base_url=server.url) as http:
-        till, _ = _enrolled_till(http, owner)
+        till, _ = enrolled_till(http, owner)
         listening = Listening(server.url, till, heartbeat=1)
         listening.wait_for(["ready"])
-        _until(lambda: server.held == 1, "the till's stream is held")
+        until(lambda: server.held == 1, "the till's stream is held")
 
         listening.close()  # read on: the next heartbeat ends the client's loop
 
         listening.ended()
-        _until(lambda: server.held == 0, "the server forgets the stream")
+        until(lambda: server.held == 0, "the server forgets the stream")
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_server_on_sqlite_tells_the_stream_to_poll(db_url, backend):
     with InProcessServer(db_url) as server, httpx.Client(base_url=server.url) as http:
-        till, _ = _enrolled_till(http, make_shop(server.app.state.session_factory).owner_headers)
+        till, _ = enrolled_till(http, make_shop(server.app.state.session_factory).owner_headers)
 
         assert Listening(server.url, till).ended() == ["ready", "poll"]
 
@@ -301,7 +270,7 @@ def test_a_stopping_server_tells_its_streams_to_poll_at_once(pg_url, shop_on_pg)
     server.start()
     try:
         with httpx.Client(base_url=server.url) as http:
-            till, _ = _enrolled_till(http, shop_on_pg.owner_headers)
+            till, _ = enrolled_till(http, shop_on_pg.owner_headers)
         listening = Listening(server.url, till)
         listening.wait_for(["ready"])
         assert server.proc is not None
@@ -316,12 +285,6 @@ def test_a_stream_without_a_valid_token_is_refused_before_it_opens(client):
 
     assert response.status_code == 401
     assert response.json()["code"] == "UNAUTHORIZED"
-
-
-def _libpq(database: str) -> str:
-    return PG_ADMIN_URL.replace("postgresql+psycopg", "postgresql").rsplit("/", 1)[0] + (
-        f"/{database}"
-    )
 
 
 @pytest.mark.postgres
