@@ -118,7 +118,7 @@ def _child(frames: int) -> dict[str, object]:
         "qr_stream_frames_read": worker.frames_read,
         "qr_stream_rss_start_mb": round(marks.get("start_mb", end), 1),
         "qr_stream_rss_end_mb": round(end, 1),
-        "qr_stream_rss_growth_mb": round(end - marks.get("start_mb", end), 1),
+        "qr_stream_rss_growth_mb": round(end - marks.get("start_mb", end), 1) + 0.0,  # no -0.0
         "qr_stream_cards_reported": len(codes),
         "qr_stream_ms_per_frame": round(seconds * 1000 / max(1, source.reads), 2),
     }
