@@ -5,7 +5,7 @@ One uvicorn worker on PostgreSQL with its live feed. N tills (simulated with raw
 asyncio sockets, so the client stays light beside the server on the same machine)
 each do what an idle till does (desktop/engine/sync_client.py): keep its stream open
 (``GET /api/v1/sync/stream``, a heartbeat event every 25 s) and, when the stream ends
-(the server's ``stream_lifetime_s``, 900 s), make a round (a pull, nothing changed) and
+(the server's ``stream_lifetime_s``, 1,800 s), make a round (a pull, nothing changed) and
 open another. A shop's tills came online at different moments, so each till's first
 stream is cut at a random point of the lifetime: over the window, the share of tills
 making their round is the one of a day's steady state (window / lifetime).
@@ -37,7 +37,7 @@ from sync_server.db import make_engine, make_session_factory
 from sync_server.services import pairing, programs
 
 HEARTBEAT_S = 25.0
-LIFETIME_S = 900.0  # the server's default stream_lifetime_s
+LIFETIME_S = 1800.0  # the server's default stream_lifetime_s
 PULL_EVERY = 12  # held waits: the till's quiet heartbeats per round before the stream
 CPU_BUDGET = 0.05  # of one core
 # Long enough that the rounds of stream ends in it (window / lifetime of the tills) are

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     # A till's live-feed stream ends after about this long (spread by a tenth): the till
     # then makes a round (its token checked again) and opens another. Keep it below the
     # balancer's longest connection lifetime (HAProxy's ``timeout tunnel``).
-    stream_lifetime_s: float = Field(default=900.0, ge=0, le=86_400)
+    stream_lifetime_s: float = Field(default=1800.0, ge=0, le=86_400)
     # Threads for the synchronous routes and dependencies of one worker process. More
     # than requests ever run at once: a request holding a pooled connection between two
     # of its thread hops must never wait for a thread that every other request holds

@@ -42,8 +42,8 @@ PROBE_INTERVAL_S = 1.0
 PROBE_TIMEOUT_S = 1.0
 # The live feed's heartbeat: the server sends one this often on a quiet stream, and a
 # stream silent for longer (plus a margin) is taken for dead. Below the idle timeouts
-# of the usual proxies and NATs (30-60 s). The server ends each stream after about a
-# quarter of an hour; the till then makes a round and opens another.
+# of the usual proxies and NATs (30-60 s). The server ends each stream after about
+# half an hour; the till then makes a round and opens another.
 FEED_HEARTBEAT_S = 25.0
 # A server that says it has no live feed (SQLite, its listener down) is polled this long
 # before the till asks again.
@@ -337,7 +337,7 @@ class SyncClient:
         heartbeat: float = FEED_HEARTBEAT_S,
     ) -> None:
         """Sync, then listen on the live feed and sync again as soon as the server says
-        the store's data changed, when its stream ends (about every quarter hour), or at
+        the store's data changed, when its stream ends (about every half hour), or at
         once when woken (a new op, a redemption waiting for its verdict). The feed's
         ``heartbeat`` says how long a silent stream lives. A server without a feed, or a
         feed that failed, is polled every ``interval`` seconds. After a failed round: if

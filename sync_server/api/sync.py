@@ -245,7 +245,7 @@ async def stream(
     cursor: Annotated[PlainText | None, Query(max_length=2000)] = None,
     heartbeat: Annotated[float, Query(ge=1, le=60)] = 25.0,
 ) -> StreamingResponse:
-    """Server-sent events for one till, held open for about a quarter of an hour:
+    """Server-sent events for one till, held open for about half an hour:
     ``ready``, then ``changed`` whenever this till's data may have changed since
     ``cursor`` (its pull cursor), ``heartbeat`` every ``heartbeat`` seconds (a
     keep-alive: no database call), ``end`` when its time is up (``stream_lifetime_s``:
