@@ -1,14 +1,15 @@
 """Terminal endpoints: pairing, push and pull (device-token auth, one store each)."""
 
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from pydantic_core import to_json
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from common import sync_digest
@@ -45,6 +46,7 @@ from sync_server.sync import push as push_service
 from sync_server.sync.feed import Answer, ClientGone, Feed, News
 from sync_server.sync.offline import offline_policy
 
+T = TypeVar("T")
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
 
 
@@ -201,13 +203,7 @@ async def wait(
     factory = request.app.state.session_factory
 
     def check() -> News:
-        """One short transaction per look, begun and ended in one thread call: no
-        pooled connection is held between looks."""
-        with factory() as session:
-            try:
-                return feed_check.news(session, actor, cursor, now)
-            finally:
-                session.commit()
+        return _in_one_transaction(factory, feed_check.news, actor, cursor, now)
 
     feed: Feed = request.app.state.feed
     try:
@@ -255,21 +251,12 @@ async def stream(
     factory = request.app.state.session_factory
 
     def start() -> tuple[int, News]:
-        with factory() as session:
-            try:
-                return feed_check.stream_start(session, actor, cursor, now)
-            finally:
-                session.commit()
-
-    def check(since: int) -> tuple[News, int]:
-        with factory() as session:
-            try:
-                return feed_check.news_since(session, actor, since)
-            finally:
-                session.commit()
+        return _in_one_transaction(factory, feed_check.stream_start, actor, cursor, now)
 
     async def look(since: int) -> tuple[News, int]:
-        return await run_in_threadpool(check, since)
+        return await run_in_threadpool(
+            _in_one_transaction, factory, feed_check.news_since, actor, since
+        )
 
     feed: Feed = request.app.state.feed
     first = await run_in_threadpool(start) if feed.live else (0, News.NOTHING)
@@ -296,6 +283,16 @@ async def stream(
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
+
+
+def _in_one_transaction(factory: Callable[[], Session], look: Callable[..., T], *args: Any) -> T:
+    """One short transaction, begun and ended in one thread call: a held request holds
+    no pooled connection between its looks."""
+    with factory() as session:
+        try:
+            return look(session, *args)
+        finally:
+            session.commit()
 
 
 async def _disconnected(request: Request) -> None:
