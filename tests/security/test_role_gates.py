@@ -89,7 +89,8 @@ def test_a_store_manager_is_refused_on_every_owner_endpoint(app, client, a):
 
 def test_people_cannot_push_or_pull_as_a_till(app, client, a):
     sync_ops = routes.operations(app, require_terminal)
-    # push, pull, the held wait, the re-pull of buckets, and a card's wallet link
-    assert len(sync_ops) == 5
+    # push, pull, the live feed's stream and held wait, the re-pull of buckets, and a
+    # card's wallet link
+    assert len(sync_ops) == 6
     for headers in (a.owner, a.manager):
         assert _refusals(client, sync_ops, headers) == {}
