@@ -53,8 +53,8 @@ def stream_start(
     session: Session, actor: StoreActor, cursor_text: str | None, now: datetime
 ) -> tuple[int, News]:
     """Where a till's stream starts: the stamp it looks from next, and what the till's
-    cursor misses now (a stream opens with one check, in the transaction of its
-    authentication's thread hop)."""
+    cursor misses now (a stream opens with this one check, in a short transaction of
+    its own after the authentication's)."""
     lo = position(session, actor, cursor_text, now)
     if lo is None:
         return horizon(session).value, News.PULLABLE
