@@ -28,59 +28,28 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import psycopg
 
 from bench.chaos import drop_database
 from bench.deadline import deadline, doing
 from bench.failover_till import PullingTill
+from bench.proc_cpu import backends, process_cpu_s, tree
 from bench.seeding import Seeded, libpq, seed
 from bench.server_process import ServerProcess
-
-_TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
-
-
-def _cpu_ms(pid: int) -> float:
-    """User + system CPU of one process; 0 for one that has gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) * _TICK_MS
-
-
-def _group_pids(pgid: int) -> list[int]:
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.getpgid(int(entry)) == pgid:
-                    pids.append(int(entry))
-            except OSError:
-                continue
-    return pids
 
 
 class CpuMeter:
     """CPU milliseconds spent so far by the database's backends and the server."""
 
     def __init__(self, db_url: str, db_name: str, server: ServerProcess) -> None:
-        self._admin = psycopg.connect(libpq(db_url).rsplit("/", 1)[0] + "/postgres")
-        self._admin.autocommit = True
+        self._admin = libpq(db_url).rsplit("/", 1)[0] + "/postgres"
         self._db_name = db_name
         assert server.proc is not None
-        self._server_pgid = server.proc.pid
+        self._server_pid = server.proc.pid
 
     def read(self) -> tuple[float, float]:
-        rows = self._admin.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (self._db_name,)
-        ).fetchall()
-        database = sum(_cpu_ms(pid) for (pid,) in rows)
-        server = sum(_cpu_ms(pid) for pid in _group_pids(self._server_pgid))
-        return database, server
-
-    def close(self) -> None:
-        self._admin.close()
+        database = sum(process_cpu_s(pid) for pid in backends(self._admin, self._db_name))
+        server = sum(process_cpu_s(pid) for pid in tree(self._server_pid))
+        return database * 1000, server * 1000
 
 
 class Spent:
@@ -174,7 +143,6 @@ def run(tills: int = 8, rounds: int = 60, batch: int = 10, cards: int = 5000) ->
                 applied += pushing.during(push)
                 pages += pulling.during(lambda: _all_pull(pullers, stop))
                 quiet_pages += idle.during(lambda: _all_pull(pullers, stop))
-        meter.close()
     finally:
         server.stop()
         drop_database(seeded.db_name)
