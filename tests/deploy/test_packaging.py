@@ -70,10 +70,12 @@ def unit_values(key: str) -> list[str]:
 def test_the_dockerfile_installs_from_the_lock_with_hashes_as_a_non_root_user():
     steps = _instructions(DOCKERFILE)
     runs = " ".join(r for w, r in steps if w == "RUN")
-    assert "--require-hashes -r requirements.lock" in runs
+    assert '--require-hashes -r "${LOCK}"' in runs
+    assert ("ARG", "LOCK=requirements-server.lock") in steps  # the server's part of the lock
     assert "--no-deps ." in runs
     final = steps[max(i for i, (w, _) in enumerate(steps) if w == "FROM") :]
-    assert final[0][1].startswith("python:3.11-slim")
+    assert final[0][1] == "${BASE_IMAGE}"
+    assert ("ARG", "BASE_IMAGE=python:3.11-slim") in steps  # make-base-image.sh's here
     assert any(w == "USER" and r not in ("root", "0") for w, r in final)
     assert any(w == "EXPOSE" for w, _ in final)
     assert any(w == "HEALTHCHECK" and "/health/ready" in r for w, r in final)
