@@ -10,7 +10,9 @@ where no detector finds it, and back into the few frames before (``track``,
 
 The cost is spent where a code is: zxing-cpp's pass over the whole frame and a cheap
 texture search run on every frame; one closer look a frame (crop, enlarge, repair),
-the following and the fusion only where something was located. A place that showed
+the following and the fusion only where something was located. Undoing a motion
+smear, the dearest repair, is tried only on a patch that moved since the frame
+before (a card carried by a hand smears; a still counter does not). A place that showed
 no code and lies still is not looked at again for a while, and a followed code that
 lies still is let go: a new frame of an unchanged scene has nothing new to show.
 
@@ -49,6 +51,8 @@ GLARE_SHARE = 0.05  # of the located region's pixels saturated
 SMALL_MODULE_PX = 2.5
 DULL_FRAMES = 10  # a patch that showed no code is skipped for this many frames
 DULL_MAX = 16
+MOVED_PX = 3.0  # a patch whose centre moved more since the frame before, by less than
+MOVED_SHARE = 0.5  # this share of its side, and kept its size, is carried by a hand
 STILL_PX = 0.5  # a followed code whose corners all moved less lies still...
 STILL_FRAMES = 3  # ...and after this many frames in a row is no longer followed
 Box = tuple[int, int, int, int]
@@ -90,6 +94,19 @@ def hint(closer: Closer) -> str:
     return HOLD_STILL
 
 
+def moved(region: Region, before: list[Box]) -> bool:
+    """Whether a patch of the same size lay a little way off in the frame before: the
+    same thing, carried (a single-frame reader, which has no frame before, says so)."""
+    x, y, w, h = region.box
+    for bx, by, bw, bh in before:
+        if abs(bw - w) > MOVED_SHARE * w or abs(bh - h) > MOVED_SHARE * h:
+            continue
+        shift = np.hypot(bx + bw / 2 - x - w / 2, by + bh / 2 - y - h / 2)
+        if MOVED_PX < shift < MOVED_SHARE * max(w, h):
+            return True
+    return False
+
+
 def grey_of(frame: Image) -> Image:
     if frame.ndim == 2:
         return frame
@@ -123,6 +140,7 @@ class BurstReader:
         self._last: fusion.View | None = None
         self._lost = 0  # frames since the last view of the followed code
         self._still = 0  # frames it was followed to the same place
+        self._before: list[Box] = []  # the texture search's patches in the frame before
 
     def held(self) -> tuple[int, int, int]:
         """What it keeps: views, frames of patches, dull places (each bounded by count)."""
@@ -144,10 +162,11 @@ class BurstReader:
         spots: list[Spot] = []
         self._dull = deque(((box, left - 1) for box, left in self._dull if left > 1), DULL_MAX)
         patches = textured(grey, self._regions)
+        before, self._before = self._before, [r.box for r in patches]
         looks = [r for r in missed if not self._is_dull(r)]
         looks += [r for r in patches if not overlaps(r.box, missed + seen) and not self._is_dull(r)]
         for region in looks[: self._looks]:  # the rest wait for the next frames
-            found, spot = self._look(grey, region)
+            found, spot = self._look(grey, region, self._recent is None or moved(region, before))
             codes += found
             if spot is not None:
                 spots.append(spot)
@@ -172,8 +191,8 @@ class BurstReader:
         second; a card held up moves, and is looked at again at once."""
         return any(same_place(region.box, box) for box, _left in self._dull)
 
-    def _look(self, grey: Image, region: Region) -> tuple[list[str], Spot | None]:
-        closer = look_closer(grey, region)
+    def _look(self, grey: Image, region: Region, carried: bool) -> tuple[list[str], Spot | None]:
+        closer = look_closer(grey, region, unsmear=carried)
         found = [t for t in closer.texts if self._accept(t)]
         if found:
             return found, None

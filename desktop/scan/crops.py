@@ -4,7 +4,9 @@ few repairs that help a real webcam's frame, only there.
 Each repair answers one kind of damage measured on the hard set: enlarging (codes of
 1.5-3 px a module fall below zxing's sampling), an unsharp mask (motion and focus
 blur soften module edges), a low-pass before sharpening (a phone screen's pixel grid
-aliases into moiré that breaks the binarizer). A crop costs a fraction of a full frame.
+aliases into moiré that breaks the binarizer), and, last, undoing a motion smear longer
+than a module along the direction the crop itself shows (``deblur``), which no
+sharpening restores. A crop costs a fraction of a full frame.
 """
 
 from collections.abc import Iterator
@@ -14,6 +16,7 @@ import cv2
 import numpy as np
 import zxingcpp
 
+from desktop.scan import deblur
 from desktop.scan.locate import MODEL_2, Image, Quad, Region, modules_of, quad_of
 
 TARGET_MODULE_PX = 5.0
@@ -61,20 +64,31 @@ def unsharp(image: Image, sigma: float, amount: float = 1.5) -> Image:
     return np.asarray(cv2.addWeighted(image, 1 + amount, soft, -amount, 0), dtype=np.uint8)
 
 
-def _repairs(crop: Image, up: Image, module: float) -> Iterator[Image]:
+def _repairs(crop: Image, up: Image, module: float, scale: float, unsmear: bool) -> Iterator[Image]:
     """The crop as it is (inverted codes are first tried here), enlarged, then
-    sharpened, then smoothed at module scale and sharpened; each made only if the
-    one before did not read."""
+    sharpened, then smoothed at module scale and sharpened, then unsmeared if it is
+    smeared along one direction; each made only if the one before did not read."""
     yield crop
     if up is not crop:
         yield up
     yield unsharp(up, module * 0.5)
     smooth = np.asarray(cv2.GaussianBlur(up, (0, 0), max(0.8, module * 0.3)), np.uint8)
     yield unsharp(smooth, module * 0.5)
+    smear = deblur.smear_of(crop, module / scale) if unsmear else None
+    if smear is not None:
+        sharp = deblur.unsmear(crop, smear)
+        yield (
+            sharp
+            if scale == 1.0
+            else np.asarray(
+                cv2.resize(sharp, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC), np.uint8
+            )
+        )
 
 
-def look_closer(grey: Image, region: Region) -> Closer:
-    """Decode the region's crop under each repair until one reads."""
+def look_closer(grey: Image, region: Region, unsmear: bool = True) -> Closer:
+    """Decode the region's crop under each repair until one reads; ``unsmear=False``
+    leaves out the motion repair (the dearest, for a place that did not move)."""
     x, y, w, h = region.box
     pad = max(w, h) // 4 + 4
     x0, y0 = max(0, x - pad), max(0, y - pad)
@@ -93,7 +107,7 @@ def look_closer(grey: Image, region: Region) -> Closer:
         sharpness=sharpness(crop),
     )
     quad, modules = region.quad, region.modules
-    for repaired in _repairs(crop, np.asarray(up, np.uint8), px * scale):
+    for repaired in _repairs(crop, np.asarray(up, np.uint8), px * scale, scale, unsmear):
         found = zxingcpp.read_barcodes(
             repaired, formats=MODEL_2, try_downscale=False, return_errors=True
         )
