@@ -213,11 +213,12 @@ def generated_block(root: Path = ROOT) -> str:
     return "\n".join(body)
 
 
-def rewritten(text: str, block: str) -> str:
-    start, end = text.find(BEGIN), text.find(END)
-    if start < 0 or end < start:
-        raise ValueError(f"the doc needs the markers {BEGIN!r} and {END!r}")
-    return text[:start] + block + text[end + len(END) :]
+def rewritten(text: str, block: str, begin: str = BEGIN, end: str = END) -> str:
+    """The doc with its generated block (between ``begin`` and ``end``) replaced."""
+    first, last = text.find(begin), text.find(end)
+    if first < 0 or last < first:
+        raise ValueError(f"the doc needs the markers {begin!r} and {end!r}")
+    return text[:first] + block + text[last + len(end) :]
 
 
 def diagram(text: str) -> Graph:
