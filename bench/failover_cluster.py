@@ -38,7 +38,7 @@ class Cluster:
 
     @staticmethod
     def is_running() -> bool:
-        return _running_pid(_folder() / "run" / "etcd.pid") is not None
+        return _running_pid(_folder() / "run" / "etcd1.pid") is not None
 
     @staticmethod
     def down(timeout: float = 240) -> None:

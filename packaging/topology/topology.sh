@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The local production topology (docs/deploy.md, "The tested topology"):
-#   etcd (1 member)  <-  Patroni x2  ->  PostgreSQL primary + synchronous standby
+#   etcd (3 members) <-  Patroni x2  ->  PostgreSQL primary + synchronous standby
 #   HAProxy :PG      ->  whichever node Patroni's REST API calls /primary
-#   loyalty-server serve x2  (DATABASE_URL = HAProxy's PostgreSQL port)
+#   loyalty-server serve x2  (DATABASE_URL = HAProxy's PostgreSQL port); with
+#   --containers each runs in a container of the server image (packaging/server/
+#   build-image.sh builds it when missing), host networking, stopped by `docker stop`
 #   HAProxy :HTTP    ->  the instances answering 200 on /health/ready
 #   with --pgbouncer: PgBouncer :PGB (transaction pooling) -> HAProxy :PG, and the
 #   instances' DATABASE_URL is PgBouncer; their live feed (LISTEN_DATABASE_URL) stays
@@ -10,11 +12,13 @@
 # Everything on 127.0.0.1, under $LOYALTY_TOPOLOGY_DIR (default
 # /var/tmp/loyalty-topology), ports from $LOYALTY_TOPOLOGY_PORT_BASE (default 25000).
 #
-#   topology.sh up [--pgbouncer]   install what is missing, start everything, migrate
-#                        once; a topology running PgBouncer keeps it on a later `up`
-#   topology.sh status   primary, standby, sync state, instances' readiness
-#   topology.sh down     stop everything; fails if a process of it is left (the
-#                        PgBouncer choice goes with it)
+#   topology.sh up [--pgbouncer] [--containers]   install what is missing, start
+#                        everything, migrate once; a topology running PgBouncer or
+#                        containers keeps them on a later `up`
+#   topology.sh status   etcd members' health, primary, standby, sync state,
+#                        instances' readiness
+#   topology.sh down     stop everything; fails if a process or container of it is
+#                        left (the PgBouncer and containers choices go with it)
 #   topology.sh env      the ports and paths, KEY=VALUE (read by bench/failover.py)
 #   topology.sh rolling-restart   restart the server instances one by one, each drained
 #                        in HAProxy first, so no till request fails
@@ -27,8 +31,16 @@ APPS="${LOYALTY_TOPOLOGY_INSTANCES:-2}"
 WORKERS="${LOYALTY_TOPOLOGY_WORKERS:-2}"
 DB="loyalty"
 PG_MAJOR="${LOYALTY_TOPOLOGY_PG_MAJOR:-15}"
-ETCD_PORT=$((BASE + 379))
-ETCD_PEER_PORT=$((BASE + 380))
+# Three etcd members (a quorum survives one lost): client ports 379, 381, 383 and
+# peer ports 380, 382, 384 above BASE.
+ETCD_MEMBERS=(etcd1 etcd2 etcd3)
+etcd_port() { echo $((BASE + 379 + 2 * (${1#etcd} - 1))); }
+etcd_peer_port() { echo $((BASE + 380 + 2 * (${1#etcd} - 1))); }
+ETCD_PORT=$(etcd_port etcd1)
+ETCD_HOSTS=$(for m in "${ETCD_MEMBERS[@]}"; do printf '127.0.0.1:%s,' "$(etcd_port "$m")"; done)
+ETCD_HOSTS=${ETCD_HOSTS%,}
+ETCD_CLUSTER=$(for m in "${ETCD_MEMBERS[@]}"; do printf '%s=http://127.0.0.1:%s,' "$m" "$(etcd_peer_port "$m")"; done)
+ETCD_CLUSTER=${ETCD_CLUSTER%,}
 HA_PG_PORT=$((BASE + 500))
 HA_HTTP_PORT=$((BASE + 80))
 HA_STATS_PORT=$((BASE + 404))
@@ -47,6 +59,8 @@ PG_URL="postgresql+psycopg://postgres@127.0.0.1:$HA_PG_PORT/$DB"
 PGBOUNCER_URL="postgresql+psycopg://postgres@127.0.0.1:$PGBOUNCER_PORT/$DB?prepare_threshold=none"
 # The feed's links are named, so pg_stat_activity tells them from the pooled ones.
 LISTEN_URL="$PG_URL?application_name=loyalty-feed"
+# --containers: the server image, its tag a hash of what it is made of.
+BUILD_IMAGE="$ROOT/packaging/server/build-image.sh"
 
 say() { echo "[topology] $*" >&2; }
 die() {
@@ -132,12 +146,22 @@ pooled() { [ -f "$RUN/pgbouncer.pid" ]; }
 server_database_url() { if pooled; then echo "$PGBOUNCER_URL"; else echo "$PG_URL"; fi; }
 
 up() {
-  local pgbouncer=0
-  [ "${1:-}" != "--pgbouncer" ] || pgbouncer=1
-  [ "${1:-}" = "" ] || [ "$pgbouncer" = 1 ] || die "up: unknown option $1"
+  local pgbouncer=0 containers=0 option
+  for option in "$@"; do
+    case "$option" in
+    --pgbouncer) pgbouncer=1 ;;
+    --containers) containers=1 ;;
+    *) die "up: unknown option $option" ;;
+    esac
+  done
   ! pooled || pgbouncer=1
+  ! contained || containers=1
   install_missing "$pgbouncer"
   mkdir -p "$DIR" "$RUN" "$LOG"
+  [ "$containers" = 0 ] || {
+    touch "$RUN/containers"
+    server_image >/dev/null
+  }
   chmod 755 "$DIR"
   chown postgres "$LOG"
   for n in "${NODES[@]}"; do
@@ -145,7 +169,7 @@ up() {
     chown postgres "$DIR/$n"
     chmod 700 "$DIR/$n"
     render "$HERE/patroni.yml.in" "$DIR/$n/patroni.yml" NAME="$n" DIR="$DIR" \
-      REST_PORT="$(rest_port "$n")" PG_PORT="$(pg_port "$n")" ETCD_PORT="$ETCD_PORT" \
+      REST_PORT="$(rest_port "$n")" PG_PORT="$(pg_port "$n")" ETCD_HOSTS="$ETCD_HOSTS" \
       PG_MAJOR="$PG_MAJOR"
     chown postgres "$DIR/$n/patroni.yml"
   done
@@ -161,22 +185,20 @@ up() {
   python3 -c 'import sys; p=sys.argv[1]; s=open(p).read(); open(p,"w").write(s.replace("@APP_SERVERS@\n", sys.argv[2]))' \
     "$DIR/haproxy.cfg" "$servers"
   env >"$DIR/topology.env" -i DIR="$DIR" HA_PG_PORT="$HA_PG_PORT" HA_HTTP_PORT="$HA_HTTP_PORT" \
-    HA_STATS_PORT="$HA_STATS_PORT" ETCD_PORT="$ETCD_PORT" \
+    HA_STATS_PORT="$HA_STATS_PORT" ETCD_PORT="$ETCD_PORT" ETCD_HOSTS="$ETCD_HOSTS" \
     PG1_PORT="$(pg_port pg1)" PG2_PORT="$(pg_port pg2)" \
     REST1_PORT="$(rest_port pg1)" REST2_PORT="$(rest_port pg2)" \
     APPS="$APPS" APP_PORTS="$(for i in $(seq 1 "$APPS"); do printf '%s ' "$(app_port "$i")"; done)" \
     DATABASE_URL="$PG_URL" LISTEN_DATABASE_URL="$LISTEN_URL" \
     PGBOUNCER_PORT="$([ "$pgbouncer" = 0 ] || echo "$PGBOUNCER_PORT")" \
-    SERVER_DATABASE_URL="$([ "$pgbouncer" = 0 ] && echo "$PG_URL" || echo "$PGBOUNCER_URL")"
+    SERVER_DATABASE_URL="$([ "$pgbouncer" = 0 ] && echo "$PG_URL" || echo "$PGBOUNCER_URL")" \
+    SERVER_IMAGE="$([ "$containers" = 0 ] || server_image)"
 
-  start etcd root etcd --name topology --data-dir "$DIR/etcd" \
-    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" \
-    --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
-    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
-    --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
-    --initial-cluster "topology=http://127.0.0.1:$ETCD_PEER_PORT" \
-    --initial-cluster-state new --initial-cluster-token loyalty-topology
-  wait_for 30 "etcd answering" curl -fsS "http://127.0.0.1:$ETCD_PORT/health"
+  local m
+  for m in "${ETCD_MEMBERS[@]}"; do start_etcd "$m"; done
+  for m in "${ETCD_MEMBERS[@]}"; do
+    wait_for 30 "etcd member $m healthy" etcd_healthy "$m"
+  done
   for n in "${NODES[@]}"; do
     start "patroni-$n" postgres patroni "$DIR/$n/patroni.yml"
   done
@@ -187,8 +209,14 @@ up() {
   if [ "$(psql_primary -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$DB'")" != 1 ]; then
     psql_primary -d postgres -c "CREATE DATABASE $DB"
   fi
-  # Migrations straight to the primary: DDL, one session, nothing to pool.
-  DATABASE_URL="$PG_URL" "$VENV/loyalty-server" migrate
+  # Migrations straight to the primary: DDL, one session, nothing to pool. With
+  # containers, by the image, as a deploy does (`docker run --rm … migrate`).
+  if contained; then
+    docker run --rm --network host -e DATABASE_URL="$PG_URL" "$(server_image)" \
+      loyalty-server migrate
+  else
+    DATABASE_URL="$PG_URL" "$VENV/loyalty-server" migrate
+  fi
   [ "$pgbouncer" = 0 ] || start_pgbouncer
   for i in $(seq 1 "$APPS"); do start_server "$i"; done
   for i in $(seq 1 "$APPS"); do
@@ -211,11 +239,56 @@ start_pgbouncer() {
     psql -X -q -At -h 127.0.0.1 -p "$PGBOUNCER_PORT" -U postgres -d "$DB" -c "SELECT 1"
 }
 
+# One etcd member of the static three-member cluster.
+start_etcd() {
+  local m=$1
+  start "$m" root etcd --name "$m" --data-dir "$DIR/$m" \
+    --listen-client-urls "http://127.0.0.1:$(etcd_port "$m")" \
+    --advertise-client-urls "http://127.0.0.1:$(etcd_port "$m")" \
+    --listen-peer-urls "http://127.0.0.1:$(etcd_peer_port "$m")" \
+    --initial-advertise-peer-urls "http://127.0.0.1:$(etcd_peer_port "$m")" \
+    --initial-cluster "$ETCD_CLUSTER" \
+    --initial-cluster-state new --initial-cluster-token loyalty-topology
+}
+etcd_healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$(etcd_port "$1")/health" | grep -q '"health":"true"'; }
+
+# Whether the server instances run as containers: asked for, or already so.
+contained() { [ -f "$RUN/containers" ]; }
+container_name() { echo "loyalty-topology-$BASE-server$1"; }
+# The server image's tag, built first when missing (dockerd started if none answers:
+# its pid in $RUN/dockerd.pid, so `down` stops it).
+server_image() {
+  if [ -z "${SERVER_IMAGE_TAG:-}" ]; then
+    LOYALTY_DOCKERD_PIDFILE="$RUN/dockerd.pid" LOYALTY_TOPOLOGY_MARK="$DIR" \
+      "$BUILD_IMAGE" --if-missing >&2
+    SERVER_IMAGE_TAG=$("$BUILD_IMAGE" --print-tag)
+  fi
+  echo "$SERVER_IMAGE_TAG"
+}
+
 start_server() {
-  start "server$1" root env DATABASE_URL="$(server_database_url)" \
-    LISTEN_DATABASE_URL="$LISTEN_URL" LOYALTY_HOST=127.0.0.1 \
-    LOYALTY_PORT="$(app_port "$1")" LOYALTY_WORKERS="$WORKERS" LOYALTY_LOG_LEVEL=WARNING \
-    LOYALTY_FORWARDED_ALLOW_IPS=127.0.0.1 "$VENV/loyalty-server" serve
+  local settings=(DATABASE_URL="$(server_database_url)" LISTEN_DATABASE_URL="$LISTEN_URL"
+    LOYALTY_HOST=127.0.0.1 LOYALTY_PORT="$(app_port "$1")" LOYALTY_WORKERS="$WORKERS"
+    LOYALTY_LOG_LEVEL=WARNING LOYALTY_FORWARDED_ALLOW_IPS=127.0.0.1)
+  if contained; then
+    local name setting args=()
+    name=$(container_name "$1")
+    docker rm -f "$name" >/dev/null 2>&1 || true # one left by a killed client
+    for setting in "${settings[@]}"; do args+=(-e "$setting"); done
+    # In the foreground: its client's pid is the instance's in $RUN, its log in $LOG.
+    start "server$1" root docker run --rm --name "$name" --label "loyalty.topology=$DIR" \
+      --network host "${args[@]}" "$(server_image)"
+  else
+    start "server$1" root env "${settings[@]}" "$VENV/loyalty-server" serve
+  fi
+}
+
+# SIGTERM (`docker stop` for a container), in-flight requests finish, then it exits.
+stop_server() {
+  if contained && running "server$1"; then
+    docker stop -t 45 "$(container_name "$1")" >/dev/null 2>&1 || true
+  fi
+  stop "server$1" 45
 }
 
 # haproxy_api COMMAND: one command on HAProxy's runtime API (its stats socket).
@@ -250,7 +323,7 @@ rolling_restart() {
     say "server$i: draining"
     haproxy_api "set server loyalty_servers/app$i state drain" >/dev/null
     wait_for 60 "server$i: requests in flight finished" idle_in_haproxy "$i"
-    stop "server$i" 45
+    stop_server "$i"
     start_server "$i"
     wait_for 90 "server$i ready" instance_ready "$i"
     haproxy_api "set server loyalty_servers/app$i state ready" >/dev/null
@@ -269,7 +342,17 @@ status() {
     echo "no topology in $DIR"
     return 1
   }
-  local n i
+  local n i m
+  for m in "${ETCD_MEMBERS[@]}"; do # health, and which member leads the etcd cluster
+    local health leader
+    health=$( (curl -fsS --max-time 2 "http://127.0.0.1:$(etcd_port "$m")/health" 2>/dev/null ||
+      echo '{}') | jq -r '.health // "down"')
+    leader=-
+    [ "$health" != true ] || leader=$(ETCDCTL_API=3 etcdctl --command-timeout=2s \
+      --endpoints="127.0.0.1:$(etcd_port "$m")" endpoint status -w json 2>/dev/null |
+      jq -r '.[0].Status | if .header.member_id == .leader then "yes" else "no" end' || echo -)
+    printf 'etcd %s 127.0.0.1:%s  health=%s leader=%s\n' "$m" "$(etcd_port "$m")" "$health" "$leader"
+  done
   for n in "${NODES[@]}"; do
     local role state
     role=$( (rest "$n" /patroni 2>/dev/null || echo '{}') | jq -r '.role // "down"')
@@ -342,8 +425,13 @@ leftovers() {
 }
 
 down() {
-  local i n
-  for i in $(seq "$APPS" -1 1); do stop "server$i" 45; done
+  local i n m
+  for i in $(seq "$APPS" -1 1); do stop_server "$i"; done
+  if contained || [ -f "$RUN/dockerd.pid" ]; then # a container whose client was killed
+    local ids
+    ids=$(docker ps -aq --filter "label=loyalty.topology=$DIR" 2>/dev/null || true)
+    [ -z "$ids" ] || docker rm -f $ids >/dev/null
+  fi
   stop pgbouncer 10
   stop haproxy 10
   for n in "${NODES[@]}"; do stop "patroni-$n" 60; done
@@ -354,7 +442,10 @@ down() {
         -m fast -w -t 30 stop || true
     fi
   done
-  stop etcd 15
+  for m in "${ETCD_MEMBERS[@]}"; do stop "$m" 15; done
+  stop etcd 15 # a single member of an older topology
+  stop dockerd 30 # only if this topology started it
+  rm -f "$RUN/containers"
   local left
   left=$(leftovers)
   if [ -n "$left" ]; then
@@ -366,18 +457,22 @@ down() {
   fi
   left=$(leftovers)
   [ -z "$left" ] || die "processes left: $left"
+  if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
+    left=$(docker ps -q --filter "label=loyalty.topology=$DIR")
+    [ -z "$left" ] || die "containers left: $left"
+  fi
   if [ "${1:-}" = "--purge" ]; then rm -rf "$DIR"; fi
   say "down: nothing of $DIR is running"
 }
 
 case "${1:-}" in
-up) up "${2:-}" ;;
+up) up "${@:2}" ;;
 down) down "${2:-}" ;;
 status) status ;;
 env) cat "$DIR/topology.env" ;;
 rolling-restart) rolling_restart ;;
 *)
-  echo "usage: $0 up [--pgbouncer]|down [--purge]|status|env|rolling-restart" >&2
+  echo "usage: $0 up [--pgbouncer] [--containers]|down [--purge]|status|env|rolling-restart" >&2
   exit 2
   ;;
 esac
