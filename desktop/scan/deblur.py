@@ -64,7 +64,8 @@ def length(crop: Image, angle: float, longest: int = LONGEST_PX) -> float:
     spectrum = np.fft.rfft(slope, n=2 * slope.shape[1], axis=1)
     lags = np.fft.irfft(np.abs(spectrum) ** 2, axis=1).sum(axis=0)
     top = min(longest, lags.size - 1)
-    return float(np.argmin(lags[3:top]) + 3) if top > 4 else 0.0
+    # the dip lies one pixel past the kernel's length (its anti-aliased ends)
+    return float(np.argmin(lags[3:top]) + 3 - 1) if top > 4 else 0.0
 
 
 def smear_of(crop: Image, module_px: float) -> Smear | None:
