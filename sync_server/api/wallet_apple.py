@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from sync_server.api.deps import NowDep, SessionDep, SettingsDep, WalletEdgesDep
+from sync_server.api.deps import MetaDep, NowDep, SessionDep, SettingsDep, WalletEdgesDep
 from sync_server.api.schemas.common import ErrorResponse, error_responses
 from sync_server.wallet import apple_service as service
 
@@ -172,6 +172,6 @@ def latest_pass(
     return Response(found.pkpass, media_type=PKPASS, headers=headers)
 
 
-@router.post("/log", responses=_ERRORS)
-def device_log(body: DeviceLogs) -> None:
-    service.record_logs(body.logs)
+@router.post("/log", responses=error_responses(429))
+def device_log(body: DeviceLogs, session: SessionDep, meta: MetaDep, now: NowDep) -> None:
+    service.record_logs(session, body.logs, meta.ip_address, now)

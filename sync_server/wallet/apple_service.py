@@ -28,7 +28,11 @@ log = logging.getLogger(__name__)
 # A pass lives on a phone and perhaps a watch; more registrations than this in a window
 # is a script. The window stays within the one the login throttle's purge keeps.
 REGISTRATIONS_PER_PASS = attempts.Budget("wallet-register", 10, timedelta(minutes=15))
-assert REGISTRATIONS_PER_PASS.window <= attempts.LONGEST_WINDOW
+# Posts, not failures: the log endpoint is open (Apple sends no token with it), and a
+# device writes to it only when our web service failed it, so a client address that
+# posts more than this is flooding the server's log, not reporting.
+DEVICE_LOGS_PER_IP = attempts.Budget("wallet-log-ip", 30, timedelta(minutes=15))
+assert max(REGISTRATIONS_PER_PASS.window, DEVICE_LOGS_PER_IP.window) <= attempts.LONGEST_WINDOW
 
 _SCHEME = "ApplePass "
 # Long runs of token-like characters in a device's log (push tokens, auth tokens, URLs'
@@ -188,9 +192,15 @@ def render_pkpass(session: Session, row: PassRow, settings: Settings, signer: Pa
     )
 
 
-def record_logs(lines: list[str]) -> None:
+def record_logs(session: Session, lines: list[str], ip_address: str | None, now: datetime) -> None:
     """Devices report what went wrong with our web service; kept in our log, cut short,
-    control characters escaped and token-like runs removed."""
+    control characters escaped and token-like runs removed, within a budget per client
+    address (its count is a database row, shared by every worker and instance)."""
+    charges = [(DEVICE_LOGS_PER_IP, attempts.client_key(ip_address))]
+    wait = attempts.wait_needed(session, charges, now)
+    if wait is not None:
+        raise TooManyAttempts("Too many device logs.", wait)
+    attempts.charge(session, charges, now)
     for line in lines:
         log.warning("wallet device log: %s", clean_log_line(line))
 

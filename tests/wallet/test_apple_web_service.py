@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server.models import Program, WalletPass, WalletRegistration
+from sync_server.wallet import apple_service
 from sync_server.wallet.apple_service import REGISTRATIONS_PER_PASS
 from sync_server.wallet.edges import WalletEdges
 from tests.wallet.conftest import FakeSigner, IssuedPass, issue_pass
@@ -415,3 +416,21 @@ def test_device_logs_are_bounded(client: TestClient) -> None:
 
     assert too_many.status_code == too_long.status_code == 422
     assert too_many.json()["code"] == "VALIDATION_ERROR"
+
+
+def test_one_client_address_cannot_flood_the_log(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    budget = apple_service.DEVICE_LOGS_PER_IP.failures
+    with caplog.at_level(logging.WARNING, logger="sync_server.wallet.apple_service"):
+        answers = [
+            client.post(f"{BASE}/log", json={"logs": [f"line {i}"]}) for i in range(budget + 1)
+        ]
+
+    assert [a.status_code for a in answers[:budget]] == [200] * budget
+    refused = answers[budget]
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "TOO_MANY_ATTEMPTS"
+    assert int(refused.headers["Retry-After"]) > 0
+    assert f"line {budget - 1}" in caplog.text
+    assert f"line {budget}" not in caplog.text
