@@ -148,7 +148,10 @@ def open_till(args: argparse.Namespace) -> "tuple[Terminal, MainWindow | None]":
         if pairing.exec() != QDialog.DialogCode.Accepted:
             return terminal, None
     terminal.start_sync(args.sync_interval)
-    window = MainWindow(terminal, camera_index=args.camera)
+    from desktop.scan.recorded import source_from_env
+
+    camera_source = source_from_env(os.environ)  # LOYALTY_CAMERA=file:… plays a recording
+    window = MainWindow(terminal, camera_source=camera_source, camera_index=args.camera)
     window.show()
     return terminal, window
 
