@@ -130,7 +130,12 @@ def test_a_recorded_glared_burst_through_the_real_view_brings_outline_and_hint(
     ticks: list[str] = []
     view.start(0)
     try:
-        qtbot.waitUntil(lambda: ticks.append(view.hint) is None and bool(view.hint), timeout=20_000)
+
+        def hinted() -> bool:
+            ticks.append(view.hint)
+            return bool(view.hint)
+
+        qtbot.waitUntil(hinted, timeout=20_000)
     finally:
         view.stop()
     assert view.has_camera is False
