@@ -94,6 +94,16 @@ def hint(closer: Closer) -> str:
     return HOLD_STILL
 
 
+def followed_hint(view: fusion.View) -> str:
+    """The hint for a code followed into this frame, from its view: glare over it, or
+    modules too small to read, or else the blur of a moving hand."""
+    if 1.0 - float(np.mean(view.usable)) >= GLARE_SHARE:
+        return TILT
+    if view.side / view.modules < SMALL_MODULE_PX:
+        return CLOSER
+    return HOLD_STILL
+
+
 def moved(region: Region, before: list[Box]) -> bool:
     """Whether a patch of the same size lay a little way off in the frame before: the
     same thing, carried (a single-frame reader, which has no frame before, says so)."""
@@ -224,8 +234,7 @@ class BurstReader:
             self._dull.append((box_of(view.quad), DULL_FRAMES))
             self._last = None
             return [], []
-        glared = 1.0 - float(np.mean(view.usable)) >= GLARE_SHARE
-        found, spot = self._fuse(view, TILT if glared else HOLD_STILL)
+        found, spot = self._fuse(view, followed_hint(view))
         return found, [spot] if spot is not None else []
 
     def _fuse(self, view: fusion.View, advice: str) -> tuple[list[str], Spot | None]:

@@ -115,6 +115,8 @@ def look_closer(grey: Image, region: Region, unsmear: bool = True) -> Closer:
             if quad is None or modules == 0:
                 quad = quad_of(code) / scale + np.array([x0, y0], np.float32)
                 modules = modules_of(code)
+        if quad is not None and modules and region.quad is None:  # the module size, measured
+            measured["module_px"] = module_px(Region(region.box, quad, modules))
         texts = [code.text for code in found if code.valid and code.text]
         if texts:
             return Closer(texts, quad, modules, **measured)
