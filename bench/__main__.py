@@ -94,6 +94,20 @@ TARGETS = [
         "pgbench_simple_tps",
         judged=False,
     ),
+    Target(
+        "push_vs_pgbench",
+        f"push_ops_per_s / pgbench -N run in the push part (same load, 8 clients); {_FAST}",
+        ">=",
+        1.0,
+        judged=False,
+    ),
+    Target(
+        "push_cpu_ms_per_op",
+        "CPU ms per op of the whole server (every uvicorn worker), fast path, 100 a push",
+        "<=",
+        0.3,
+        judged=False,
+    ),
     Target("pgbench_hot_tps", "pgbench: lock 1 of 10 rows, update, insert", "anchor"),
     Target(
         "push_hot_ops_per_s",
@@ -267,6 +281,14 @@ def part_push(quick: bool) -> Figures:
     return push_load.run(cards=100_000, entries=1_000_000, seconds=20, batch=100)
 
 
+def part_push_scaling(quick: bool) -> Figures:
+    from bench import push_scaling
+
+    if quick:
+        return push_scaling.run((1, 2), cards=2_000, entries=20_000, seconds=3, batch=20)
+    return push_scaling.run((1, 2, 3), cards=100_000, entries=1_000_000, seconds=20)
+
+
 def part_push_profile(quick: bool) -> Figures:
     from bench import push_profile
 
@@ -345,6 +367,7 @@ def part_idle_tills(quick: bool) -> Figures:
 PARTS: dict[str, Callable[[bool], Figures]] = {
     "anchors": part_anchors,
     "push": part_push,
+    "push_scaling": part_push_scaling,
     "push_profile": part_push_profile,
     "pull": part_pull,
     "local_ops": part_local_ops,

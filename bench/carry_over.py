@@ -10,6 +10,7 @@ PART_KEYS = {
     "anchors": ("pgbench_",),
     "push": ("push_",),
     "push_profile": ("push_profile_",),
+    "push_scaling": ("push_scaling_",),
     "pull": ("pull_",),
     "local_ops": ("local_", "pin_"),
     "qr": ("qr_",),

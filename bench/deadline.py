@@ -15,6 +15,7 @@ PART_LIMIT_S: dict[str, float] = {
     "anchors": 900,
     "push": 1500,
     "push_profile": 600,
+    "push_scaling": 1200,
     "pull": 900,
     "local_ops": 600,
     "qr": 1800,

@@ -31,7 +31,7 @@ from typing import Any
 from bench import anchors, push_mix, store_set
 from bench.chaos import drop_database
 from bench.deadline import PART_LIMIT_S, deadline, doing
-from bench.proc_cpu import CpuMeter, backends, tree
+from bench.proc_cpu import CpuMeter, Finder, backends, tree
 from bench.pusher import Pusher as Pusher
 from bench.pusher import push_run, summed
 from bench.seeding import Seeded as Seeded
@@ -40,15 +40,18 @@ from bench.server_process import ServerProcess
 
 
 @dataclass
-class _Runs:
-    """The pushes of one benchmark, on one database: each run its own seq range."""
+class Runs:
+    """The pushes of one benchmark, on one database: each run its own seq range. Each
+    run meters the CPU of the process groups ``watched`` finds (``server``: the server's
+    whole tree; the scaling part adds its proxy), of the database's backends and of
+    this process (the tills)."""
 
     url: str
     made: store_set.StoreSet
     seconds: float
     pools: push_mix.Pools
     active: list[str]  # cards a customer still shows (not deactivated)
-    server_pid: int
+    watched: dict[str, Finder]
     count: int = 0
     figures: dict[str, Any] = field(default_factory=dict)
 
@@ -91,17 +94,13 @@ class _Runs:
         doing(f"pushing {key} ({self.seconds:g} s, {len(pushers)} tills)")
         db_name = self.made.seeded.db_name
         meter = CpuMeter()
-        with meter.window(
-            {
-                "server": lambda: tree(self.server_pid),
-                "db": lambda: backends(anchors.PG_ADMIN, db_name),
-            }
-        ):
+        finders = {**self.watched, "db": lambda: backends(anchors.PG_ADMIN, db_name)}
+        with meter.window(finders):
             result = push_run(pushers, self.seconds)
         self.figures[key] = result["ops_per_s"]
         done = int(result["reconciled"])
-        self.figures[f"{key}_server_cpu_ms_per_op"] = meter.ms_per("server", done)
-        self.figures[f"{key}_db_cpu_ms_per_op"] = meter.ms_per("db", done)
+        for name in finders:
+            self.figures[f"{key}_{name}_cpu_ms_per_op"] = meter.ms_per(name, done)
         self.figures[f"{key}_client_cpu_ms_per_op"] = meter.ms_per("self", done)
         for name in ("applied", "rejected", "batch_p50_ms", "reject_codes"):
             self.figures[f"{key}_{name}"] = result[name]
@@ -131,8 +130,9 @@ def run(
         doing("starting the server")
         server.start()
         assert server.proc is not None
+        pid = server.proc.pid
         active = [c for c in made.seeded.cards if c not in made.inactive]
-        runs = _Runs(server.url, made, seconds, pools, active, server.proc.pid)
+        runs = Runs(server.url, made, seconds, pools, active, {"server": lambda: tree(pid)})
         runs.fast("push_ops_per_s", batch, active)
         runs.figures.update(pgbench_now(seconds, tills))
         if not fast_only:
