@@ -3,6 +3,7 @@ primary (Patroni's REST API), how to kill its postmaster or a server instance wi
 and whether the old primary came back as the synchronous standby."""
 
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -95,6 +96,10 @@ class Cluster:
         if pid is None:
             raise TopologyError(f"server{instance} is not running")
         os.killpg(pid, signal.SIGKILL)
+        containers = self.env.get("SERVER_CONTAINERS", "").split()  # up --containers
+        if containers:  # the killed docker client was only its link to the container
+            docker = shutil.which("docker") or "/usr/bin/docker"
+            subprocess.run([docker, "kill", containers[instance - 1]], check=True, timeout=30)
 
     def sync_standby(self, primary: str) -> str | None:
         """The node streaming synchronously from the primary, if any."""

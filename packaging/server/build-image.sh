@@ -13,6 +13,9 @@
 #                 loyalty-server:local
 #   --print-tag   print the default tag and stop
 #
+# Its standard output is one line: the tag built or found (the checkout may change
+# while it builds: the tag is taken from the files as they were when it started).
+#
 # Starts dockerd when none answers, writing its pid to $LOYALTY_DOCKERD_PIDFILE
 # (default /var/run/loyalty-dockerd.pid): whoever asked for the image stops it.
 # BASE_IMAGE=python:3.11-slim (or any) skips make-base-image.sh where Hub is reachable.
@@ -60,8 +63,8 @@ content_tag() {
 install_docker() {
   command -v dockerd >/dev/null && [ -x /usr/bin/docker ] && return 0
   say "installing docker.io"
-  apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker.io
+  apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker.io >&2
 }
 
 # dockerd as a plain process when none answers (no systemd on these machines).
@@ -101,12 +104,13 @@ fi
 install_docker
 ensure_dockerd
 if [ "$if_missing" = 1 ] && docker image inspect "$TAG" >/dev/null 2>&1; then
+  echo "$TAG"
   exit 0
 fi
 [ -f "$ROOT/$LOCK" ] || die "no $LOCK in $ROOT"
 started=$SECONDS
 if [ "$BASE_IMAGE" = "${LOYALTY_BASE_IMAGE:-loyalty-base:bookworm}" ]; then
-  LOYALTY_BASE_IMAGE="$BASE_IMAGE" "$HERE/make-base-image.sh"
+  LOYALTY_BASE_IMAGE="$BASE_IMAGE" "$HERE/make-base-image.sh" >&2
 fi
 based=$SECONDS
 client=$(buildkit_client) || die "no docker client with BuildKit (install docker.io)"
@@ -122,3 +126,4 @@ DOCKER_BUILDKIT=1 timeout "$TIMEOUT" "$client" build --network host --progress p
 [ "$default_tag" = 0 ] || docker tag "$TAG" loyalty-server:local
 say "$TAG: base $((based - started)) s, build $((SECONDS - based)) s," \
   "$(docker image inspect -f '{{.Size}}' "$TAG" | awk '{printf "%.0f MB", $1 / 1e6}')"
+echo "$TAG"

@@ -25,8 +25,8 @@ fi
 }
 if ! command -v debootstrap >/dev/null; then
   say "installing debootstrap"
-  apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap
+  apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap >&2
 fi
 
 work=$(mktemp -d /var/tmp/loyalty-base.XXXXXX)

@@ -192,7 +192,8 @@ up() {
     DATABASE_URL="$PG_URL" LISTEN_DATABASE_URL="$LISTEN_URL" \
     PGBOUNCER_PORT="$([ "$pgbouncer" = 0 ] || echo "$PGBOUNCER_PORT")" \
     SERVER_DATABASE_URL="$([ "$pgbouncer" = 0 ] && echo "$PG_URL" || echo "$PGBOUNCER_URL")" \
-    SERVER_IMAGE="$([ "$containers" = 0 ] || server_image)"
+    SERVER_IMAGE="$([ "$containers" = 0 ] || server_image)" \
+    SERVER_CONTAINERS="$([ "$containers" = 0 ] || for i in $(seq 1 "$APPS"); do printf '%s ' "$(container_name "$i")"; done)"
 
   local m
   for m in "${ETCD_MEMBERS[@]}"; do start_etcd "$m"; done
@@ -259,9 +260,9 @@ container_name() { echo "loyalty-topology-$BASE-server$1"; }
 # its pid in $RUN/dockerd.pid, so `down` stops it).
 server_image() {
   if [ -z "${SERVER_IMAGE_TAG:-}" ]; then
-    LOYALTY_DOCKERD_PIDFILE="$RUN/dockerd.pid" LOYALTY_TOPOLOGY_MARK="$DIR" \
-      "$BUILD_IMAGE" --if-missing >&2
-    SERVER_IMAGE_TAG=$("$BUILD_IMAGE" --print-tag)
+    SERVER_IMAGE_TAG=$(LOYALTY_DOCKERD_PIDFILE="$RUN/dockerd.pid" LOYALTY_TOPOLOGY_MARK="$DIR" \
+      "$BUILD_IMAGE" --if-missing | tail -1)
+    [ -n "$SERVER_IMAGE_TAG" ] || die "no server image"
   fi
   echo "$SERVER_IMAGE_TAG"
 }
@@ -273,6 +274,10 @@ start_server() {
   if contained; then
     local name setting args=()
     name=$(container_name "$1")
+    if running "server$1"; then # its container is left alone
+      say "server$1 already running (pid $(cat "$RUN/server$1.pid"))"
+      return
+    fi
     docker rm -f "$name" >/dev/null 2>&1 || true # one left by a killed client
     for setting in "${settings[@]}"; do args+=(-e "$setting"); done
     # In the foreground: its client's pid is the instance's in $RUN, its log in $LOG.
