@@ -10,11 +10,11 @@ import logging
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, or_, select, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server.config import Settings
-from sync_server.models import Merchant, Program, WalletPass
+from sync_server.models import Card, Merchant, Program, WalletPass
 from sync_server.wallet import google_jwt
 from sync_server.wallet.edges import WalletEdges
 from sync_server.wallet.google_client import GoogleWalletError
@@ -30,8 +30,9 @@ from sync_server.wallet.ports import GoogleWalletClient
 
 log = logging.getLogger(__name__)
 
-# Passes locked and PATCHed per round: bounds how long one worker holds row locks.
+# Pass ids read per round of PATCHes.
 FLUSH_BATCH = 50
+_FLUSH_LOCK_NAMESPACE = 0x600613  # pg advisory lock namespace of Google PATCHes
 
 
 def save_url(
@@ -61,76 +62,111 @@ def save_url(
 
 
 def flush_pending(
-    session: Session, client: GoogleWalletClient, settings: Settings, today: date
+    factory: sessionmaker[Session], client: GoogleWalletClient, settings: Settings, today: date
 ) -> int:
     """Sends the PATCHes owed (``google_pending``) that today's quota allows; how many.
 
-    Each pass is row-locked (SKIP LOCKED) from its read to the caller's commit, so two
-    workers never PATCH one change twice; the caller commits."""
+    Each pass in a transaction of its own: claimed with a transaction-scoped advisory
+    lock, so two workers never PATCH one change twice, and re-read under it. No row is
+    locked while Google answers: a row lock assigns a transaction id, and one held
+    across the calls would hold back every till's pull horizon (sync/changes.py) for as
+    long as Google takes. The pass is locked only to record what was sent."""
     issuer = settings.google_issuer_id
     if not issuer:
         return 0
     quota = settings.google_patches_per_day
     sent, after_id = 0, 0
     while True:
-        batch = _owed(session, today, quota, after_id)
-        for wallet_pass in batch:
-            sent += _flush_one(session, client, wallet_pass, issuer, today)
-        if len(batch) < FLUSH_BATCH:
+        with factory() as session:
+            owed = list(session.scalars(_owed(today, quota, after_id)))
+            session.rollback()
+        for pass_id in owed:
+            with factory() as session:
+                sent += _flush_one(session, client, pass_id, issuer, today, quota)
+                session.commit()
+        if len(owed) < FLUSH_BATCH:
             return sent
-        after_id = batch[-1].id
+        after_id = owed[-1]
 
 
 def _flush_one(
     session: Session,
     client: GoogleWalletClient,
-    wallet_pass: WalletPass,
+    pass_id: int,
     issuer: str,
     today: date,
+    quota: int,
 ) -> int:
     """One pass the query found under quota: PATCHed when what it shows changed."""
+    if not _claim(session, pass_id):
+        return 0  # another worker is PATCHing it
+    wallet_pass = session.scalars(
+        select(WalletPass)
+        .where(WalletPass.id == pass_id, *_still_owed(today, quota))
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if wallet_pass is None:  # sent by another worker before our claim, or out of quota
+        return 0
     content = content_of(session, wallet_pass)
     digest = content.state_digest()
-    if digest == wallet_pass.google_state:
-        wallet_pass.google_pending = False
-        return 0
-    if wallet_pass.google_patch_day != today:
-        wallet_pass.google_patch_day, wallet_pass.google_patches_on_day = today, 0
-    body = loyalty_object(
-        str(wallet_pass.google_object_id), class_id(issuer, wallet_pass.merchant_id), content
-    )
-    try:
-        client.patch_object(str(wallet_pass.google_object_id), body)
-    except (GoogleWalletError, OSError):
-        log.warning("google wallet: pass %s stays pending", wallet_pass.id)
-        return 0
-    wallet_pass.google_state = digest
-    wallet_pass.google_pending = False
-    wallet_pass.google_patches_on_day += 1
-    return 1
-
-
-def _owed(session: Session, today: date, quota: int, after_id: int) -> list[WalletPass]:
-    """Pending passes with an object and quota left today, locked; those another worker
-    holds are skipped, not waited for (it is PATCHing them)."""
-    query = (
-        select(WalletPass)
-        .where(
-            WalletPass.google_pending.is_(True),
-            WalletPass.google_object_id.is_not(None),
-            WalletPass.id > after_id,
-            or_(
-                WalletPass.google_patch_day.is_(None),
-                WalletPass.google_patch_day != today,
-                WalletPass.google_patches_on_day < quota,
-            ),
+    if digest != wallet_pass.google_state:
+        body = loyalty_object(
+            str(wallet_pass.google_object_id), class_id(issuer, wallet_pass.merchant_id), content
         )
+        try:
+            client.patch_object(str(wallet_pass.google_object_id), body)
+        except (GoogleWalletError, OSError):
+            log.warning("google wallet: pass %s stays pending", wallet_pass.id)
+            return 0
+    return _record_sent(session, pass_id, digest, today, patched=digest != wallet_pass.google_state)
+
+
+def _record_sent(session: Session, pass_id: int, digest: str, today: date, patched: bool) -> int:
+    """Under the pass's row lock, for this write only: what Google shows now, and still
+    pending if the card changed again while Google was answering (re-read, not assumed)."""
+    wallet_pass = _locked(session, pass_id)
+    if patched:
+        if wallet_pass.google_patch_day != today:
+            wallet_pass.google_patch_day, wallet_pass.google_patches_on_day = today, 0
+        wallet_pass.google_patches_on_day += 1
+        wallet_pass.google_state = digest
+    session.get(Card, wallet_pass.card_id, populate_existing=True)  # content_of reads it
+    wallet_pass.google_pending = content_of(session, wallet_pass).state_digest() != digest
+    return 1 if patched else 0
+
+
+def _claim(session: Session, pass_id: int) -> bool:
+    """PostgreSQL: a transaction-scoped advisory lock (no transaction id assigned);
+    SQLite: its writers are serialised already."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    locked = session.execute(
+        text("SELECT pg_try_advisory_xact_lock(:ns, CAST(:key AS integer))"),
+        {"ns": _FLUSH_LOCK_NAMESPACE, "key": pass_id % 2_147_483_647},
+    ).scalar_one()
+    return bool(locked)
+
+
+def _owed(today: date, quota: int, after_id: int) -> Select[int]:
+    """Pending passes with an object and quota left today, by id."""
+    return (
+        select(WalletPass.id)
+        .where(WalletPass.id > after_id, *_still_owed(today, quota))
         .order_by(WalletPass.id)
         .limit(FLUSH_BATCH)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
     )
-    return list(session.scalars(query))
+
+
+def _still_owed(today: date, quota: int) -> list[ColumnElement[bool]]:
+    return [
+        WalletPass.google_pending.is_(True),
+        WalletPass.google_object_id.is_not(None),
+        or_(
+            WalletPass.google_patch_day.is_(None),
+            WalletPass.google_patch_day != today,
+            WalletPass.google_patches_on_day < quota,
+        ),
+    ]
 
 
 def _create_object(

@@ -79,11 +79,9 @@ def run_once(
     if edges.apns is not None and topic:
         _send_owed(session_factory, edges, topic, now, report)
     if edges.google is not None:
-        with session_factory() as session:
-            report.google_patched = google.flush_pending(
-                session, edges.google, settings, now.date()
-            )
-            session.commit()
+        report.google_patched = google.flush_pending(
+            session_factory, edges.google, settings, now.date()
+        )
     return report
 
 

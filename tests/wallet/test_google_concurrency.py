@@ -1,6 +1,8 @@
 """Two workers flushing Google's PATCHes at once (PostgreSQL, several processes in
-production): each change is PATCHed once, because a pass is row-locked from its read
-to the commit and a worker skips the passes another holds."""
+production): each change is PATCHed once, because a worker claims a pass with an
+advisory lock and skips the passes another holds; and while Google answers, no row
+lock (no transaction id) holds back the tills' pulls, and a change made meanwhile is
+not lost."""
 
 import threading
 import time
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sync_server.config import Settings
 from sync_server.db import make_engine, make_session_factory
 from sync_server.models import WalletPass
+from sync_server.sync.changes import horizon
 from sync_server.wallet.edges import WalletEdges
 from sync_server.wallet.google import flush_pending, save_url
 from sync_server.wallet.ports import GoogleWalletClient
@@ -95,10 +98,7 @@ def cards_with_objects(factory: sessionmaker[Session], world: World, count: int)
 
 
 def flush(factory: sessionmaker[Session], world: World, client: GoogleWalletClient) -> int:
-    with factory() as session:
-        sent = flush_pending(session, client, world.settings, TODAY)
-        session.commit()
-        return sent
+    return flush_pending(factory, client, world.settings, TODAY)
 
 
 def test_a_worker_flushing_while_another_patches_the_pass_sends_nothing_for_it(
@@ -123,6 +123,47 @@ def test_a_worker_flushing_while_another_patches_the_pass_sends_nothing_for_it(
 
     assert results == {"a": 1, "b": 0}
     assert len(world.fake.calls("PATCH", "loyaltyObject")) == 1
+
+
+def test_a_patch_in_flight_holds_back_no_till_s_pull(
+    world: World, factory: sessionmaker[Session]
+) -> None:
+    pass_id, other_pass_id = cards_with_objects(factory, world, 2)
+    change_card(factory, pass_id, points_balance=12)
+    held = Held(real_client(world.settings))
+    flushing = threading.Thread(target=lambda: flush(factory, world, held))
+    flushing.start()
+    assert held.inside.wait(DEADLINE), "the worker never reached its PATCH"
+    change_card(factory, other_pass_id, points_balance=5)  # a till's op commits meanwhile
+
+    with factory() as session:
+        pulls_see_everything = horizon(session).caught_up
+    held.release.set()
+    flushing.join(DEADLINE)
+
+    assert pulls_see_everything, "a transaction id is held while Google answers"
+    assert len(world.fake.calls("PATCH", "loyaltyObject")) == 1
+
+
+def test_a_change_made_while_google_answers_is_patched_next_time(
+    world: World, factory: sessionmaker[Session]
+) -> None:
+    (pass_id,) = cards_with_objects(factory, world, 1)
+    change_card(factory, pass_id, points_balance=12)
+    held = Held(real_client(world.settings))
+    flushing = threading.Thread(target=lambda: flush(factory, world, held))
+    flushing.start()
+    assert held.inside.wait(DEADLINE), "the worker never reached its PATCH"
+    change_card(factory, pass_id, points_balance=99)
+    held.release.set()
+    flushing.join(DEADLINE)
+
+    with factory() as session:
+        still_pending = session.get_one(WalletPass, pass_id).google_pending
+    assert still_pending
+    assert flush(factory, world, real_client(world.settings)) == 1
+    patched = world.fake.calls("PATCH", "loyaltyObject")
+    assert [r.body["loyaltyPoints"]["balance"]["int"] for r in patched] == [12, 99]  # type: ignore[index]
 
 
 def test_two_workers_flushing_many_passes_patch_each_change_once(

@@ -45,10 +45,7 @@ def make_link(factory: sessionmaker[Session], world: World, pass_id: int, client
 def flush(
     factory: sessionmaker[Session], world: World, client: GoogleWalletClient, day: date
 ) -> int:
-    with factory() as session:
-        sent = flush_pending(session, client, world.settings, day)
-        session.commit()
-        return sent
+    return flush_pending(factory, client, world.settings, day)
 
 
 def patched_points(world: World) -> list[int]:
