@@ -67,6 +67,7 @@ class CameraView(QWidget):
     customer_chosen = Signal(str)
 
     FLASH_MS = 300
+    HINT_HOLD_MS = 800  # a hint stays this long after the last frame that located the code
     GUIDE_SHARE = 0.6  # of the preview's shorter side
 
     def __init__(
@@ -98,6 +99,10 @@ class CameraView(QWidget):
         self._flash.setSingleShot(True)
         self._flash.setInterval(self.FLASH_MS)
         self._flash.timeout.connect(self.update)
+        self._unguide = QTimer(self)  # located in one frame of three: keep it readable
+        self._unguide.setSingleShot(True)
+        self._unguide.setInterval(self.HINT_HOLD_MS)
+        self._unguide.timeout.connect(self._clear_guidance)
         self._message = QLabel(CAMERA_OFF, self)
         self._message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._message.setWordWrap(True)
@@ -239,9 +244,23 @@ class CameraView(QWidget):
 
     @Slot(object)
     def _on_guidance(self, guidance: Guidance) -> None:
-        if self._current():
-            self._guidance = guidance if guidance.spots else None
+        """A located code is outlined at once; its outline and hint stay for
+        ``HINT_HOLD_MS`` after the last frame that located it (a hand-held card is
+        located in some frames only: a hint shown for one frame in three flickers
+        too fast to read)."""
+        if not self._current():
+            return
+        if guidance.spots:
+            self._unguide.stop()
+            self._guidance = guidance
             self.update()
+        elif self._guidance is not None and not self._unguide.isActive():
+            self._unguide.start()
+
+    @Slot()
+    def _clear_guidance(self) -> None:
+        self._guidance = None
+        self.update()
 
     @Slot(str)
     def _on_status(self, text: str) -> None:
