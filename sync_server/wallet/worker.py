@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server.config import Settings
 from sync_server.models import Card, WalletPass, WalletPush, WalletRegistration
+from sync_server.repositories import purge as purge_rows
 from sync_server.repositories.upsert import insert_ignore
 from sync_server.wallet import google
 from sync_server.wallet.edges import WalletEdges
@@ -42,6 +43,10 @@ SEND_SECONDS = 30.0
 # up after MAX_ATTEMPTS (about two hours): the device still gets the pass when it opens.
 BACKOFF = timedelta(seconds=30)
 MAX_ATTEMPTS = 8
+# Sent and given-up pushes are kept this long (for the operator asking "was it sent?"),
+# then swept a batch per run: otherwise a row per device per balance change, forever.
+PUSHES_KEPT = timedelta(days=7)
+SWEEP_BATCH = 1000
 _PUSH_LOCK_NAMESPACE = 0x57A11E7  # pg advisory lock namespace of wallet pushes
 
 
@@ -54,6 +59,7 @@ class WorkerReport:
     pushes_failed: int = 0
     registrations_dropped: int = 0
     google_patched: int = 0
+    pushes_swept: int = 0
 
 
 def run_once(
@@ -78,6 +84,7 @@ def run_once(
         topic = edges.signer.pass_type_identifier
     if edges.apns is not None and topic:
         _send_owed(session_factory, edges, topic, now, report)
+    report.pushes_swept = sweep_pushes(session_factory, now)
     if edges.google is not None:
         report.google_patched = google.flush_pending(
             session_factory, edges.google, settings, now.date()
@@ -265,6 +272,28 @@ def _record(
         )
         return "gone"
     return "failed"
+
+
+def sweep_pushes(factory: sessionmaker[Session], now: datetime) -> int:
+    """Deletes up to a batch of pushes sent, or given up, more than PUSHES_KEPT ago (the
+    latest of each registration is replaced by the next update anyway); how many."""
+    cutoff = now - PUSHES_KEPT
+    # Both halves are ranges of the (sent_at, id) index: a run finds its batch without
+    # reading the week of pushes it keeps.
+    old = or_(
+        WalletPush.sent_at < cutoff,
+        and_(
+            WalletPush.sent_at.is_(None),
+            WalletPush.attempts >= MAX_ATTEMPTS,
+            WalletPush.created_at < cutoff,
+        ),
+    )
+    with factory() as session:
+        swept = purge_rows.delete_some(
+            session, WalletPush.id, old, WalletPush.id, batch=SWEEP_BATCH
+        )
+        session.commit()
+    return swept
 
 
 def owed_count(session: Session) -> int:

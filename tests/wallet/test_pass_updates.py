@@ -250,3 +250,51 @@ def test_a_pass_marked_late_in_a_long_run_gets_a_tag_of_when_it_was_marked(
         assert wallet_pass is not None
         assert wallet_pass.updated_at >= before
         assert wallet_pass.update_tag >= int(before.timestamp() * 1_000_000)
+
+
+def test_pushes_sent_or_given_up_a_week_ago_are_swept_and_the_rest_kept(
+    client, session_factory, settings, apns, edges, monkeypatch
+):
+    """Planted: a sweep that ignores the age, or that takes owed pushes too -> fails."""
+    monkeypatch.setattr(worker, "SWEEP_BATCH", 2)  # batch after batch
+    shop = make_shop(session_factory)
+    till = pair(client, shop.owner_headers)
+    number, card_id = enroll(client, shop)
+    pass_on_devices(session_factory, card_id, ["phone", "watch", "broken"], settings)
+    apns.statuses["broken"] = 500
+    offline_stamps(till, number, shop.pin_ids[till.store_id], 1)
+    now = datetime.now(UTC)
+    for hour in range(2 * worker.MAX_ATTEMPTS):  # phone and watch sent, broken given up
+        worker.run_once(session_factory, edges, settings, now + timedelta(hours=hour))
+    with session_factory() as session:  # and one owed for long (APNs refusing it)
+        phone = session.scalars(
+            select(WalletRegistration.id).where(WalletRegistration.push_token == "phone")
+        ).one()
+        session.add(
+            WalletPush(
+                registration_id=phone,
+                update_tag=10**15,
+                created_at=now - timedelta(days=30),
+                attempts=worker.MAX_ATTEMPTS - 1,
+            )
+        )
+        session.commit()
+
+    def left() -> list[tuple[str, bool]]:
+        with session_factory() as session:
+            rows = session.execute(
+                select(WalletRegistration.push_token, WalletPush.sent_at.is_not(None))
+                .join(WalletPush, WalletPush.registration_id == WalletRegistration.id)
+                .order_by(WalletRegistration.push_token, WalletPush.id)
+            ).all()
+        return [(token, sent) for token, sent in rows]
+
+    assert left() == [("broken", False), ("phone", True), ("phone", False), ("watch", True)]
+    within_the_week = worker.sweep_pushes(session_factory, now + timedelta(days=6, hours=23))
+    after_the_week = [
+        worker.sweep_pushes(session_factory, now + timedelta(days=8)) for _ in range(3)
+    ]
+
+    assert within_the_week == 0
+    assert after_the_week == [2, 1, 0]
+    assert left() == [("phone", False)]
