@@ -10,11 +10,12 @@ import logging
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select, text
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server.config import Settings
 from sync_server.models import Card, Merchant, Program, WalletPass
+from sync_server.repositories import claims
 from sync_server.wallet import google_jwt
 from sync_server.wallet.edges import WalletEdges
 from sync_server.wallet.google_client import GoogleWalletError
@@ -98,7 +99,7 @@ def _flush_one(
     quota: int,
 ) -> int:
     """One pass the query found under quota: PATCHed when what it shows changed."""
-    if not _claim(session, pass_id):
+    if not claims.try_claim(session, _FLUSH_LOCK_NAMESPACE, pass_id):
         return 0  # another worker is PATCHing it
     wallet_pass = session.scalars(
         select(WalletPass)
@@ -133,18 +134,6 @@ def _record_sent(session: Session, pass_id: int, digest: str, today: date, patch
     session.get(Card, wallet_pass.card_id, populate_existing=True)  # content_of reads it
     wallet_pass.google_pending = content_of(session, wallet_pass).state_digest() != digest
     return 1 if patched else 0
-
-
-def _claim(session: Session, pass_id: int) -> bool:
-    """PostgreSQL: a transaction-scoped advisory lock (no transaction id assigned);
-    SQLite: its writers are serialised already."""
-    if session.get_bind().dialect.name != "postgresql":
-        return True
-    locked = session.execute(
-        text("SELECT pg_try_advisory_xact_lock(:ns, CAST(:key AS integer))"),
-        {"ns": _FLUSH_LOCK_NAMESPACE, "key": pass_id % 2_147_483_647},
-    ).scalar_one()
-    return bool(locked)
 
 
 def _owed(today: date, quota: int, after_id: int) -> Select[int]:

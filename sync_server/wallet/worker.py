@@ -22,11 +22,12 @@ from datetime import UTC, datetime, timedelta
 
 import anyio
 from anyio import to_thread
-from sqlalchemy import Select, and_, delete, func, or_, select, text
+from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server.config import Settings
 from sync_server.models import Card, WalletPass, WalletPush, WalletRegistration
+from sync_server.repositories import claims
 from sync_server.repositories import purge as purge_rows
 from sync_server.repositories.upsert import insert_ignore
 from sync_server.wallet import google
@@ -241,15 +242,7 @@ def _send_one(
 
 
 def claim_push(session: Session, push_id: int) -> bool:
-    """PostgreSQL: a transaction-scoped advisory lock (no transaction id assigned, so
-    no pull waits on it); SQLite: this transaction already holds the write lock."""
-    if session.get_bind().dialect.name != "postgresql":
-        return True
-    locked = session.execute(
-        text("SELECT pg_try_advisory_xact_lock(:ns, CAST(:key AS integer))"),
-        {"ns": _PUSH_LOCK_NAMESPACE, "key": push_id % 2_147_483_647},
-    ).scalar_one()
-    return bool(locked)
+    return claims.try_claim(session, _PUSH_LOCK_NAMESPACE, push_id)
 
 
 def _record(
