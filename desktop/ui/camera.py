@@ -7,6 +7,8 @@ re-exported here, where the window and the tests look for them.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal, Slot
@@ -99,6 +101,7 @@ class CameraView(QWidget):
         self._flash.setSingleShot(True)
         self._flash.setInterval(self.FLASH_MS)
         self._flash.timeout.connect(self.update)
+        self._read_at = -math.inf  # when the last code was read (monotonic seconds)
         self._unguide = QTimer(self)  # located in one frame of three: keep it readable
         self._unguide.setSingleShot(True)
         self._unguide.setInterval(self.HINT_HOLD_MS)
@@ -237,6 +240,7 @@ class CameraView(QWidget):
         if not self._current():
             return
         self._guidance = None
+        self._read_at = time.monotonic()
         self._flash.start()
         QApplication.beep()
         self.update()
@@ -244,12 +248,15 @@ class CameraView(QWidget):
 
     @Slot(object)
     def _on_guidance(self, guidance: Guidance) -> None:
-        """A located code is outlined at once; its outline and hint stay for
-        ``HINT_HOLD_MS`` after the last frame that located it (a hand-held card is
-        located in some frames only: a hint shown for one frame in three flickers
-        too fast to read)."""
+        """A located code is outlined at once; its hint stays for ``HINT_HOLD_MS``
+        after the last frame that located it (a hand-held card is located in some
+        frames only: a hint shown for one frame in three flickers too fast to read),
+        its outline does not (the card has moved on). For ``hold_seconds`` after a
+        read there is no hint: the card still in view is the one just opened."""
         if not self._current():
             return
+        if guidance.spots and time.monotonic() - self._read_at < self._hold_seconds:
+            return  # the card just read, still in view: its card is open, no hint
         if guidance.spots:
             self._unguide.stop()
             self._guidance = guidance
@@ -291,8 +298,8 @@ class CameraView(QWidget):
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawImage(target, self._image)
             paint_guide(painter, target, self.is_flashing)
-            if self._guidance is not None:
-                paint_guidance(painter, target, self._guidance)
+            if self._guidance is not None:  # held on: the hint only, the card moved on
+                paint_guidance(painter, target, self._guidance, not self._unguide.isActive())
         painter.end()
 
     def _fitted(self, image_size: QSize) -> QRect:

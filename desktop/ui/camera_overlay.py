@@ -56,20 +56,23 @@ def paint_guide(painter: QPainter, target: QRect, flashing: bool) -> None:
         painter.drawLine(x, y, x, y + dy * arm)
 
 
-def paint_guidance(painter: QPainter, target: QRect, guidance: Guidance) -> None:
-    """Outline each located code (frame pixels mapped onto the scaled preview) and
-    write the first hint large along the bottom."""
+def paint_guidance(
+    painter: QPainter, target: QRect, guidance: Guidance, outline: bool = True
+) -> None:
+    """Outline each located code (frame pixels mapped onto the scaled preview), unless
+    ``outline`` is False (the frame shown no longer locates it), and write the first
+    hint large along the bottom."""
     if not guidance.spots:
         return
     sx = target.width() / max(1, guidance.width)
     sy = target.height() / max(1, guidance.height)
     painter.setPen(QPen(HINT_COLOUR, 3))
     painter.setBrush(Qt.BrushStyle.NoBrush)
-    for spot in guidance.spots:
-        outline = QPolygonF(
+    for spot in guidance.spots if outline else ():
+        corners = QPolygonF(
             [QPointF(target.left() + x * sx, target.top() + y * sy) for x, y in spot.corners]
         )
-        painter.drawPolygon(outline)
+        painter.drawPolygon(corners)
     band = QRectF(target.left(), target.bottom() - 56, target.width(), 52)
     painter.fillRect(band, QColor(0, 0, 0, 160))
     font = QFont(painter.font())

@@ -107,26 +107,64 @@ def test_the_ui_thread_keeps_turning_while_the_worker_reads(qtbot, glare, counte
     assert seen == sorted(seen)  # ticks saw the worker advance, step by step
 
 
-def test_a_hint_stays_a_moment_after_the_frame_that_located_the_code(qtbot):
-    """A hand-held card is located in some frames only: its outline and hint stay
-    HINT_HOLD_MS after the last frame that located it, then go."""
-    import numpy as np
+def yellow_above_the_hint(view: CameraView) -> int:
+    """Pixels of the hint's colour in the preview above the hint's band (the outline)."""
+    from desktop.ui.camera_overlay import HINT_COLOUR
 
-    from desktop.scan.burst import Spot
-    from desktop.ui.camera_overlay import Guidance
+    image = view.grab().toImage()
+    wanted = HINT_COLOUR.rgb()
+    return sum(
+        image.pixel(x, y) == wanted
+        for y in range(0, image.height() - 120, 2)
+        for x in range(0, image.width(), 2)
+    )
+
+
+@pytest.fixture
+def blank_view(qtbot):
+    import numpy as np
 
     grey = np.full((480, 640, 3), 90, np.uint8)  # a blank wall: the worker locates nothing
     view = CameraView(serving(GeneratedFrames([grey], repeat=True)))
     qtbot.addWidget(view)
+    view.resize(640, 480)
+    view.show()
     view.start(0)
-    qtbot.waitUntil(lambda: view.has_camera, timeout=10_000)
-    worker = view._worker
-    assert worker is not None
-    spot = Spot(((10.0, 10.0), (60.0, 10.0), (60.0, 60.0), (10.0, 60.0)), TILT)
-    worker.guidance.emit(Guidance(640, 480, (spot,)))
+    qtbot.waitUntil(lambda: view.has_camera and view._image is not None, timeout=10_000)
+    yield view
+    view.stop()
+
+
+def glared_spot_guidance():
+    from desktop.scan.burst import Spot
+    from desktop.ui.camera_overlay import Guidance
+
+    spot = Spot(((100.0, 100.0), (260.0, 100.0), (260.0, 260.0), (100.0, 260.0)), TILT)
+    return Guidance(640, 480, (spot,))
+
+
+def test_a_hint_stays_a_moment_after_the_frame_that_located_the_code_its_outline_not(
+    qtbot, blank_view
+):
+    """A hand-held card is located in some frames only: its hint stays HINT_HOLD_MS
+    after the last frame that located it, then goes; its outline goes at once (the
+    card has moved on)."""
+    from desktop.ui.camera_overlay import Guidance
+
+    view, worker = blank_view, blank_view._worker
+    worker.guidance.emit(glared_spot_guidance())
     qtbot.waitUntil(lambda: view.hint == TILT, timeout=2_000)
+    assert yellow_above_the_hint(view) > 50
     worker.guidance.emit(Guidance(640, 480, ()))
     qtbot.wait(view.HINT_HOLD_MS // 2)
     assert view.hint == TILT
+    assert yellow_above_the_hint(view) == 0
     qtbot.waitUntil(lambda: view.hint == "", timeout=view.HINT_HOLD_MS * 3)
-    view.stop()
+
+
+def test_no_hint_over_the_card_just_read(qtbot, blank_view):
+    view, worker = blank_view, blank_view._worker
+    worker.code_read.emit(CARD)
+    worker.guidance.emit(glared_spot_guidance())
+    qtbot.wait(50)
+    assert view.hint == ""
