@@ -192,5 +192,9 @@ class ScanDebouncer:
             self._last_seen[code] = now
         return new
 
+    def in_view(self, now: float) -> bool:
+        """Whether a code read lately is still counted in view (its card is open)."""
+        return any(now - seen < self.hold_seconds for seen in self._last_seen.values())
+
     def forget(self) -> None:
         self._last_seen.clear()

@@ -90,7 +90,8 @@ class CameraWorker(QObject):
             skips frames instead of queueing 2.7 MB images.
         code_read(str): a QR payload that just came into view (debounced).
         guidance(Guidance): codes located but not read, with a hint; sent when there
-            are some, and once more when they are gone.
+            are some, and once more when they are gone; none while a card read
+            lately is still in view (the debouncer's hold).
         status_changed(str): a line for the cashier (starting, ready, no camera…).
         camera_available(bool): True once the source opened; False when it failed,
             ended or was stopped.
@@ -207,12 +208,15 @@ class CameraWorker(QObject):
             reader.forget()
         reading = reader.read(frame)
         self.frames_read += 1
-        for code in self._debouncer.offer(reading.texts, self._clock()):
+        now = self._clock()
+        for code in self._debouncer.offer(reading.texts, now):
             self.code_read.emit(code)
-        if reading.spots or self._guided:
+        # No hint while a card read lately is in view: it is the card just opened.
+        spots = () if self._debouncer.in_view(now) else tuple(reading.spots)
+        if spots or self._guided:
             height, width = frame.shape[:2]
-            self.guidance.emit(Guidance(width, height, tuple(reading.spots)))
-            self._guided = bool(reading.spots)
+            self.guidance.emit(Guidance(width, height, spots))
+            self._guided = bool(spots)
 
 
 class CameraThread(QThread):

@@ -168,3 +168,43 @@ def test_no_hint_over_the_card_just_read(qtbot, blank_view):
     worker.guidance.emit(glared_spot_guidance())
     qtbot.wait(50)
     assert view.hint == ""
+
+
+class Scripted:
+    """A FrameReader whose readings are given in advance, one a frame."""
+
+    def __init__(self, readings: list) -> None:
+        self._readings = iter(readings)
+
+    def read(self, _frame):
+        return next(self._readings)
+
+    def forget(self) -> None:
+        return None
+
+
+def test_the_worker_sends_no_hint_while_the_card_just_read_is_in_view():
+    """Read once, then located but not read (a hand-held card is read in some frames
+    only): no hint until the debouncer's hold has passed without a read."""
+    import numpy as np
+
+    from desktop.scan.burst import Reading, Spot
+
+    spot = Spot(((1.0, 1.0), (9.0, 1.0), (9.0, 9.0), (1.0, 9.0)), HOLD_STILL)
+    readings = [Reading([CARD])] + [Reading([], [], [spot])] * 89  # 3 s at 30 fps
+    frame = np.zeros((10, 10, 3), np.uint8)
+    ticks = itertools.count()
+    worker = CameraWorker(
+        serving(GeneratedFrames([frame] * 90)),
+        0,
+        lambda: Scripted(readings),
+        max_fps=FAST,
+        keep_up=False,
+        clock=lambda: next(ticks) / 60,  # asked twice a frame: 30 fps
+    )
+    guided: list[int] = []
+    worker.guidance.connect(lambda g: guided.append(worker.frames_read) if g.spots else None)
+    worker.frame_ready.connect(lambda _image: worker.preview_taken())
+    worker.run()
+    assert guided, "the hint never came back once the card was out of the hold"
+    assert min(guided) > 60  # the hold is 2 s: 60 frames
