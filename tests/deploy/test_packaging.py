@@ -45,7 +45,8 @@ def docker_command() -> tuple[list[str], dict[str, str]]:
     for word, rest in _instructions(DOCKERFILE):
         if word == "FROM":
             stages.append([])
-        stages[-1].append((word, rest))
+        if stages:  # not the ARGs before the first FROM
+            stages[-1].append((word, rest))
     final = stages[-1]
     entrypoint = [_exec_form(r) for w, r in final if w == "ENTRYPOINT"]
     cmd = [_exec_form(r) for w, r in final if w == "CMD"]
