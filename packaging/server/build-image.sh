@@ -123,7 +123,14 @@ DOCKER_BUILDKIT=1 timeout "$TIMEOUT" "$client" build --network host --progress p
   tail -30 /var/tmp/loyalty-image-build.log >&2
   die "docker build failed (log /var/tmp/loyalty-image-build.log)"
 }
-[ "$default_tag" = 0 ] || docker tag "$TAG" loyalty-server:local
+if [ "$default_tag" = 1 ]; then
+  docker tag "$TAG" loyalty-server:local
+  # Older builds of edited code: each a tag; those no container uses go (rmi refuses
+  # the others), so the images of a working checkout do not pile up.
+  docker images --format '{{.Repository}}:{{.Tag}}' loyalty-server |
+    grep -E '^loyalty-server:[0-9a-f]{12}$' | grep -vxF "$TAG" |
+    xargs -r docker rmi >/dev/null 2>&1 || true
+fi
 say "$TAG: base $((based - started)) s, build $((SECONDS - based)) s," \
   "$(docker image inspect -f '{{.Size}}' "$TAG" | awk '{printf "%.0f MB", $1 / 1e6}')"
 echo "$TAG"
