@@ -82,7 +82,7 @@ ENGINE_TESTS = {
     "checkpoint": _terminal("checkpoint", "checkpoint_chases", "local_store"),
     "facts": _terminal("voids_at_the_till", *_TILL),
     "history": _terminal("what_the_cashier_reads", "till_engine"),
-    "live_feed": _terminal("sync_client_runs", "live_feed_at_the_till"),
+    "live_feed": _terminal("live_feed_events", "sync_client_runs", "live_feed_at_the_till"),
     "local_schema": _terminal("local_store", "checkpoint"),
     "local_store": _terminal(
         "local_store",
