@@ -1,7 +1,10 @@
 """Push throughput: 8 simulated tills push batches over real HTTP to the real server
-(uvicorn, 2 workers) on PostgreSQL holding the realistic store set (bench/store_set.py:
-100k cards, ~1M ledger entries, 5 stores); figure = reconciled ops (an outcome came
-back: applied or rejected, never a duplicate) per second.
+(uvicorn, 1 worker: on this 2-core machine, shared with PostgreSQL and the tills, one
+worker pushed 1410-1488 ops/s where 2 pushed 1095-1307 and 3 1177-1306, with less CPU
+per op on both the server and PostgreSQL; docs/push-profile.md) on PostgreSQL holding
+the realistic store set (bench/store_set.py: 100k cards, ~1M ledger entries, 5 stores);
+figure = reconciled ops (an outcome came back: applied or rejected, never a duplicate)
+per second.
 
 Each run also says where the cores went per op (bench/proc_cpu.py): the server's whole
 process tree (``_server_cpu_ms_per_op``: every uvicorn worker, HTTP and all), the
@@ -113,7 +116,7 @@ def run(
     tills: int = 8,
     batch: int = 100,
     small: tuple[int, ...] = (1, 10),
-    workers: int = 2,
+    workers: int = 1,
     fast_only: bool = False,
 ) -> dict[str, Any]:
     """Every push figure on one private copy of the store set: the fast path (uniform
@@ -193,7 +196,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--batch", type=int, default=100)
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--fast-only", action="store_true", help="the fast path at --batch only")
     args = parser.parse_args()
     with deadline(PART_LIMIT_S["push"], "push_load"):
