@@ -50,13 +50,15 @@ TRIED = [
     "unneeded on this set.",
 ]
 
-# Measured with bench/qr_burst's stream at the wall clock (load 6-15, shared cores),
-# before and after the unsmearing, on seed-varied draws of the motion category.
+# Measured with bench/qr_burst's stream on seed-varied draws of the motion category (not
+# part of the bench run): before = the reader without the unsmearing, wall-clock stream at
+# load 6-15; after = this reader, stream in CPU time (process_time at the time).
 MOTION_DRAWS = (
-    "Seed-varied draws of the motion category, 50 bursts each (wall-clock stream, load "
-    "6-15): seed 115 read 50 of 50 before and after the unsmearing; seed 215 48 of 50 "
-    "before (48 of 49 readable), 50 of 50 after (49 of 49); seed 315 49 of 50 before (49 "
-    "of 49 readable), 50 of 50 after; 0 false reads in all."
+    "Seed-varied draws of the motion category, 50 bursts each, before the unsmearing "
+    "(wall-clock stream, load 6-15) and after (the reader of this run): seed 115 50 of 50 "
+    "before and after (the after run with the smear's length 1 px long, since fixed); "
+    "seed 215 48 of 50 before (48 of 49 readable), 50 of 50 after (49 of 49); seed 315 "
+    "49 of 50 before (49 of 49 readable), 50 of 50 after (49 of 49); 0 false reads in all."
 )
 
 
@@ -114,7 +116,8 @@ def markdown_table(results: dict[str, object]) -> list[str]:
         "worker and the stream reader (bench/qr_memory.py), resident "
         f"{get('qr_stream_rss_start_mb')} MB after warm-up, {get('qr_stream_rss_end_mb')} MB "
         f"at the end ({get('qr_stream_rss_growth_mb')} MB), {get('qr_stream_ms_per_frame')} ms "
-        "a frame.",
+        "a frame"
+        + (f", measured {get('qr_stream_measured')}." if get("qr_stream_measured") else "."),
         "",
         MOTION_DRAWS,
         "",
