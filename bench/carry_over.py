@@ -19,6 +19,7 @@ PART_KEYS = {
     "reconnect": ("reconnect_",),
     "till_year": ("till_",),
     "resync": ("resync_",),
+    "idle_tills": ("idle_",),
 }
 _PER_RUN = ("bench_", "machine_", "error_")  # written anew by every run
 
