@@ -7,58 +7,29 @@ Runs where the topology's tools are installed and as root, like test_topology_st
 
 import json
 import os
-import shutil
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-TOOLS = ("patroni", "etcd", "etcdctl", "haproxy", "curl", "jq", "psql")
+from tests.deploy.topology_support import (
+    NEEDS_TOPOLOGY,
+    Topology,
+    run_topology,
+    running_topology,
+)
+
 MEMBERS = ("etcd1", "etcd2", "etcd3")
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        any(shutil.which(t) is None for t in TOOLS) or os.geteuid() != 0,
-        reason="the topology needs Patroni, etcd, HAProxy (./bin/topology up installs them) "
-        "and root",
-    ),
-]
-
-
-def _topology(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [str(ROOT / "bin" / "topology"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=400,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done
+pytestmark = [pytest.mark.slow, NEEDS_TOPOLOGY]
 
 
 @pytest.fixture(scope="module")
-def topology() -> Iterator["Topology"]:
-    folder = Path("/var/tmp") / f"loyalty-topology-test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "LOYALTY_TOPOLOGY_DIR": str(folder),
-        "LOYALTY_TOPOLOGY_PORT_BASE": "28000",
-        "LOYALTY_TOPOLOGY_INSTANCES": "1",
-        "LOYALTY_TOPOLOGY_WORKERS": "1",
-    }
-    try:
-        _topology(env, "up")
-        lines = (folder / "topology.env").read_text().splitlines()
-        yield folder, env, dict(line.split("=", 1) for line in lines)
-    finally:
-        _topology(env, "down", "--purge")
+def topology() -> Iterator[Topology]:
+    with running_topology("etcd", 28000, 1) as running:
+        yield running
 
 
 def _etcd_ports(settings: dict[str, str]) -> list[str]:
@@ -110,11 +81,8 @@ def _write_through_haproxy(settings: dict[str, str], value: str) -> str:
     return done.stdout.strip()
 
 
-Topology = tuple[Path, dict[str, str], dict[str, str]]
-
-
 def test_patroni_is_given_all_three_members(topology: Topology) -> None:
-    folder, _, settings = topology
+    folder, settings = topology.folder, topology.settings
     ports = _etcd_ports(settings)
     assert len(set(ports)) == 3
     for node in ("pg1", "pg2"):
@@ -123,7 +91,7 @@ def test_patroni_is_given_all_three_members(topology: Topology) -> None:
 
 
 def test_killing_the_etcd_leader_leaves_the_patroni_leader_in_place(topology: Topology) -> None:
-    folder, env, settings = topology
+    folder, env, settings = topology.folder, topology.env, topology.settings
     ports = _etcd_ports(settings)
     before = _patroni(settings)
     assert sorted(role for role, _ in before.values()) == ["master", "replica"]
@@ -133,11 +101,11 @@ def test_killing_the_etcd_leader_leaves_the_patroni_leader_in_place(topology: To
     time.sleep(25)  # two and a half of Patroni's ttl (10 s): a lost lock would show
     assert _patroni(settings) == before
     assert _write_through_haproxy(settings, "after the kill") == "1"
-    status = _topology(env, "status").stdout
+    status = run_topology(env, "status")
     assert f"etcd {victim} 127.0.0.1:{ports[MEMBERS.index(victim)]}  health=down" in status
     assert status.count("health=true") == 2
 
-    _topology(env, "up")  # starts the member again: it rejoins the cluster
-    assert _topology(env, "status").stdout.count("health=true") == 3
+    run_topology(env, "up")  # starts the member again: it rejoins the cluster
+    assert run_topology(env, "status").count("health=true") == 3
     assert _write_through_haproxy(settings, "member back") == "2"
     assert _patroni(settings) == before

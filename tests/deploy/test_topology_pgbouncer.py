@@ -9,15 +9,12 @@ Runs where the topology's tools are installed and as root, like the other topolo
 tests (./bin/topology up installs PgBouncer when missing); about 1.5 min: the topology
 on its own ports and folder, two instances of one worker."""
 
-import os
-import shutil
 import subprocess
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,48 +23,20 @@ import pytest
 
 from bench.chaos import _seed
 from bench.sim_till import SimTill
+from tests.deploy.topology_support import NEEDS_TOPOLOGY, running_topology
 
 Seeded = tuple[list[dict[str, Any]], list[str], list[str], list[str]]
 
-ROOT = Path(__file__).resolve().parents[2]
-TOOLS = ("patroni", "etcd", "haproxy", "curl", "jq")
 PSQL = ("psql", "-X", "-A", "-F", ",", "-h", "127.0.0.1", "-U", "postgres")
 POOL = 10  # PgBouncer's server connections for the database (default_pool_size)
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        any(shutil.which(t) is None for t in TOOLS) or os.geteuid() != 0,
-        reason="the topology needs Patroni, etcd, HAProxy (./bin/topology up installs them) "
-        "and root",
-    ),
-]
+pytestmark = [pytest.mark.slow, NEEDS_TOPOLOGY]
 
 
 @pytest.fixture(scope="module")
 def topology() -> Iterator[dict[str, str]]:
-    folder = Path("/var/tmp") / f"loyalty-pgbouncer-test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "LOYALTY_TOPOLOGY_DIR": str(folder),
-        "LOYALTY_TOPOLOGY_PORT_BASE": "29000",
-        "LOYALTY_TOPOLOGY_INSTANCES": "2",
-        "LOYALTY_TOPOLOGY_WORKERS": "1",
-        "LOYALTY_TOPOLOGY_PGBOUNCER_POOL": str(POOL),
-    }
-    command = [str(ROOT / "bin" / "topology")]
-    try:
-        up = subprocess.run(
-            [*command, "up", "--pgbouncer"], env=env, capture_output=True, text=True, timeout=400
-        )
-        assert up.returncode == 0, up.stdout + up.stderr
-        lines = (folder / "topology.env").read_text().splitlines()
-        yield dict(line.split("=", 1) for line in lines)
-    finally:
-        down = subprocess.run(
-            [*command, "down", "--purge"], env=env, capture_output=True, text=True, timeout=300
-        )
-        assert down.returncode == 0, down.stdout + down.stderr
+    with running_topology("pgbouncer", 29000, 2, "--pgbouncer", pgbouncer_pool=str(POOL)) as up:
+        yield up.settings
 
 
 @pytest.fixture(scope="module")

@@ -8,15 +8,11 @@ across instances: a change committed through one wakes a till held by the other
 Runs where the topology's tools are installed and as root (.ci/run installs them);
 about 2.5 min: the topology on its own ports and folder, two instances."""
 
-import os
-import shutil
-import subprocess
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,53 +20,15 @@ import pytest
 
 from bench.chaos import _seed
 from bench.sim_till import SimTill
+from tests.deploy.topology_support import NEEDS_TOPOLOGY, run_topology, running_topology
 
-ROOT = Path(__file__).resolve().parents[2]
-TOOLS = ("patroni", "etcd", "haproxy", "curl", "jq")
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        any(shutil.which(t) is None for t in TOOLS) or os.geteuid() != 0,
-        reason="the topology needs Patroni, etcd, HAProxy (./bin/topology up installs them) "
-        "and root",
-    ),
-]
-
-
-def _topology(command: str, env: dict[str, str], timeout: float = 400) -> str:
-    done = subprocess.run(
-        [str(ROOT / "bin" / "topology"), command],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout + done.stderr
+pytestmark = [pytest.mark.slow, NEEDS_TOPOLOGY]
 
 
 @pytest.fixture(scope="module")
 def topology() -> Iterator[tuple[dict[str, str], dict[str, str]]]:
-    folder = Path("/var/tmp") / f"loyalty-rolling-test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "LOYALTY_TOPOLOGY_DIR": str(folder),
-        "LOYALTY_TOPOLOGY_PORT_BASE": "27000",
-        "LOYALTY_TOPOLOGY_INSTANCES": "2",
-        "LOYALTY_TOPOLOGY_WORKERS": "1",
-    }
-    try:
-        _topology("up", env)
-        lines = (folder / "topology.env").read_text().splitlines()
-        yield env, dict(line.split("=", 1) for line in lines)
-    finally:
-        subprocess.run(
-            [str(ROOT / "bin" / "topology"), "down", "--purge"],
-            env=env,
-            capture_output=True,
-            timeout=300,
-        )
+    with running_topology("rolling", 27000, 2) as running:
+        yield running.env, running.settings
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +62,7 @@ def test_restarting_every_instance_one_by_one_fails_no_till_request(topology, se
         thread.start()
     try:
         time.sleep(2)  # pushes flowing through both instances
-        said = _topology("rolling-restart", env, timeout=300)
+        said = run_topology(env, "rolling-restart", timeout=300)
         for till in tills:  # no new op: push what is queued, then stop
             till.target = len(till.generated)
         for thread in threads:
