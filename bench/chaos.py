@@ -206,6 +206,7 @@ def run_chaos(
             except BaseException:
                 watching.abandon()
                 raise
+            watching.settle()  # one round of each through the faults, however short the run
             watching.halt()  # their own rounds would repair a tamper before the last check
             if tamper is not None:  # before the watchers' last check: it must see it
                 watching.catch_up()  # ... and not pull it as news

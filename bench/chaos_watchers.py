@@ -7,6 +7,7 @@ late, never wrong; this is where that is shown under faults and a kill -9."""
 
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,20 @@ class Watchers:
         for w in self.watchers:
             w.client.close()
         self._tmp.cleanup()
+
+    def settle(self, seconds: float = 30.0) -> None:
+        """Wait (bounded) until each till has completed a digest-checked round of its
+        own through the faults, beyond its first sync: a short run may end while every
+        round a till tried was cut, and then nothing would show its rounds work through
+        the proxy. Woken each second, as a ``changed`` would; the proxy stays faulty."""
+        until = time.monotonic() + seconds
+        while time.monotonic() < until:
+            behind = [w for w in self.watchers if _checks(w) < 2]
+            if not behind:
+                return
+            for w in behind:
+                w.client.wake()
+            time.sleep(1.0)
 
     def halt(self) -> None:
         """Stop their background rounds (idempotent): what changes on the server after
@@ -127,3 +142,7 @@ class Watchers:
         if not state.online or int(store.get_meta("digest_checks", 0)) == before:
             return state.error or "no digest check"
         return None
+
+
+def _checks(w: Watcher) -> int:
+    return int(w.client.store.get_meta("digest_checks", 0))
