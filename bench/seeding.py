@@ -55,47 +55,53 @@ def seed(cards: int, tills: int, staff: int = 1) -> Seeded:
     tills (tokens made directly), and ``cards`` cards bulk-loaded with COPY."""
     name, url = fresh_database()
     try:
-        engine = make_engine(url)
-        factory = make_session_factory(engine)
-        now = datetime.now(UTC) - timedelta(hours=1)
-        with factory() as session:
-            merchant = accounts.create_merchant(session, "Bench Café")
-            store = accounts.create_store(session, merchant.id, "Bench", "Europe/Paris")
-            owner = accounts.create_user(session, merchant.id, "owner@bench.example", "bench-own")
-            programs.create(session, merchant.id, dict(PROGRAM))
-            first = staff_pins.create(session, merchant.id, store.id, "Staff 0", "1000", None)
-            assert isinstance(first, StaffPin)
-            # The rest directly: their PINs are distinct by construction, and the service's
-            # uniqueness check tries every hash (quadratic in staff: minutes for 100).
-            more = [
-                StaffPin(
-                    merchant_id=merchant.id,
-                    store_id=store.id,
-                    name=f"Staff {i}",
-                    staff_id=None,
-                    pin_hash=hash_pin(f"{1000 + i}"),
-                    failed_attempts=0,
-                    is_active=True,
-                )
-                for i in range(1, staff)
-            ]
-            session.add_all(more)
-            session.flush()
-            pin_ids = [first.id] + [pin.id for pin in more]
-            made = []
-            for i in range(tills):
-                code = pairing.issue_code(session, store, owner.id, now)
-                paired = pairing.redeem_code(session, code.code, f"bench-{i}", now)
-                assert paired is not None
-                made.append((paired.device_token, paired.card_node))
-            session.commit()
-            merchant_id, store_id, owner_id = merchant.id, store.id, owner.id
-            qr_key = bytes.fromhex(session.get(Merchant, merchant_id).qr_key)  # type: ignore[union-attr]
-        engine.dispose()
-        numbers = _bulk_cards(url, merchant_id, store_id, qr_key, cards)
+        return fill(name, url, cards, tills, staff)
     except BaseException:
         drop_database(name)
         raise
+
+
+def fill(name: str, url: str, cards: int, tills: int, staff: int = 1) -> Seeded:
+    """What ``seed`` puts in, into a database migrated by someone else (the server
+    image's own migration, bench/server_image.py)."""
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    now = datetime.now(UTC) - timedelta(hours=1)
+    with factory() as session:
+        merchant = accounts.create_merchant(session, "Bench Café")
+        store = accounts.create_store(session, merchant.id, "Bench", "Europe/Paris")
+        owner = accounts.create_user(session, merchant.id, "owner@bench.example", "bench-own")
+        programs.create(session, merchant.id, dict(PROGRAM))
+        first = staff_pins.create(session, merchant.id, store.id, "Staff 0", "1000", None)
+        assert isinstance(first, StaffPin)
+        # The rest directly: their PINs are distinct by construction, and the service's
+        # uniqueness check tries every hash (quadratic in staff: minutes for 100).
+        more = [
+            StaffPin(
+                merchant_id=merchant.id,
+                store_id=store.id,
+                name=f"Staff {i}",
+                staff_id=None,
+                pin_hash=hash_pin(f"{1000 + i}"),
+                failed_attempts=0,
+                is_active=True,
+            )
+            for i in range(1, staff)
+        ]
+        session.add_all(more)
+        session.flush()
+        pin_ids = [first.id] + [pin.id for pin in more]
+        made = []
+        for i in range(tills):
+            code = pairing.issue_code(session, store, owner.id, now)
+            paired = pairing.redeem_code(session, code.code, f"bench-{i}", now)
+            assert paired is not None
+            made.append((paired.device_token, paired.card_node))
+        session.commit()
+        merchant_id, store_id, owner_id = merchant.id, store.id, owner.id
+        qr_key = bytes.fromhex(session.get(Merchant, merchant_id).qr_key)  # type: ignore[union-attr]
+    engine.dispose()
+    numbers = _bulk_cards(url, merchant_id, store_id, qr_key, cards)
     return Seeded(name, url, merchant_id, store_id, owner_id, numbers, pin_ids, made)
 
 

@@ -21,21 +21,18 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
 
+from bench import seeding
 from bench.chaos import PG_ADMIN, drop_database
 from bench.deadline import deadline, doing
-from bench.seeding import PROGRAM, _bulk_cards, libpq
+from bench.seeding import libpq
 from bench.server_process import free_port
-from sync_server.auth import accounts
-from sync_server.db import make_engine, make_session_factory
-from sync_server.models import Merchant, StaffPin
-from sync_server.services import pairing, programs, staff_pins
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "packaging" / "server" / "build-image.sh"
@@ -126,24 +123,8 @@ def _build(pidfile: Path) -> tuple[str, float]:
 
 
 def _seed(url: str) -> Till:
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
-    now = datetime.now(UTC) - timedelta(hours=1)
-    with factory() as session:
-        merchant = accounts.create_merchant(session, "Image Café")
-        store = accounts.create_store(session, merchant.id, "Image", "Europe/Paris")
-        owner = accounts.create_user(session, merchant.id, "owner@image.example", "image-own")
-        programs.create(session, merchant.id, dict(PROGRAM))
-        pin = staff_pins.create(session, merchant.id, store.id, "Staff", "1000", None)
-        assert isinstance(pin, StaffPin)
-        code = pairing.issue_code(session, store, owner.id, now)
-        paired = pairing.redeem_code(session, code.code, "image-till", now)
-        assert paired is not None
-        session.commit()
-        merchant_id, store_id, pin_id, token = merchant.id, store.id, pin.id, paired.device_token
-        qr_key = bytes.fromhex(session.get(Merchant, merchant_id).qr_key)  # type: ignore[union-attr]
-    engine.dispose()
-    return Till(token, pin_id, _bulk_cards(url, merchant_id, store_id, qr_key, 50))
+    seeded = seeding.fill(url.rsplit("/", 1)[1], url, cards=50, tills=1)
+    return Till(seeded.tills[0][0], seeded.pin_ids[0], seeded.cards)
 
 
 def _wait_ready(url: str, container: str, seconds: float) -> float:
