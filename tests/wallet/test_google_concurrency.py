@@ -101,6 +101,17 @@ def flush(factory: sessionmaker[Session], world: World, client: GoogleWalletClie
     return flush_pending(factory, client, world.settings, TODAY)
 
 
+def flushing_inside_a_patch(
+    factory: sessionmaker[Session], world: World
+) -> tuple[Held, threading.Thread]:
+    """A worker flushing in a thread, stopped inside its first PATCH until released."""
+    held = Held(real_client(world.settings))
+    flushing = threading.Thread(target=lambda: flush(factory, world, held))
+    flushing.start()
+    assert held.inside.wait(DEADLINE), "the worker never reached its PATCH"
+    return held, flushing
+
+
 def test_a_worker_flushing_while_another_patches_the_pass_sends_nothing_for_it(
     world: World, factory: sessionmaker[Session]
 ) -> None:
@@ -130,10 +141,7 @@ def test_a_patch_in_flight_holds_back_no_till_s_pull(
 ) -> None:
     pass_id, other_pass_id = cards_with_objects(factory, world, 2)
     change_card(factory, pass_id, points_balance=12)
-    held = Held(real_client(world.settings))
-    flushing = threading.Thread(target=lambda: flush(factory, world, held))
-    flushing.start()
-    assert held.inside.wait(DEADLINE), "the worker never reached its PATCH"
+    held, flushing = flushing_inside_a_patch(factory, world)
     change_card(factory, other_pass_id, points_balance=5)  # a till's op commits meanwhile
 
     with factory() as session:
@@ -150,10 +158,7 @@ def test_a_change_made_while_google_answers_is_patched_next_time(
 ) -> None:
     (pass_id,) = cards_with_objects(factory, world, 1)
     change_card(factory, pass_id, points_balance=12)
-    held = Held(real_client(world.settings))
-    flushing = threading.Thread(target=lambda: flush(factory, world, held))
-    flushing.start()
-    assert held.inside.wait(DEADLINE), "the worker never reached its PATCH"
+    held, flushing = flushing_inside_a_patch(factory, world)
     change_card(factory, pass_id, points_balance=99)
     held.release.set()
     flushing.join(DEADLINE)
