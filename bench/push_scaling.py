@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -35,7 +34,7 @@ from bench.chaos import drop_database
 from bench.deadline import PART_LIMIT_S, deadline, doing
 from bench.proc_cpu import tree
 from bench.push_load import Runs, pgbench_now
-from bench.server_process import ROOT, free_port
+from bench.server_process import ROOT, ServerProcess, free_port
 
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 CONFIG = """\
@@ -61,21 +60,15 @@ backend servers
 """
 
 
-class Instance:
-    """One ``loyalty-server serve`` on a loopback port, in its own process group."""
+class Instance(ServerProcess):
+    """One ``loyalty-server serve`` (the production command, not uvicorn directly) on a
+    loopback port, in its own process group, its output in ``log``."""
 
     def __init__(self, database_url: str, workers: int, log: Path) -> None:
-        self.port = free_port()
-        self.database_url = database_url
-        self.workers = workers
+        super().__init__(database_url, workers)
         self.log = log
-        self.proc: subprocess.Popen[bytes] | None = None
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
+    def start(self, timeout: float = 60) -> None:
         serve = [str(Path(sys.executable).parent / "loyalty-server"), "serve"]
         args = ["--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)]
         with self.log.open("ab") as out:
@@ -87,16 +80,6 @@ class Instance:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
 
 
 def _wait_ready(url: str, timeout: float = 60) -> None:
