@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server.models import Program, WalletPass, WalletRegistration
+from sync_server.models.sync import Throttle
 from sync_server.wallet import apple_service
 from sync_server.wallet.apple_service import REGISTRATIONS_PER_PASS
 from sync_server.wallet.edges import WalletEdges
@@ -419,13 +420,22 @@ def test_device_logs_are_bounded(client: TestClient) -> None:
 
 
 def test_one_client_address_cannot_flood_the_log(
-    client: TestClient, caplog: pytest.LogCaptureFixture
+    client: TestClient,
+    caplog: pytest.LogCaptureFixture,
+    session_factory: sessionmaker[Session],
 ) -> None:
     budget = apple_service.DEVICE_LOGS_PER_IP.failures
+
+    def charged() -> list[int]:
+        with session_factory() as session:
+            return list(session.scalars(select(Throttle.count)))
+
     with caplog.at_level(logging.WARNING, logger="sync_server.wallet.apple_service"):
-        answers = [
-            client.post(f"{BASE}/log", json={"logs": [f"line {i}"]}) for i in range(budget + 1)
-        ]
+        answers = [client.post(f"{BASE}/log", json={"logs": [f"line {i}"]}) for i in range(budget)]
+        before_refusal = charged()
+        answers.append(client.post(f"{BASE}/log", json={"logs": [f"line {budget}"]}))
+
+    assert charged() == before_refusal == [budget]  # the refusal changed nothing
 
     assert [a.status_code for a in answers[:budget]] == [200] * budget
     refused = answers[budget]
