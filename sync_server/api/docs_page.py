@@ -6,7 +6,7 @@ that a server without internet shows no interactive docs, and where the descript
 itself is (``/openapi.json``, served by this server).
 """
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
 
@@ -20,21 +20,33 @@ OFFLINE_NOTE = (
 )
 
 
+# The endpoints are module-level functions reading the app from the request, not
+# closures made per app: FastAPI keeps every endpoint it has seen in process-wide caches
+# keyed by the function (fastapi.dependencies.models, 4096 entries), so a closure over
+# ``app`` kept each app ever created alive, with its routes, schemas and engine: ~2.5 MB
+# an app, ~5 GB by the end of the test suite, which makes one app per test.
+router = APIRouter(include_in_schema=False)
+
+
+@router.get(DOCS_URL)
+def swagger_ui(request: Request) -> HTMLResponse:
+    app = request.app
+    openapi_url = app.openapi_url or "/openapi.json"
+    page = get_swagger_ui_html(
+        openapi_url=openapi_url,
+        title=f"{app.title} - API docs",
+        oauth2_redirect_url=OAUTH2_REDIRECT_URL,
+    )
+    body = bytes(page.body).decode()
+    note = OFFLINE_NOTE.format(openapi_url=openapi_url)
+    return HTMLResponse(body.replace("<body>", f"<body>\n{note}", 1))
+
+
+@router.get(OAUTH2_REDIRECT_URL)
+def swagger_ui_redirect() -> HTMLResponse:
+    return get_swagger_ui_oauth2_redirect_html()
+
+
 def install_docs(app: FastAPI) -> None:
     """The app is made with ``docs_url=None``; this adds ``/docs`` with the note."""
-    openapi_url = app.openapi_url or "/openapi.json"
-
-    @app.get(DOCS_URL, include_in_schema=False)
-    def swagger_ui() -> HTMLResponse:
-        page = get_swagger_ui_html(
-            openapi_url=openapi_url,
-            title=f"{app.title} - API docs",
-            oauth2_redirect_url=OAUTH2_REDIRECT_URL,
-        )
-        body = bytes(page.body).decode()
-        note = OFFLINE_NOTE.format(openapi_url=openapi_url)
-        return HTMLResponse(body.replace("<body>", f"<body>\n{note}", 1))
-
-    @app.get(OAUTH2_REDIRECT_URL, include_in_schema=False)
-    def swagger_ui_redirect() -> HTMLResponse:
-        return get_swagger_ui_oauth2_redirect_html()
+    app.include_router(router)
