@@ -18,17 +18,36 @@ from pathlib import Path
 
 import keyring
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from keyrings.alt.file import PlaintextKeyring
 from sqlalchemy.orm import Session, sessionmaker
 
+from sync_server.auth import passwords
 from sync_server.config import Settings
 from sync_server.db import make_engine, make_session_factory
 from sync_server.main import create_app
 from tests.dbs import PG_ADMIN_URL, PgTemplates, SqliteTemplates, pg_reachable
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Owner/manager passwords hashed with argon2id at its lowest cost in this process.
+
+    The server's hasher (argon2-cffi's defaults: t=3, 64 MiB, p=4) costs ~0.2 s a hash
+    or verify on the CI machine, and the tests make and log in users by the thousand:
+    a third of tests/security's time went into it. No test checks the cost; every test
+    still goes through argon2id hashing and verifying, and a hash made at the real cost
+    still verifies (argon2 reads the parameters from the hash). Servers the tests start
+    as processes keep the real cost."""
+    real = (passwords._hasher, passwords._DUMMY_HASH)
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    passwords._hasher, passwords._DUMMY_HASH = cheap, cheap.hash("not-a-real-password")
+    yield
+    passwords._hasher, passwords._DUMMY_HASH = real
 
 
 @pytest.fixture(scope="session")
