@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 from keyrings.alt.file import PlaintextKeyring
 from sqlalchemy.orm import Session, sessionmaker
 
+from common import pins
 from sync_server.auth import passwords
 from sync_server.config import Settings
 from sync_server.db import make_engine, make_session_factory
@@ -34,20 +35,24 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _cheap_password_hashing() -> Iterator[None]:
-    """Owner/manager passwords hashed with argon2id at its lowest cost in this process.
+def _cheap_hashing() -> Iterator[None]:
+    """Owner/manager passwords and staff PINs hashed with argon2id at its lowest cost
+    in this process.
 
-    The server's hasher (argon2-cffi's defaults: t=3, 64 MiB, p=4) costs ~0.2 s a hash
-    or verify on the CI machine, and the tests make and log in users by the thousand:
-    a third of tests/security's time went into it. No test checks the cost; every test
-    still goes through argon2id hashing and verifying, and a hash made at the real cost
-    still verifies (argon2 reads the parameters from the hash). Servers the tests start
-    as processes keep the real cost."""
-    real = (passwords._hasher, passwords._DUMMY_HASH)
+    The server's password hasher (argon2-cffi's defaults: t=3, 64 MiB, p=4) costs
+    0.2-0.6 s a hash or verify on the CI machine, the PIN one (t=2, 19 MiB) ~30 ms, and
+    the tests make users, PINs and logins by the thousand: a third of tests/security's
+    time, a ninth of tests/store_api's went into them. No test here checks the cost
+    (tests/domain/test_hashing_cost.py checks the real parameters in a fresh process);
+    every test still hashes and verifies with argon2id, and a hash made at the real cost
+    still verifies (argon2 reads the parameters from the hash). Servers and tills the
+    tests start as processes keep the real cost."""
     cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    real = (passwords._hasher, passwords._DUMMY_HASH, pins._hasher)
     passwords._hasher, passwords._DUMMY_HASH = cheap, cheap.hash("not-a-real-password")
+    pins._hasher = cheap
     yield
-    passwords._hasher, passwords._DUMMY_HASH = real
+    passwords._hasher, passwords._DUMMY_HASH, pins._hasher = real
 
 
 @pytest.fixture(scope="session")
