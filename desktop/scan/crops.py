@@ -9,7 +9,7 @@ than a module along the direction the crop itself shows (``deblur``), which no
 sharpening restores. A crop costs a fraction of a full frame.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -22,6 +22,7 @@ from desktop.scan.locate import MODEL_2, Image, Quad, Region, modules_of, quad_o
 TARGET_MODULE_PX = 5.0
 GUESSED_MODULES = 37  # a loyalty payload is QR version 3 at most, quiet zone included
 SATURATED = 240  # a grey level the sensor clipped (JPEG and colour balance lower 255)
+REPAIRS = 5  # the crop, enlarged, sharpened, smoothed and sharpened, unsmeared
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,12 @@ class Closer:
     modules: int
     module_px: float
     saturated: float  # share of the region under glare (clipped, two modules wide or more)
-    sharpness: float  # mean edge strength over contrast: low = blurred
+    next: int = REPAIRS  # the repair a later look at this place starts from
+
+    @property
+    def done(self) -> bool:
+        """Every repair was tried (or one read)."""
+        return self.next >= REPAIRS
 
 
 def module_px(region: Region) -> float:
@@ -64,31 +70,47 @@ def unsharp(image: Image, sigma: float, amount: float = 1.5) -> Image:
     return np.asarray(cv2.addWeighted(image, 1 + amount, soft, -amount, 0), dtype=np.uint8)
 
 
-def _repairs(crop: Image, up: Image, module: float, scale: float, unsmear: bool) -> Iterator[Image]:
+Repair = Callable[[], Image | None]  # a repaired copy of the crop, None: not applicable
+
+
+def _repairs(crop: Image, up: Image, module: float, scale: float, unsmear: bool) -> list[Repair]:
     """The crop as it is (inverted codes are first tried here), enlarged, then
     sharpened, then smoothed at module scale and sharpened, then unsmeared if it is
-    smeared along one direction; each made only if the one before did not read."""
-    yield crop
-    if up is not crop:
-        yield up
-    yield unsharp(up, module * 0.5)
-    smooth = np.asarray(cv2.GaussianBlur(up, (0, 0), max(0.8, module * 0.3)), np.uint8)
-    yield unsharp(smooth, module * 0.5)
-    smear = deblur.smear_of(crop, module / scale) if unsmear else None
-    if smear is not None:
+    smeared along one direction; each made only when its turn comes."""
+
+    def smoothed_sharp() -> Image:
+        smooth = np.asarray(cv2.GaussianBlur(up, (0, 0), max(0.8, module * 0.3)), np.uint8)
+        return unsharp(smooth, module * 0.5)
+
+    def unsmeared() -> Image | None:
+        smear = deblur.smear_of(crop, module / scale) if unsmear else None
+        if smear is None:
+            return None
         sharp = deblur.unsmear(crop, smear)
-        yield (
-            sharp
-            if scale == 1.0
-            else np.asarray(
-                cv2.resize(sharp, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC), np.uint8
-            )
-        )
+        if scale == 1.0:
+            return sharp
+        enlarged = cv2.resize(sharp, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        return np.asarray(enlarged, np.uint8)
+
+    return [
+        lambda: crop,
+        lambda: up if up is not crop else None,
+        lambda: unsharp(up, module * 0.5),
+        smoothed_sharp,
+        unsmeared,
+    ]
 
 
-def look_closer(grey: Image, region: Region, unsmear: bool = True) -> Closer:
+def look_closer(
+    grey: Image, region: Region, unsmear: bool = True, first: int = 0, most: int = 0
+) -> Closer:
     """Decode the region's crop under each repair until one reads; ``unsmear=False``
-    leaves out the motion repair (the dearest, for a place that did not move)."""
+    leaves out the motion repair (the dearest, for a place that did not move).
+
+    ``first`` and ``most`` spread one look over several frames: the repairs from
+    ``first`` on, at most ``most`` of them tried (0: all; one that does not apply here
+    is skipped, not counted); ``Closer.next`` says where a later look at the same place
+    goes on."""
     x, y, w, h = region.box
     pad = max(w, h) // 4 + 4
     x0, y0 = max(0, x - pad), max(0, y - pad)
@@ -104,10 +126,16 @@ def look_closer(grey: Image, region: Region, unsmear: bool = True) -> Closer:
     measured = dict(
         module_px=px,
         saturated=glare_share(crop, px),
-        sharpness=sharpness(crop),
     )
     quad, modules = region.quad, region.modules
-    for repaired in _repairs(crop, np.asarray(up, np.uint8), px * scale, scale, unsmear):
+    repairs = _repairs(crop, np.asarray(up, np.uint8), px * scale, scale, unsmear)
+    turn, tried = first, 0
+    while turn < REPAIRS and not (most and tried >= most):
+        repaired = repairs[turn]()
+        turn += 1
+        if repaired is None:  # not applicable here: no cost, not counted
+            continue
+        tried += 1
         found = zxingcpp.read_barcodes(
             repaired, formats=MODEL_2, try_downscale=False, return_errors=True
         )
@@ -119,5 +147,5 @@ def look_closer(grey: Image, region: Region, unsmear: bool = True) -> Closer:
             measured["module_px"] = module_px(Region(region.box, quad, modules))
         texts = [code.text for code in found if code.valid and code.text]
         if texts:
-            return Closer(texts, quad, modules, **measured)
-    return Closer([], quad, modules, **measured)
+            return Closer(texts, quad, modules, **measured, next=REPAIRS)
+    return Closer([], quad, modules, **measured, next=turn)

@@ -19,6 +19,10 @@ Quad = NDArray[np.float32]  # 4x2, the symbol's corners in its own order (TL, TR
 
 MODEL_2 = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCodeModel2)
 SHRINK = 4  # the texture search looks at blocks of 4x4 pixels
+SMALLEST_PX = 8  # a failed symbol zxing reports smaller than this has no position
+STILL_NOISE = 6.0  # a patch changed by less, against the frame's typical change, lies still
+SCENE_CHANGE_LEVELS = 10.0
+SCENE_CHANGE_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -55,26 +59,35 @@ def read_frame(grey: Image) -> tuple[list[str], list[Region], list[Region]]:
         grey, formats=MODEL_2, try_rotate=False, try_invert=False, return_errors=True
     )
     texts = [code.text for code in found if code.valid and code.text]
+    found = [c for c in found if c.valid or min(box_of(quad_of(c))[2:]) >= SMALLEST_PX]
     regions = [Region(box_of(quad_of(c)), quad_of(c), modules_of(c)) for c in found]
     missed = [r for r, c in zip(regions, found, strict=True) if not c.valid]
     seen = [r for r, c in zip(regions, found, strict=True) if c.valid]
     return texts, missed, seen
 
 
-def textured(grey: Image, limit: int = 3) -> list[Region]:
+@dataclass(frozen=True)
+class Texture:
+    """What the texture search saw: its patches, and the frame's 4x4-pixel block means
+    (kept to tell, in the next frame, whether a patch's content moved)."""
+
+    patches: list[Region]
+    means: NDArray[np.float32]
+
+
+def textured(grey: Image, limit: int = 3) -> Texture:
     """Square-ish patches of high local contrast, biggest first, at most ``limit``.
 
     Contrast is the standard deviation over 12x12-pixel windows, computed from a 4x
-    smaller frame (block means of the grey levels and of their squares, taken at full
-    resolution: a code of 1.5 px a module averages out in any smaller copy), measured
+    smaller frame (block means of the grey levels and of their squares), measured
     against the frame's own typical contrast: a blurred or tiny code stays a dense
-    patch, the long straight edges of a counter make thin bands, which are dropped."""
-    level = grey.astype(np.float32)
-    size = (grey.shape[1] // SHRINK, grey.shape[0] // SHRINK)
-    mean = cv2.blur(cv2.resize(level, size, interpolation=cv2.INTER_AREA), (3, 3))
-    square = cv2.blur(cv2.resize(level * level, size, interpolation=cv2.INTER_AREA), (3, 3))
-    spread = np.sqrt(np.maximum(square - mean * mean, 0.0))
-    bar = max(14.0, 3.0 * float(np.median(spread[::2, ::2])))
+    patch, the long straight edges of a counter make thin bands, which are dropped.
+    The blocks take every pixel of every other row: a code of 1.5 px a module averages
+    out in any smoothed smaller copy, but keeps its spread when sampled (every other
+    pixel both ways lost glared codes the full sampling found), at a third of the cost
+    of full sampling (0.8 against 2.7 ms at 720p)."""
+    means, spread = _spread(grey)
+    bar = max(14.0, 3.0 * float(np.median(spread[::4, ::4])))
     mask = cv2.threshold(spread, bar, 255, cv2.THRESH_BINARY)[1].astype(np.uint8)
     opened = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))  # cut bridges
     mask = np.asarray(opened, np.uint8)
@@ -88,10 +101,71 @@ def textured(grey: Image, limit: int = 3) -> list[Region]:
             continue
         found.append((int(area), (int(x), int(y), int(w), int(h))))
     found.sort(reverse=True)
-    return [
+    patches = [
         Region((x * SHRINK, y * SHRINK, w * SHRINK, h * SHRINK))
         for _a, (x, y, w, h) in found[:limit]
     ]
+    return Texture(patches, means)
+
+
+LEVEL_X16 = (np.arange(256, dtype=np.uint32) * 16).astype(np.uint16)  # means to 1/32 level
+LEVEL_SQUARED = (np.arange(256, dtype=np.uint32) ** 2).astype(np.uint16)
+
+
+def _spread(grey: Image) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """The 4x4 block means, and the standard deviation over 3x3 blocks (12x12 px)."""
+    rows = grey[::2]
+    size = (grey.shape[1] // SHRINK, grey.shape[0] // SHRINK)
+    sums = cv2.resize(cv2.LUT(rows, LEVEL_X16), size, interpolation=cv2.INTER_AREA)
+    squares = cv2.resize(cv2.LUT(rows, LEVEL_SQUARED), size, interpolation=cv2.INTER_AREA)
+    means = sums.astype(np.float32) * (1 / 16)
+    mean = cv2.blur(means, (3, 3))
+    square = cv2.blur(squares.astype(np.float32), (3, 3))
+    return means, np.asarray(np.sqrt(np.maximum(square - mean * mean, 0.0)), np.float32)
+
+
+@dataclass(frozen=True)
+class Change:
+    """How the frame's 4x4-pixel block means changed since the frame before, with the
+    overall brightness (auto exposure) evened out: per block, the squared difference;
+    and the frame's typical one, which on a counter where nothing moves is the sensor's
+    noise."""
+
+    squared: NDArray[np.float32] | None  # None: no frame before to compare with
+    floor: float = 0.0
+    middle: float = 128.0  # the frame's median grey level
+
+    @classmethod
+    def between(cls, means: NDArray[np.float32], before: NDArray[np.float32] | None) -> "Change":
+        if before is None or before.shape != means.shape:
+            return cls(None)
+        middle = max(float(np.median(means[::4, ::4])), 1.0)
+        gain = middle / max(float(np.median(before[::4, ::4])), 1.0)
+        squared = np.square(means - before * gain)
+        return cls(squared, float(np.median(squared[::4, ::4])), middle)
+
+    def unchanged(self, box: tuple[int, int, int, int]) -> bool:
+        """Whether what lies under ``box`` changed no more than the sensor's noise does
+        (``STILL_NOISE`` times the frame's typical change): the patch's content lies
+        still, whatever its box did. The texture search's box of a thing on the counter
+        wobbles by a block or three with the noise; a card carried by a hand, or glare
+        moving over it, changes what lies under its box."""
+        if self.squared is None:
+            return False
+        x, y, w, h = (v // SHRINK for v in box)
+        patch = self.squared[y : y + h, x : x + w]
+        return patch.size >= 4 and float(patch.mean()) <= STILL_NOISE * max(self.floor, 1.0)
+
+    def whole_scene(self, levels: float = SCENE_CHANGE_LEVELS) -> bool:
+        """Whether most of the frame changed (the camera turned, the lights went on, the
+        till just started), as against a card moving in one part of it: half the blocks
+        differ by more than ``levels`` grey levels in a mid-grey scene (a dimmer one's
+        differences are smaller in proportion). The first frame is not a change: a card
+        may already be held up when the camera starts."""
+        if self.squared is None:
+            return False
+        bar = max(levels * self.middle / 128, 3.0)
+        return float(np.mean(self.squared[::2, ::2] > bar * bar)) >= SCENE_CHANGE_SHARE
 
 
 def same_place(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:

@@ -68,7 +68,7 @@ def test_a_located_code_under_glare_is_outlined_with_the_glare_hint(recorded):
 def test_the_hint_for_a_tiny_unread_code_is_closer():
     from desktop.scan.crops import Closer
 
-    tiny = Closer([], None, 25, module_px=1.6, saturated=0.0, sharpness=0.3)
+    tiny = Closer([], None, 25, module_px=1.6, saturated=0.0)
     assert burst_module.hint(tiny) == CLOSER
 
 
