@@ -25,11 +25,23 @@ TRIED = [
     "clipped patches wider than a module and a half count as glare now.",
     "A homography for each alignment (ECC, 30 iterations): 2.9 ms each; an affine warp "
     "from the corners found gives the same correlation in 0.7-1.4 ms.",
-    "Skipping looks at places whose 8x8 thumbnail had not changed: the sensor noise and "
-    "colour cast between two exposures of an unchanged counter differ more (p95 13 grey "
-    "levels) than two frames of a moving card (median 7-10); no threshold separates "
-    "them. Still places (a box within 4 px) and a followed code lying still are skipped "
-    "instead.",
+    "Skipping looks at places whose 8x8 thumbnail had not changed, by a fixed number of "
+    "grey levels: the sensor noise and colour cast between two exposures of an unchanged "
+    "counter differ more (p95 13 grey levels) than two frames of a moving card (median "
+    "7-10). Measured against the frame's own typical change instead (the median over "
+    "all blocks, the brightness evened out), a still patch changes 2-3 times that and a "
+    "patch carried one pixel 60-90 times: that is what now tells a still patch.",
+    "For the empty frame: sampling every other pixel both ways in the texture search "
+    "(0.5 ms) lost glare bursts 11 and 15; every other row (0.8 ms) lost none of seed "
+    "15's but one each of seeds 115 and 315 (bursts 3 and 7) that full sampling reads "
+    "(1.4 ms, through 16-bit lookup tables instead of floating point). Trying "
+    "inverted codes only on the crop as it is, not on its repairs, lost moire burst 7 "
+    "(a dark-mode phone). Looking in steps at every patch that lies still or was not "
+    "there in the frame before lost glare bursts 11 and 23, both read late in the burst "
+    "(frames 25 and 26): a glared card held nearly still, or split by the glare into "
+    "new patches, was fused less often; so was fusing a located symbol's view first and "
+    "repairing after. Only a whole new scene, and content that lies still within the "
+    "sensor's noise, are now looked at in steps.",
     "Judging the timing lines beside the glare: washed-out modules (bright, not clipped) "
     "read all light and failed real codes; modules too close to their surroundings' "
     "level are no longer judged.",
@@ -50,14 +62,17 @@ TRIED = [
     "unneeded on this set.",
 ]
 
-# The empty-frame cost of the 18:00 run, and its check with and without the unsmearing.
+# The empty-frame cost before this session's work on it (18:00 run), and what it became.
 EMPTY_NOTE = (
-    "Since 2026-11-30 18:00 these costs are the reading thread's CPU time with OpenCV on "
-    "that thread; at load 6-7 that still doubled plain zxing-cpp's (p50 7.99 ms here, "
-    "3.99 ms wall at load 1.4 before), so the 8 ms target was not met in that run. "
-    "The unsmearing adds nothing measurable to it: the same 300 empty frames in turn, "
-    "with and without it, p95 19.3 / 20.8 and 20.8 / 20.4 ms (zxing-cpp 12.1 / 13.2 "
-    "and 11.8 / 11.5)."
+    "These costs are the reading thread's CPU time with OpenCV on that thread. Before "
+    "(2026-11-30 18:00, load 6-7) the stream reader's p95 was 18.65 ms against "
+    "zxing-cpp's 11.2; on this session's machine the same reader measured 11.7-13.8 ms "
+    "against 7.1-7.3. Since then: the texture search sums its blocks through 16-bit "
+    "lookup tables (1.4 against 2.7 ms a frame); the closer look no longer "
+    "measures an unused sharpness (0.7 ms a look); and what lies still (the frame's "
+    "block means change no more than the sensor's noise under it) or came into view "
+    "with a new scene is looked at in steps, one repair a frame and no fusion, while a "
+    "card being handled keeps the whole look at once."
 )
 
 # Measured with bench/qr_burst's stream on seed-varied draws of the motion category (not

@@ -82,10 +82,9 @@ def textured(grey: Image, limit: int = 3) -> Texture:
     smaller frame (block means of the grey levels and of their squares), measured
     against the frame's own typical contrast: a blurred or tiny code stays a dense
     patch, the long straight edges of a counter make thin bands, which are dropped.
-    The blocks take every pixel of every other row: a code of 1.5 px a module averages
-    out in any smoothed smaller copy, but keeps its spread when sampled (every other
-    pixel both ways lost glared codes the full sampling found), at a third of the cost
-    of full sampling (0.8 against 2.7 ms at 720p)."""
+    Every pixel counts (a code of 1.5 px a module averages out in any smaller copy;
+    sampling every other row lost glared codes on two seeds of the hard set), summed
+    through 16-bit lookup tables: 1.4 against 2.7 ms at 720p in floating point."""
     means, spread = _spread(grey)
     bar = max(14.0, 3.0 * float(np.median(spread[::4, ::4])))
     mask = cv2.threshold(spread, bar, 255, cv2.THRESH_BINARY)[1].astype(np.uint8)
@@ -114,10 +113,9 @@ LEVEL_SQUARED = (np.arange(256, dtype=np.uint32) ** 2).astype(np.uint16)
 
 def _spread(grey: Image) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     """The 4x4 block means, and the standard deviation over 3x3 blocks (12x12 px)."""
-    rows = grey[::2]
     size = (grey.shape[1] // SHRINK, grey.shape[0] // SHRINK)
-    sums = cv2.resize(cv2.LUT(rows, LEVEL_X16), size, interpolation=cv2.INTER_AREA)
-    squares = cv2.resize(cv2.LUT(rows, LEVEL_SQUARED), size, interpolation=cv2.INTER_AREA)
+    sums = cv2.resize(cv2.LUT(grey, LEVEL_X16), size, interpolation=cv2.INTER_AREA)
+    squares = cv2.resize(cv2.LUT(grey, LEVEL_SQUARED), size, interpolation=cv2.INTER_AREA)
     means = sums.astype(np.float32) * (1 / 16)
     mean = cv2.blur(means, (3, 3))
     square = cv2.blur(squares.astype(np.float32), (3, 3))

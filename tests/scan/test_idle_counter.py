@@ -62,9 +62,11 @@ def test_the_same_counter_under_fresh_noise_is_unchanged_and_not_a_new_scene(cou
 
 def test_a_patch_moved_by_one_pixel_has_changed(counters):
     """Each patch of the counter's second exposure carried one pixel to the right: its
-    content changed, far beyond the sensor's noise, and the scene as a whole did not.
-    Caught, planted: the noise bar raised tenfold (a carried card then counts as lying
-    still, and loses the motion repair)."""
+    content changed, far beyond the sensor's noise (80-160 times the frame's typical
+    change here; a still patch changes 2-3 times it), and the scene as a whole did not.
+    Caught, planted: the noise bar raised a hundredfold (a carried card then counts as
+    lying still, and loses the motion repair); lowered tenfold, the still patches of
+    the test above count as changed."""
     before = means_of(counters[0])
     grey = grey_of(counters[1].image)
     patches = textured(grey).patches
