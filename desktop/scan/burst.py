@@ -13,9 +13,10 @@ texture search run on every frame; one closer look a frame (crop, enlarge, repai
 the following and the fusion only where something was located. Undoing a motion
 smear, the dearest repair, is tried only on a patch that moved since the frame
 before (a card carried by a hand smears; a still counter does not: its box may wobble
-with the sensor's noise, but what lies under it stays the same). At a patch that did
-not move, the look is spread over frames, one repair a frame and the fusion in a frame
-of its own, so that an idle till's clutter never costs a frame a whole look. A place
+with the sensor's noise, but what lies under it stays the same). At a patch whose
+content lies still, and at the clutter of a scene just come into view, the look is
+spread over frames, one repair a frame and no fusion (the next frames show the same
+thing), so that an idle till's clutter never costs a frame a whole look. A place
 that showed no code and lies still is not looked at again for a while, and a followed
 code that lies still is let go: a new frame of an unchanged scene has nothing new to
 show.
