@@ -77,16 +77,7 @@ def fill(name: str, url: str, cards: int, tills: int, staff: int = 1) -> Seeded:
         # The rest directly: their PINs are distinct by construction, and the service's
         # uniqueness check tries every hash (quadratic in staff: minutes for 100).
         more = [
-            StaffPin(
-                merchant_id=merchant.id,
-                store_id=store.id,
-                name=f"Staff {i}",
-                staff_id=None,
-                pin_hash=hash_pin(f"{1000 + i}"),
-                failed_attempts=0,
-                is_active=True,
-            )
-            for i in range(1, staff)
+            staff_pin(merchant.id, store.id, f"Staff {i}", f"{1000 + i}") for i in range(1, staff)
         ]
         session.add_all(more)
         session.flush()
@@ -141,3 +132,17 @@ def _bulk_cards(url: str, merchant_id: int, store_id: int, key: bytes, n: int) -
         conn.commit()
         conn.execute("ANALYZE")
     return numbers
+
+
+def staff_pin(merchant_id: int, store_id: int, name: str, pin: str) -> StaffPin:
+    """An active staff PIN row made directly, past the service's uniqueness check (which
+    tries every hash: quadratic in staff); the caller keeps the PINs distinct."""
+    return StaffPin(
+        merchant_id=merchant_id,
+        store_id=store_id,
+        name=name,
+        staff_id=None,
+        pin_hash=hash_pin(pin),
+        failed_attempts=0,
+        is_active=True,
+    )

@@ -23,10 +23,9 @@ import psycopg
 
 from bench import ledger_history
 from bench.chaos import PG_ADMIN, drop_database, fresh_database
-from bench.seeding import BENCH_NODE, PROGRAM, Seeded, libpq
+from bench.seeding import BENCH_NODE, PROGRAM, Seeded, libpq, staff_pin
 from common.card import CardState
 from common.card_number import make_card_number
-from common.pins import hash_pin
 from common.qr import encode_qr
 from sync_server.auth import accounts
 from sync_server.db import make_engine, make_session_factory
@@ -196,15 +195,7 @@ def _accounts(
                 for i in range(staff if index == 0 else OTHER_STAFF):
                     serial += 1
                     pins[store.id].append(
-                        StaffPin(
-                            merchant_id=merchant.id,
-                            store_id=store.id,
-                            name=f"Staff {i}",
-                            staff_id=None,
-                            pin_hash=hash_pin(f"{serial}"),
-                            failed_attempts=0,
-                            is_active=True,
-                        )
+                        staff_pin(merchant.id, store.id, f"Staff {i}", f"{serial}")
                     )
                 session.add_all(pins[store.id])
             session.flush()
