@@ -84,7 +84,8 @@ def textured(grey: Image, limit: int = 3) -> Texture:
     patch, the long straight edges of a counter make thin bands, which are dropped.
     Every pixel counts (a code of 1.5 px a module averages out in any smaller copy;
     sampling every other row lost glared codes on two seeds of the hard set), summed
-    through 16-bit lookup tables: 1.4 against 2.7 ms at 720p in floating point."""
+    through an integral image and a 16-bit lookup table: 1.0 against 2.7 ms at 720p
+    in floating point."""
     means, spread = _spread(grey)
     bar = max(14.0, 3.0 * float(np.median(spread[::2, ::2])))
     mask = cv2.threshold(spread, bar, 255, cv2.THRESH_BINARY)[1].astype(np.uint8)
@@ -107,16 +108,22 @@ def textured(grey: Image, limit: int = 3) -> Texture:
     return Texture(patches, means)
 
 
-LEVEL_X16 = (np.arange(256, dtype=np.uint32) * 16).astype(np.uint16)  # means to 1/32 level
 LEVEL_SQUARED = (np.arange(256, dtype=np.uint32) ** 2).astype(np.uint16)
 
 
 def _spread(grey: Image) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-    """The 4x4 block means, and the standard deviation over 3x3 blocks (12x12 px)."""
-    size = (grey.shape[1] // SHRINK, grey.shape[0] // SHRINK)
-    sums = cv2.resize(cv2.LUT(grey, LEVEL_X16), size, interpolation=cv2.INTER_AREA)
+    """The 4x4 block means, and the standard deviation over 3x3 blocks (12x12 px).
+
+    The means are exact block sums read off the frame's integral image (0.17 ms at
+    720p, against 0.58 for a 16-bit lookup table and an area resize, same numbers);
+    the squares keep the table and the resize: OpenCV integrates 16-bit values only
+    into 64-bit floats, which costs 1.5 ms."""
+    rows, cols = grey.shape[0] // SHRINK * SHRINK, grey.shape[1] // SHRINK * SHRINK
+    corners = cv2.integral(grey)[: rows + 1 : SHRINK, : cols + 1 : SHRINK]
+    sums = corners[1:, 1:] - corners[:-1, 1:] - corners[1:, :-1] + corners[:-1, :-1]
+    means = sums.astype(np.float32) * (1 / (SHRINK * SHRINK))
+    size = (cols // SHRINK, rows // SHRINK)
     squares = cv2.resize(cv2.LUT(grey, LEVEL_SQUARED), size, interpolation=cv2.INTER_AREA)
-    means = sums.astype(np.float32) * (1 / 16)
     mean = cv2.blur(means, (3, 3))
     square = cv2.blur(squares.astype(np.float32), (3, 3))
     return means, np.asarray(np.sqrt(np.maximum(square - mean * mean, 0.0)), np.float32)
