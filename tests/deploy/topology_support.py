@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import IN_CI
+
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ("patroni", "etcd", "etcdctl", "haproxy", "curl", "jq", "psql")
 
 # Without its tools or root the topology cannot start here (a developer's laptop): the
 # tests skip. Under CI=true they must run, as the PostgreSQL tests must: .ci/run
 # installs the packages and runs as root, so a missing tool there is a failure.
-IN_CI = os.environ.get("CI", "").lower() == "true"
 NEEDS_TOPOLOGY = pytest.mark.skipif(
     (any(shutil.which(t) is None for t in TOOLS) or os.geteuid() != 0) and not IN_CI,
     reason="the topology needs Patroni, etcd, HAProxy (./bin/topology up installs them) and root",

@@ -9,7 +9,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import shutil
 import subprocess
 import tempfile
@@ -31,13 +30,13 @@ from sync_server.models import Card, Customer
 from sync_server.models.sync import Terminal
 from sync_server.sync.epoch import epoch_of
 from sync_server.sync.pull import Cursor
+from tests.conftest import IN_CI
 from tests.dbs import database_url
 from tests.support.shop import Shop, make_shop
 from tests.support.till import Till, pair
 
 API = "/api/v1/store/loyalty"
 DUMP_TIMEOUT_S = 60
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def _libpq(url: str) -> str:
