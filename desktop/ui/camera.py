@@ -53,7 +53,9 @@ __all__ = [
 
 class CameraView(QWidget):
     """The preview, scaled to fit, with a square framing guide; it flashes green and
-    beeps on a read, and outlines a code it located but could not read, with a hint.
+    beeps on a read of one of ours, red and silent on a code ``accept`` refuses
+    (another merchant's card: a beep would tell the cashier all is well while the till
+    says it is not), and outlines a code it located but could not read, with a hint.
     Without a camera it says why, and shows how else to find a card and the last
     customers opened. Right-click (or the ⚙ button) offers the camera's controls,
     remembered per camera.
@@ -87,6 +89,8 @@ class CameraView(QWidget):
         super().__init__(parent)
         self._factory = source_factory
         self._reader_factory = reader_factory or stream_reader(accept)
+        self._accept = accept
+        self._refused = False  # the flash is for a code ``accept`` refused
         self._memory = memory or InMemory()
         self._hold_seconds = hold_seconds
         self._max_fps = max_fps
@@ -134,6 +138,11 @@ class CameraView(QWidget):
     @property
     def is_flashing(self) -> bool:
         return self._flash.isActive()
+
+    @property
+    def flashes_refused(self) -> bool:
+        """Whether the flash on screen is the red one of a refused code."""
+        return self.is_flashing and self._refused
 
     @property
     def hint(self) -> str:
@@ -241,8 +250,10 @@ class CameraView(QWidget):
             return
         self._guidance = None
         self._read_at = time.monotonic()
+        self._refused = self._accept is not None and not self._accept(payload)
         self._flash.start()
-        QApplication.beep()
+        if not self._refused:
+            QApplication.beep()
         self.update()
         self.code_read.emit(payload)
 
@@ -297,7 +308,7 @@ class CameraView(QWidget):
             target = self._fitted(self._image.size())
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawImage(target, self._image)
-            paint_guide(painter, target, self.is_flashing)
+            paint_guide(painter, target, self.is_flashing, self._refused)
             if self._guidance is not None:  # held on: the hint only, the card moved on
                 paint_guidance(painter, target, self._guidance, not self._unguide.isActive())
         painter.end()

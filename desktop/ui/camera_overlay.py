@@ -29,8 +29,13 @@ class Guidance:
         return self.spots[0].hint if self.spots else ""
 
 
-def paint_guide(painter: QPainter, target: QRect, flashing: bool) -> None:
-    """Dim what lies outside the square; draw its corners (green while flashing)."""
+READ_COLOUR = QColor(60, 220, 110)
+REFUSED_COLOUR = QColor(235, 80, 60)  # not the hint's yellow: this is a no
+
+
+def paint_guide(painter: QPainter, target: QRect, flashing: bool, refused: bool = False) -> None:
+    """Dim what lies outside the square; draw its corners (green while flashing, red
+    when the code read was refused)."""
     side = int(min(target.width(), target.height()) * GUIDE_SHARE)
     guide = QRect(0, 0, side, side)
     guide.moveCenter(target.center())
@@ -41,9 +46,10 @@ def paint_guide(painter: QPainter, target: QRect, flashing: bool) -> None:
     )
     painter.fillRect(target.left(), guide.top(), guide.left() - target.left(), side, shade)
     painter.fillRect(guide.right() + 1, guide.top(), target.right() - guide.right(), side, shade)
-    colour = QColor(60, 220, 110) if flashing else QColor(255, 255, 255, 230)
+    flash = REFUSED_COLOUR if refused else READ_COLOUR
+    colour = flash if flashing else QColor(255, 255, 255, 230)
     if flashing:
-        painter.fillRect(guide, QColor(60, 220, 110, 70))
+        painter.fillRect(guide, QColor(flash.red(), flash.green(), flash.blue(), 70))
     painter.setPen(QPen(colour, 4))
     arm = side // 5
     for x, y, dx, dy in (

@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 from PySide6.QtWidgets import QLabel
 
 from common.card_number import make_card_number
-from common.qr import encode_qr
+from common.qr import encode_qr, parse_qr
 from desktop.scan import frames
 from desktop.scan.frames import Pose
 from desktop.scan.reader import CameraUnavailable, FrameSource
@@ -194,3 +194,47 @@ def test_starting_again_replaces_the_running_camera(qtbot, view, held_a, held_b)
     codes = run_to_the_end(qtbot, widget)
     assert first.closed
     assert codes == [B]
+
+
+FOREIGN = encode_qr(make_card_number(1_000_888, 1), random.Random(78).randbytes(32))
+
+
+def colour_pixels(widget: CameraView, colour: object) -> int:
+    image = widget.grab().toImage()
+    wanted = colour.rgb()  # type: ignore[attr-defined]
+    return sum(
+        image.pixel(x, y) == wanted
+        for y in range(0, image.height(), 2)
+        for x in range(0, image.width(), 2)
+    )
+
+
+@pytest.mark.parametrize(
+    ("card", "refused"), [(A, False), (FOREIGN, True)], ids=["ours", "another merchant's"]
+)
+def test_a_refused_code_flashes_red_without_the_beep_of_a_read(qtbot, monkeypatch, card, refused):
+    """The beep tells the cashier the card is open; for another merchant's card the
+    till says it is not, so the guide flashes red and stays silent."""
+    from desktop.ui import camera
+    from desktop.ui.camera_overlay import READ_COLOUR, REFUSED_COLOUR
+
+    beeps: list[int] = []
+    monkeypatch.setattr(camera.QApplication, "beep", lambda: beeps.append(1))
+    shot = frames.render(card, 9, frames.VGA, Pose(side=0.5)).image
+    widget = CameraView(
+        serving(GeneratedFrames([shot], repeat=True)),
+        accept=lambda text: isinstance(parse_qr(text, KEY), str),
+        max_fps=FAST,
+    )
+    qtbot.addWidget(widget)
+    widget.show()
+    with qtbot.waitSignal(widget.code_read) as read:
+        widget.start(0)
+    assert read.args == [card]  # the till gets it either way, to open it or say whose
+    assert widget.is_flashing
+    assert widget.flashes_refused is refused
+    assert beeps == ([] if refused else [1])
+    flash, other = (REFUSED_COLOUR, READ_COLOUR) if refused else (READ_COLOUR, REFUSED_COLOUR)
+    assert colour_pixels(widget, flash) > 50
+    assert colour_pixels(widget, other) == 0
+    widget.stop()
