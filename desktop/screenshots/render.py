@@ -2,8 +2,9 @@
 
 One pass through a shift, in the order a cashier meets the screens: pair, the empty
 till, a card with a stamp added, earn, redeem, void, history, a new card, the manager
-area, and the till offline. Views are opened through the window's public methods (this
-is a renderer, not a test: tests/ui drives the same screens by keys)."""
+area, the till offline, and the camera pane guiding a card it cannot read yet. Views
+are opened through the window's public methods (this is a renderer, not a test:
+tests/ui drives the same screens by keys)."""
 
 import os
 import tempfile
@@ -16,13 +17,17 @@ from typing import TypeVar
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QDialog
 
+from common.card_number import make_card_number
 from common.operations import RedeemPoints
 from common.outcome import Rejected
+from common.qr import encode_qr, parse_qr
 from desktop.engine.manager_api import ManagerApi
 from desktop.engine.terminal import Terminal
 from desktop.engine.till import Till
 from desktop.engine.tokens import MemoryTokens
+from desktop.scan.burst import TILT
 from desktop.scan.reader import CameraUnavailable, FrameSource
+from desktop.scan.recorded import RecordedCamera
 from desktop.screenshots.demo_server import (
     OWNER_EMAIL,
     OWNER_PASSWORD,
@@ -34,6 +39,7 @@ from desktop.screenshots.demo_server import (
 from desktop.screenshots.frames import over, picture, save
 from desktop.screenshots.settle import NotSettled, wait_until
 from desktop.ui.action_dialogs import EarnDialog, EnrollDialog, RewardDialog, VoidDialog
+from desktop.ui.camera import CameraView
 from desktop.ui.enroll_result import EnrollResultDialog
 from desktop.ui.history_view import HistoryDialog
 from desktop.ui.main_window import MainWindow
@@ -44,6 +50,7 @@ from desktop.ui.pin_dialog import PinDialog
 
 WINDOW_SIZE = (1280, 800)
 MANAGER_SIZE = (1100, 760)
+CAMERA_SIZE = (960, 540)
 DEMO_ZONE = "Europe/Paris"  # the demo stores' time zone (sync_server/demo.py)
 SYNC_INTERVAL = 2.0  # seconds, as a till syncs while online (a little quicker)
 
@@ -64,6 +71,7 @@ FILES: tuple[str, ...] = (
     "13-manager-login.png",
     *(f"{14 + i}-manager-{tab}.png" for i, tab in enumerate(MANAGER_TABS)),
     "19-offline.png",
+    "20-camera-hint.png",
 )
 
 D = TypeVar("D", bound=QDialog)
@@ -132,6 +140,7 @@ def _session(shots: Shots, server: DemoServer, till_dir: Path) -> list[Path]:
             _enroll(shots, window)
             _manager(shots, window)
             _offline(shots, window, server)
+            _camera_hint(shots)
         finally:
             wait_until(lambda: window.background.pending == 0, "the window's last jobs")
             window.close()
@@ -314,6 +323,36 @@ def _offline(shots: Shots, window: MainWindow, server: DemoServer) -> None:
         window.status.pending.text,
     )
     shots.take("19-offline.png", picture(window))
+
+
+def _camera_hint(shots: Shots) -> None:
+    """The camera pane over a card it located but cannot read yet: the first frames of
+    a glare burst of the hard set (bench/qr_frames_hard), played in a loop, outlined
+    with the hint that asks for a tilt. The pane alone: the till's window above has no
+    camera, as the demo till has none."""
+    from bench import qr_frames_hard as hard  # the renderer's, not the till's (not bundled)
+
+    key = bytes(range(32))  # a picture's key, no shop's
+    card = encode_qr(make_card_number(1_000_615, 3), key)
+    foreign = encode_qr(make_card_number(1_000_888, 2), bytes(range(32, 64)))
+    glared = [f.image for f in hard.burst("glare", card, 15, 0, foreign).frames[:3]]
+    view = CameraView(
+        lambda _index: RecordedCamera(glared),
+        accept=lambda text: isinstance(parse_qr(text, key), str),
+    )
+    view.resize(*CAMERA_SIZE)
+    view.show()
+    try:
+        view.start(0)
+        wait_until(
+            lambda: view.hint == TILT and view.outlined,
+            "the glared card outlined, with its hint",
+            lambda: f"hint {view.hint!r}, outlined {view.outlined}",
+        )
+        shots.take("20-camera-hint.png", picture(view))
+    finally:
+        view.stop()
+        view.close()
 
 
 # -- waiting on the window ------------------------------------------------------------

@@ -150,6 +150,11 @@ class CameraView(QWidget):
         return self._guidance.hint if self._guidance is not None else ""
 
     @property
+    def outlined(self) -> bool:
+        """Whether the located code's outline is on screen (not only its held hint)."""
+        return self._guidance is not None and not self._unguide.isActive()
+
+    @property
     def settings(self) -> CameraSettings:
         return self._memory.recall(self._index) if self._index is not None else CameraSettings()
 
@@ -310,7 +315,7 @@ class CameraView(QWidget):
             painter.drawImage(target, self._image)
             paint_guide(painter, target, self.is_flashing, self._refused)
             if self._guidance is not None:  # held on: the hint only, the card moved on
-                paint_guidance(painter, target, self._guidance, not self._unguide.isActive())
+                paint_guidance(painter, target, self._guidance, self.outlined)
         painter.end()
 
     def _fitted(self, image_size: QSize) -> QRect:
