@@ -53,15 +53,15 @@ __all__ = [
 
 class CameraView(QWidget):
     """The preview, scaled to fit, with a square framing guide; it flashes green and
-    beeps on a read of one of ours, red and silent on a code ``accept`` refuses
-    (another merchant's card: a beep would tell the cashier all is well while the till
-    says it is not), and outlines a code it located but could not read, with a hint.
-    Without a camera it says why, and shows how else to find a card and the last
-    customers opened. Right-click (or the ⚙ button) offers the camera's controls,
-    remembered per camera.
+    beeps on a read of one of ours, red and silent on a code the reader refused
+    (``accept``, asked on the worker's thread; another merchant's card: a beep would
+    tell the cashier all is well while the till says it is not), and outlines a code
+    it located but could not read, with a hint. Without a camera it says why, and shows
+    how else to find a card and the last customers opened. Right-click (or the ⚙
+    button) offers the camera's controls, remembered per camera.
 
     Signals:
-        code_read(str): a QR payload the cashier just presented.
+        code_read(str): a QR payload the cashier just presented, refused or not.
         status_changed(str): the camera's state as a line of text.
         customer_chosen(str): a card number picked from the last customers.
     """
@@ -89,8 +89,7 @@ class CameraView(QWidget):
         super().__init__(parent)
         self._factory = source_factory
         self._reader_factory = reader_factory or stream_reader(accept)
-        self._accept = accept
-        self._refused = False  # the flash is for a code ``accept`` refused
+        self._refused = False  # the flash is for a code the reader refused
         self._memory = memory or InMemory()
         self._hold_seconds = hold_seconds
         self._max_fps = max_fps
@@ -181,6 +180,7 @@ class CameraView(QWidget):
         self.destroyed.connect(thread.request_stop)
         worker.frame_ready.connect(self._on_frame)
         worker.code_read.connect(self._on_code)
+        worker.code_refused.connect(self._on_refused)
         worker.guidance.connect(self._on_guidance)
         worker.status_changed.connect(self._on_status)
         worker.camera_available.connect(self._on_available)
@@ -251,13 +251,21 @@ class CameraView(QWidget):
 
     @Slot(str)
     def _on_code(self, payload: str) -> None:
+        self._show_read(payload, refused=False)
+
+    @Slot(str)
+    def _on_refused(self, payload: str) -> None:
+        self._show_read(payload, refused=True)
+
+    def _show_read(self, payload: str, refused: bool) -> None:
+        """Either way the till gets the code: to open its card, or to say whose it is not."""
         if not self._current():
             return
         self._guidance = None
         self._read_at = time.monotonic()
-        self._refused = self._accept is not None and not self._accept(payload)
+        self._refused = refused
         self._flash.start()
-        if not self._refused:
+        if not refused:
             QApplication.beep()
         self.update()
         self.code_read.emit(payload)

@@ -88,7 +88,10 @@ class CameraWorker(QObject):
         frame_ready(QImage): a preview frame, at most ``max_fps`` a second, and only
             once the previous one was taken (``preview_taken``): a busy UI thread
             skips frames instead of queueing 2.7 MB images.
-        code_read(str): a QR payload that just came into view (debounced).
+        code_read(str): a payload the reader accepts (ours) that just came into view
+            (debounced).
+        code_refused(str): any other code that just came into view (another
+            merchant's card, a URL): the reader's ``accept`` said no, on this thread.
         guidance(Guidance): codes located but not read, with a hint; sent when there
             are some, and once more when they are gone; none while a card read
             lately is still in view (the debouncer's hold).
@@ -100,6 +103,7 @@ class CameraWorker(QObject):
 
     frame_ready = Signal(QImage)
     code_read = Signal(str)
+    code_refused = Signal(str)
     guidance = Signal(object)
     status_changed = Signal(str)
     camera_available = Signal(bool)
@@ -210,7 +214,7 @@ class CameraWorker(QObject):
         self.frames_read += 1
         now = self._clock()
         for code in self._debouncer.offer(reading.texts, now):
-            self.code_read.emit(code)
+            (self.code_read if code in reading.codes else self.code_refused).emit(code)
         # No hint while a card read lately is in view: it is the card just opened.
         spots = () if self._debouncer.in_view(now) else tuple(reading.spots)
         if spots or self._guided:
