@@ -11,7 +11,6 @@ import psycopg
 
 from bench.chaos import drop_database, fresh_database
 from common.card_number import make_card_number
-from common.pins import hash_pin
 from common.qr import encode_qr
 from sync_server.auth import accounts
 from sync_server.db import make_engine, make_session_factory
@@ -135,14 +134,6 @@ def _bulk_cards(url: str, merchant_id: int, store_id: int, key: bytes, n: int) -
 
 
 def staff_pin(merchant_id: int, store_id: int, name: str, pin: str) -> StaffPin:
-    """An active staff PIN row made directly, past the service's uniqueness check (which
-    tries every hash: quadratic in staff); the caller keeps the PINs distinct."""
-    return StaffPin(
-        merchant_id=merchant_id,
-        store_id=store_id,
-        name=name,
-        staff_id=None,
-        pin_hash=hash_pin(pin),
-        failed_attempts=0,
-        is_active=True,
-    )
+    """An active staff PIN row made past the service's uniqueness check (which tries
+    every hash: quadratic in staff); the caller keeps the PINs distinct."""
+    return staff_pins.new_row(merchant_id, store_id, name, pin)

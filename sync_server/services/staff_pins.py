@@ -119,6 +119,22 @@ def is_pin_taken(session: Session, store_id: int, pin_text: str, except_id: int 
     )
 
 
+def new_row(
+    merchant_id: int, store_id: int, name: str, pin_text: str, staff_id: str | None = None
+) -> StaffPin:
+    """A new active PIN with its hash, not yet checked against the store's other PINs
+    (``create`` checks; a bulk seeder that keeps its PINs distinct need not)."""
+    return StaffPin(
+        merchant_id=merchant_id,
+        store_id=store_id,
+        name=name,
+        staff_id=staff_id,
+        pin_hash=hash_pin(pin_text),
+        failed_attempts=0,
+        is_active=True,
+    )
+
+
 def create(
     session: Session,
     merchant_id: int,
@@ -129,15 +145,7 @@ def create(
 ) -> StaffPin | Rejected:
     if is_pin_taken(session, store_id, pin_text, None):
         return reject(Reason.STAFF_PIN_DUPLICATE)
-    pin = StaffPin(
-        merchant_id=merchant_id,
-        store_id=store_id,
-        name=name,
-        staff_id=staff_id,
-        pin_hash=hash_pin(pin_text),
-        failed_attempts=0,
-        is_active=True,
-    )
+    pin = new_row(merchant_id, store_id, name, pin_text, staff_id)
     session.add(pin)
     session.flush()
     return pin
